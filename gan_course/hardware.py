@@ -1,0 +1,184 @@
+"""Which hardware runs the lesson, and how to use it well: precision, XLA and distribution.
+
+``setup()`` is the one call a notebook makes::
+
+    strategy = hardware.setup()          # float32 on CPU, mixed precision on a GPU
+    with strategy.scope():
+        gan = GAN(...)
+
+The decisions are small pure functions (:func:`choose_precision`, :func:`choose_strategy_kind`)
+so they can be tested with made-up device lists on a machine without a GPU.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from dataclasses import dataclass
+
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+
+
+@dataclass(frozen=True)
+class Accelerator:
+    """A GPU as seen by TensorFlow: its name and CUDA compute capability (major, minor)."""
+
+    name: str
+    compute_capability: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class SetupResult:
+    """What :func:`setup` chose, kept in :data:`last_setup` for later cells and the trainer."""
+
+    precision: str
+    jit_compile: bool
+    strategy_kind: str
+    replicas: int
+
+
+#: The choice made by the latest :func:`setup` call (None before the first one).
+last_setup: SetupResult | None = None
+
+
+def choose_precision(gpus: list[Accelerator], tpu: bool = False, requested: str = "auto") -> str:
+    """The Keras dtype policy for these devices.
+
+    - ``"auto"``: TPU -> ``mixed_bfloat16``; GPUs all of compute capability >= 8.0 (Ampere,
+      Hopper ...) -> ``mixed_bfloat16``; 7.x (Volta, Turing: Colab's T4) -> ``mixed_float16``
+      (needs loss scaling, which the training core does); older GPUs or CPU -> ``float32``.
+    - Anything else must be one of :data:`PRECISIONS` and is returned unchanged.
+    """
+    if requested != "auto":
+        if requested not in PRECISIONS:
+            raise ValueError(f"precision={requested!r}; use 'auto' or one of {PRECISIONS}.")
+        return requested
+    if tpu:
+        return "mixed_bfloat16"
+    capabilities = [g.compute_capability for g in gpus if g.compute_capability is not None]
+    if not gpus or not capabilities:
+        return "float32"
+    lowest = min(capabilities)  # the slowest GPU decides for a mixed machine
+    if lowest >= (8, 0):
+        return "mixed_bfloat16"
+    if lowest >= (7, 0):
+        return "mixed_float16"
+    return "float32"
+
+
+def choose_strategy_kind(n_gpus: int, tpu: bool = False) -> str:
+    """``"tpu"`` with a TPU, ``"mirrored"`` with more than one GPU, else ``"default"``."""
+    if tpu:
+        return "tpu"
+    if n_gpus > 1:
+        return "mirrored"
+    return "default"
+
+
+def choose_jit(gpus: list[Accelerator], tpu: bool = False, requested="auto") -> bool:
+    """XLA on accelerators (``"auto"``); off on CPU, where it rarely pays for its compile time."""
+    if requested == "auto":
+        return bool(gpus) or tpu
+    if isinstance(requested, bool):
+        return requested
+    raise ValueError(f"xla={requested!r}; use 'auto', True or False.")
+
+
+def list_gpus() -> list[Accelerator]:
+    """The GPUs TensorFlow sees, with names and compute capabilities."""
+    import tensorflow as tf
+
+    found = []
+    for device in tf.config.list_physical_devices("GPU"):
+        details = tf.config.experimental.get_device_details(device)
+        found.append(Accelerator(name=details.get("device_name", device.name),
+                                 compute_capability=details.get("compute_capability")))
+    return found
+
+
+def _find_tpu():
+    """A TPU cluster resolver when a TPU is attached (Colab TPU runtimes), else None."""
+    import tensorflow as tf
+
+    if not (os.environ.get("TPU_NAME") or os.environ.get("COLAB_TPU_ADDR")
+            or os.path.exists("/dev/accel0")):
+        return None
+    try:
+        return tf.distribute.cluster_resolver.TPUClusterResolver()
+    except (ValueError, RuntimeError):
+        return None
+
+
+def describe() -> str:
+    """One line per device: CPU model and cores, each GPU with its compute capability, or TPU."""
+    import tensorflow as tf
+
+    cpu = platform.processor() or platform.machine()
+    lines = [f"CPU: {cpu}, {os.cpu_count()} cores; TensorFlow {tf.__version__}"]
+    for i, gpu in enumerate(list_gpus()):
+        cc = ".".join(map(str, gpu.compute_capability)) if gpu.compute_capability else "?"
+        lines.append(f"GPU {i}: {gpu.name} (compute capability {cc})")
+    if _find_tpu() is not None:
+        lines.append("TPU: attached")
+    if len(lines) == 1:
+        lines.append("No GPU or TPU: training runs on the CPU (quick mode keeps it short).")
+    return "\n".join(lines)
+
+
+def make_strategy(kind: str, devices: list[str] | None = None, tpu_resolver=None):
+    """A ``tf.distribute`` strategy of ``kind`` (see :func:`choose_strategy_kind`).
+
+    ``devices`` lets a mirrored strategy run over named devices, e.g. two virtual CPUs in tests.
+    """
+    import tensorflow as tf
+
+    if kind == "default":
+        return tf.distribute.get_strategy()
+    if kind == "mirrored":
+        return tf.distribute.MirroredStrategy(devices=devices)
+    if kind == "tpu":
+        resolver = tpu_resolver or tf.distribute.cluster_resolver.TPUClusterResolver()
+        tf.config.experimental_connect_to_cluster(resolver)
+        tf.tpu.experimental.initialize_tpu_system(resolver)
+        return tf.distribute.TPUStrategy(resolver)
+    raise ValueError(f"Unknown strategy kind {kind!r}; use 'default', 'mirrored' or 'tpu'.")
+
+
+def setup(precision: str = "auto", xla="auto", verbose: bool = True):
+    """Prepare TensorFlow for this machine and return the distribution strategy.
+
+    - GPU memory growth on, so TensorFlow does not grab all GPU memory at start;
+    - the Keras global dtype policy from :func:`choose_precision`;
+    - XLA on or off from :func:`choose_jit` (read it back from ``last_setup.jit_compile``);
+    - the default strategy, ``MirroredStrategy`` for several GPUs, ``TPUStrategy`` on a TPU.
+
+    Call it once, early: memory growth can only be set before the GPUs are first used.
+    """
+    global last_setup
+    import keras
+    import tensorflow as tf
+
+    gpus = list_gpus()
+    for device in tf.config.list_physical_devices("GPU"):
+        try:
+            tf.config.experimental.set_memory_growth(device, True)
+        except RuntimeError:  # already initialised: growth can no longer be changed
+            pass
+    resolver = _find_tpu()
+    tpu = resolver is not None
+    policy = choose_precision(gpus, tpu=tpu, requested=precision)
+    keras.mixed_precision.set_global_policy(policy)
+    jit = choose_jit(gpus, tpu=tpu, requested=xla)
+    kind = choose_strategy_kind(len(gpus), tpu=tpu)
+    strategy = make_strategy(kind, tpu_resolver=resolver)
+    last_setup = SetupResult(precision=policy, jit_compile=jit, strategy_kind=kind,
+                             replicas=strategy.num_replicas_in_sync)
+    if verbose:
+        print(f"[gan_course] precision {policy}, XLA {'on' if jit else 'off'}, "
+              f"strategy {kind} with {strategy.num_replicas_in_sync} replica(s).", flush=True)
+    return strategy
+
+
+def jit_compile_default() -> bool:
+    """The XLA choice of the last :func:`setup` call (False before any)."""
+    return bool(last_setup and last_setup.jit_compile)

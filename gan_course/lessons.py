@@ -1,0 +1,181 @@
+"""Run the lesson notebooks headless and collect their headline metrics.
+
+``make lessons`` calls ``python -m gan_course.lessons``, which executes every
+``notebooks/NN_*.ipynb`` in order (in quick mode unless ``--full``), writes
+``build/lessons/NN_name.ipynb`` and ``.html``, and prints a table of lesson, seconds, status and
+headline metric. A notebook reports its headline number with :func:`report_metric`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gan_course import settings
+
+METRICS_FILE_VARIABLE = "GAN_COURSE_METRICS_FILE"
+NOTEBOOK_PATTERN = re.compile(r"^\d\d_.+\.ipynb$")
+
+
+def report_metric(name: str, value: float, unit: str = "", note: str = "") -> None:
+    """Show a lesson's headline number, and hand it to ``make lessons`` when it runs the notebook.
+
+    ``report_metric("Fashion-MNIST FD (DCGAN)", 12.3, note="lower is better")``.
+    """
+    value = float(value)
+    text = f"{name}: {value:.4g}{(' ' + unit) if unit else ''}{f' ({note})' if note else ''}"
+    print(f"[gan_course] headline metric: {text}", flush=True)
+    target = os.environ.get(METRICS_FILE_VARIABLE)
+    if target:
+        record = {"name": name, "value": value if math.isfinite(value) else str(value),
+                  "unit": unit, "note": note}
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")
+
+
+@dataclass
+class LessonResult:
+    """The outcome of executing one notebook."""
+
+    name: str
+    seconds: float
+    ok: bool
+    metrics: list[dict] = field(default_factory=list)
+    error: str = ""
+    executed_path: Path | None = None
+    html_path: Path | None = None
+
+    @property
+    def headline(self) -> str:
+        if not self.metrics:
+            return "-"
+        m = self.metrics[-1]
+        value = m["value"]
+        shown = f"{value:.4g}" if isinstance(value, float) else str(value)
+        return f"{m['name']} = {shown}{(' ' + m['unit']) if m.get('unit') else ''}"
+
+
+def find_notebooks(folder: str | Path) -> list[Path]:
+    """The lesson notebooks ``NN_name.ipynb`` in ``folder``, in lesson order."""
+    return sorted(p for p in Path(folder).iterdir() if NOTEBOOK_PATTERN.match(p.name))
+
+
+def execute_notebook(
+    path: str | Path,
+    out_dir: str | Path | None = None,
+    quick: bool = True,
+    timeout: int = 1200,
+    kernel_name: str = "python3",
+) -> LessonResult:
+    """Execute one notebook from its own folder and return what happened.
+
+    The executed copy (and an HTML page, when ``out_dir`` is given) is written even when a cell
+    fails, so the error can be read in context. ``timeout`` bounds each cell, in seconds.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+    path = Path(path).resolve()
+    notebook = nbformat.read(path, as_version=4)
+    with tempfile.TemporaryDirectory() as scratch:
+        metrics_file = Path(scratch) / "metrics.jsonl"
+        overrides = {METRICS_FILE_VARIABLE: str(metrics_file),
+                     "GAN_COURSE_QUICK": "1" if quick else "0",
+                     "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+        saved = {k: os.environ.get(k) for k in overrides}
+        os.environ.update(overrides)  # the kernel inherits this process's environment
+        client = NotebookClient(notebook, timeout=timeout, kernel_name=kernel_name,
+                                resources={"metadata": {"path": str(path.parent)}})
+        start = time.monotonic()
+        error = ""
+        try:
+            client.execute()
+        except (CellExecutionError, CellTimeoutError) as failure:
+            error = str(failure)
+        except Exception as failure:  # kernel died, missing kernel ...
+            error = f"{type(failure).__name__}: {failure}"
+        finally:
+            seconds = time.monotonic() - start
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+        metrics = []
+        if metrics_file.exists():
+            metrics = [json.loads(line) for line in metrics_file.read_text().splitlines() if line]
+
+    result = LessonResult(name=path.stem, seconds=seconds, ok=not error, metrics=metrics,
+                          error=error)
+    if out_dir is not None:
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        result.executed_path = out_dir / path.name
+        nbformat.write(notebook, result.executed_path)
+        result.html_path = out_dir / f"{path.stem}.html"
+        result.html_path.write_text(_to_html(notebook), encoding="utf-8")
+    return result
+
+
+def _to_html(notebook) -> str:
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter().from_notebook_node(notebook)
+    return body
+
+
+def format_table(results: list[LessonResult]) -> str:
+    """A plain-text table: lesson, seconds, status and headline metric."""
+    rows = [("lesson", "seconds", "status", "headline metric")]
+    rows += [(r.name, f"{r.seconds:.0f}", "ok" if r.ok else "FAILED", r.headline)
+             for r in results]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+             for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Execute the lesson notebooks headless.")
+    parser.add_argument("--notebooks", default=str(settings.REPO_ROOT / "notebooks"))
+    parser.add_argument("--out", default=str(settings.REPO_ROOT / "build" / "lessons"))
+    parser.add_argument("--full", action="store_true", help="full settings, not quick mode")
+    parser.add_argument("--only", default="", help="run only notebooks whose name contains this")
+    parser.add_argument("--timeout", type=int, default=1200, help="seconds allowed per cell")
+    args = parser.parse_args(argv)
+
+    notebooks = [p for p in find_notebooks(args.notebooks) if args.only in p.name]
+    if not notebooks:
+        print(f"No lesson notebooks (NN_name.ipynb) found in {args.notebooks}.", file=sys.stderr)
+        return 2
+    results = []
+    for notebook in notebooks:
+        mode = "full" if args.full else "quick"
+        print(f"==> {notebook.name} ({mode} mode) ...", flush=True)
+        result = execute_notebook(notebook, args.out, quick=not args.full, timeout=args.timeout)
+        results.append(result)
+        status = "ok" if result.ok else "FAILED"
+        print(f"    {status} in {result.seconds:.0f} s -> {result.html_path}", flush=True)
+        if not result.ok:
+            print(f"\n{notebook.name} failed. The failing cell and its error:\n{result.error}\n",
+                  file=sys.stderr, flush=True)
+    print("\n" + format_table(results))
+    failed = [r.name for r in results if not r.ok]
+    if failed:
+        print(f"\n{len(failed)} lesson(s) failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Model builders for the lessons, one module per family (``textures``, ...)."""

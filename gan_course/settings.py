@@ -1,0 +1,128 @@
+"""Course-wide settings: quick and offline modes, where files go, seeding, time budgets.
+
+Everything here reads the environment at call time, so a notebook (or a test) can change a
+variable and see the effect without re-importing the package.
+
+Environment variables
+---------------------
+``GAN_COURSE_QUICK=1``
+    Quick mode: tiny training budgets, for CI, ``make lessons`` and the tests.
+``GAN_COURSE_OFFLINE=1``
+    Never touch the network: use the embedded data in ``data/`` (a failed download falls back
+    to it too, printing one line that says so).
+``GAN_COURSE_DATA_DIR``
+    Where the embedded data lives (default: the repository's ``data/``).
+``GAN_COURSE_CACHE_DIR``
+    Where downloads, checkpoints and other outputs go (default: ``~/.cache/gan_course``).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+#: The repository root (one level above this package) when running from a checkout.
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _flag(name: str) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{name}={os.environ[name]!r} is not a boolean; use {name}=1 or {name}=0.")
+
+
+def quick_mode() -> bool:
+    """True when ``GAN_COURSE_QUICK`` is set: lessons shrink their budgets to run in minutes."""
+    return _flag("GAN_COURSE_QUICK")
+
+
+def offline_mode() -> bool:
+    """True when ``GAN_COURSE_OFFLINE`` is set: loaders use the embedded data and never download."""
+    return _flag("GAN_COURSE_OFFLINE")
+
+
+def data_dir() -> Path:
+    """The folder that holds the embedded data (``data/`` in the repository)."""
+    return Path(os.environ.get("GAN_COURSE_DATA_DIR", REPO_ROOT / "data")).expanduser()
+
+
+def cache_dir(*parts: str) -> Path:
+    """A writable folder under the course cache (created on demand).
+
+    ``cache_dir("checkpoints", "lesson1")`` -> ``~/.cache/gan_course/checkpoints/lesson1``.
+    """
+    root = os.environ.get("GAN_COURSE_CACHE_DIR") or Path.home() / ".cache" / "gan_course"
+    path = Path(root).expanduser().joinpath(*parts)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def seed_everything(seed: int = 0) -> int:
+    """Seed Python, NumPy, TensorFlow and Keras so that a run can be repeated.
+
+    Ops on a GPU can still differ slightly between runs unless TensorFlow's op determinism is
+    enabled too (``tf.config.experimental.enable_op_determinism()``), which costs speed.
+    Returns the seed so a cell can print it.
+    """
+    seed = int(seed)
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    import keras  # local import: settings stays importable without loading TensorFlow
+
+    keras.utils.set_random_seed(seed)  # seeds Python's random, NumPy's global RNG and TensorFlow
+    return seed
+
+
+@dataclass
+class TimeBudget:
+    """A wall-clock budget: ``while not budget.spent(): train_a_bit()``.
+
+    Create one with :func:`time_budget`, which shrinks it in quick mode.
+    """
+
+    seconds: float
+    start: float = field(default_factory=time.monotonic)
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+    def remaining(self) -> float:
+        return max(0.0, self.seconds - self.elapsed())
+
+    def spent(self) -> bool:
+        return self.elapsed() >= self.seconds
+
+    def fraction(self) -> float:
+        """Share of the budget used so far, in [0, 1]."""
+        return 1.0 if self.seconds <= 0 else min(1.0, self.elapsed() / self.seconds)
+
+    def __repr__(self) -> str:
+        return f"TimeBudget({self.seconds:.0f} s, {self.remaining():.0f} s left)"
+
+
+def time_budget(minutes: float, quick_minutes: float | None = None) -> TimeBudget:
+    """A budget of ``minutes`` normally, or ``quick_minutes`` in quick mode.
+
+    Without ``quick_minutes``, quick mode uses a tenth of the budget, at most half a minute.
+    A training cell says ``budget = time_budget(10, quick_minutes=0.5)`` and hands it to the
+    trainer, so it finishes on time on a laptop CPU and trains longer where time allows.
+    """
+    if minutes < 0 or (quick_minutes is not None and quick_minutes < 0):
+        raise ValueError(f"A time budget must be >= 0 minutes, got {minutes} / {quick_minutes}.")
+    if quick_mode():
+        chosen = quick_minutes if quick_minutes is not None else min(minutes / 10, 0.5)
+    else:
+        chosen = minutes
+    return TimeBudget(seconds=60.0 * chosen)
+
+
+def pick(full, quick):
+    """``quick`` in quick mode, else ``full``: ``epochs = pick(full=50, quick=1)``."""
+    return quick if quick_mode() else full

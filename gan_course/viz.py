@@ -1,0 +1,80 @@
+"""Pictures for the lessons: image grids, loss curves, GIFs and side-by-side comparisons."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def to_uint8(images) -> np.ndarray:
+    """Images -> uint8 [0, 255] for display.
+
+    uint8 passes through; float images are read as [-1, 1] when any value is below 0 (a tanh
+    generator's range), else as [0, 1]. Values outside the range are clipped.
+    """
+    images = np.asarray(images)
+    if images.dtype == np.uint8:
+        return images
+    images = images.astype(np.float32)
+    if images.size and images.min() < 0:
+        images = (images + 1.0) / 2.0
+    return (np.clip(images, 0.0, 1.0) * 255.0).round().astype(np.uint8)
+
+
+def image_grid(images, ncols: int | None = None, pad: int = 1, pad_value: int = 255) -> np.ndarray:
+    """Tile N images (N, H, W[, C]) into one uint8 picture with ``ncols`` columns.
+
+    Missing cells in the last row stay at ``pad_value``. Grey images come out as (H', W').
+    """
+    images = to_uint8(images)
+    if images.ndim == 3:
+        images = images[..., None]
+    if images.ndim != 4 or len(images) == 0:
+        raise ValueError(f"image_grid needs images of shape (N, H, W[, C]), got {images.shape}.")
+    n, h, w, c = images.shape
+    ncols = ncols or int(np.ceil(np.sqrt(n)))
+    nrows = int(np.ceil(n / ncols))
+    grid = np.full((nrows * (h + pad) + pad, ncols * (w + pad) + pad, c), pad_value, np.uint8)
+    for i, image in enumerate(images):
+        r, col = divmod(i, ncols)
+        top, left = pad + r * (h + pad), pad + col * (w + pad)
+        grid[top:top + h, left:left + w] = image
+    return grid[..., 0] if c == 1 else grid
+
+
+def show_grid(images, ncols: int | None = None, title: str = "", scale: float = 1.0, ax=None):
+    """Display :func:`image_grid` with matplotlib; returns the figure."""
+    import matplotlib.pyplot as plt
+
+    grid = image_grid(images, ncols)
+    if ax is None:
+        height, width = grid.shape[:2]
+        size = 6.0 * scale
+        fig, ax = plt.subplots(figsize=(size, size * height / width))
+    else:
+        fig = ax.figure
+    ax.imshow(grid, cmap="gray" if grid.ndim == 2 else None, vmin=0, vmax=255)
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def show_per_class(images, labels, class_names, per_class: int = 8, seed: int = 0):
+    """One row per class of ``per_class`` random examples, class names on the left."""
+    import matplotlib.pyplot as plt
+
+    labels = np.asarray(labels)
+    rng = np.random.default_rng(seed)
+    fig, axes = plt.subplots(len(class_names), 1, figsize=(per_class * 0.8, len(class_names) * 0.9))
+    for label, (name, ax) in enumerate(zip(class_names, np.atleast_1d(axes), strict=True)):
+        index = np.flatnonzero(labels == label)
+        if len(index) == 0:
+            ax.set_axis_off()
+            continue
+        picked = rng.choice(index, min(per_class, len(index)), replace=False)
+        ax.imshow(image_grid(np.asarray(images)[picked], ncols=per_class), cmap="gray")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_ylabel(name, rotation=0, ha="right", va="center")
+    fig.tight_layout()
+    return fig

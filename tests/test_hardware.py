@@ -1,0 +1,113 @@
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from gan_course import hardware
+from gan_course.hardware import Accelerator
+
+T4 = Accelerator("Tesla T4", (7, 5))
+V100 = Accelerator("Tesla V100", (7, 0))
+A100 = Accelerator("A100-SXM4-40GB", (8, 0))
+H100 = Accelerator("H100", (9, 0))
+P100 = Accelerator("Tesla P100", (6, 0))
+
+
+@pytest.mark.parametrize(
+    ("gpus", "tpu", "expected"),
+    [
+        ([], False, "float32"),
+        ([P100], False, "float32"),
+        ([T4], False, "mixed_float16"),
+        ([V100, V100], False, "mixed_float16"),
+        ([A100], False, "mixed_bfloat16"),
+        ([H100, H100], False, "mixed_bfloat16"),
+        ([A100, T4], False, "mixed_float16"),  # the oldest GPU decides
+        ([Accelerator("unknown GPU")], False, "float32"),
+        ([], True, "mixed_bfloat16"),
+    ],
+)
+def test_choose_precision(gpus, tpu, expected):
+    assert hardware.choose_precision(gpus, tpu=tpu) == expected
+
+
+def test_explicit_precision_and_bad_values():
+    assert hardware.choose_precision([A100], requested="float32") == "float32"
+    with pytest.raises(ValueError, match="precision='float16'"):
+        hardware.choose_precision([], requested="float16")
+    with pytest.raises(ValueError, match="xla='yes'"):
+        hardware.choose_jit([], requested="yes")
+
+
+@pytest.mark.parametrize(("n_gpus", "tpu", "kind"),
+                         [(0, False, "default"), (1, False, "default"), (2, False, "mirrored"),
+                          (8, False, "mirrored"), (0, True, "tpu")])
+def test_choose_strategy_kind(n_gpus, tpu, kind):
+    assert hardware.choose_strategy_kind(n_gpus, tpu=tpu) == kind
+
+
+def test_choose_jit():
+    assert hardware.choose_jit([]) is False
+    assert hardware.choose_jit([T4]) is True
+    assert hardware.choose_jit([], tpu=True) is True
+    assert hardware.choose_jit([T4], requested=False) is False
+
+
+def test_setup_uses_the_faked_gpu_list(monkeypatch, float32_policy, capsys):
+    monkeypatch.setattr(hardware, "list_gpus", lambda: [T4])
+    monkeypatch.setattr(hardware, "_find_tpu", lambda: None)
+    strategy = hardware.setup()
+    assert keras.mixed_precision.global_policy().name == "mixed_float16"
+    assert hardware.last_setup.jit_compile is True and hardware.jit_compile_default() is True
+    assert strategy.num_replicas_in_sync == 1
+    assert "mixed_float16" in capsys.readouterr().out
+
+
+def test_setup_on_this_cpu(float32_policy):
+    if tf.config.list_physical_devices("GPU"):
+        pytest.skip("this machine has a GPU")
+    strategy = hardware.setup(verbose=False)
+    assert keras.mixed_precision.global_policy().name == "float32"
+    assert hardware.last_setup.strategy_kind == "default"
+    assert hardware.jit_compile_default() is False
+    assert strategy is tf.distribute.get_strategy()
+
+
+def test_describe_names_the_cpu():
+    text = hardware.describe()
+    assert "CPU" in text and tf.__version__ in text
+
+
+def test_mirrored_strategy_over_two_virtual_cpus_trains():
+    cpus = tf.config.list_logical_devices("CPU")
+    if len(cpus) < 2:
+        pytest.skip("TensorFlow was initialised before conftest could split the CPU")
+    strategy = hardware.make_strategy("mirrored", devices=[d.name for d in cpus[:2]])
+    assert strategy.num_replicas_in_sync == 2
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(256, 4)).astype("float32")
+    y = x @ np.array([1.0, -2.0, 0.5, 3.0], "float32")
+    with strategy.scope():
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+        model.compile(optimizer=keras.optimizers.Adam(0.1), loss="mse")
+    history = model.fit(x, y, batch_size=32, epochs=5, verbose=0)
+    losses = history.history["loss"]
+    assert losses[-1] < 0.1 * losses[0]
+
+
+def test_unknown_strategy_kind():
+    with pytest.raises(ValueError, match="Unknown strategy kind 'cluster'"):
+        hardware.make_strategy("cluster")
+
+
+@pytest.mark.gpu
+def test_setup_on_a_real_gpu(float32_policy):
+    gpus = hardware.list_gpus()
+    strategy = hardware.setup()
+    expected = hardware.choose_precision(gpus)
+    assert keras.mixed_precision.global_policy().name == expected
+    with strategy.scope():
+        layer = keras.layers.Dense(8)
+        out = layer(tf.ones((2, 4)))
+    assert layer.kernel.dtype == "float32"  # variables stay float32 under mixed precision
+    assert "GPU" in out.device
