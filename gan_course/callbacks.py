@@ -277,8 +277,14 @@ class Checkpoint(keras.callbacks.Callback):
         self._epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
-        if self.model.step - self._last_saved_step >= self.every_n_steps:
+        step, n = self.model.step, self.every_n_steps
+        if step // n > max(self._last_saved_step, 0) // n:  # crossed a multiple of n
             self.save()
+        # A resumed run re-enters the epoch it was saved in; stop at the planned total so that
+        # it does exactly as many steps as an uninterrupted run would have.
+        epochs, steps = self.params.get("epochs"), self.params.get("steps")
+        if epochs and steps and step >= epochs * steps:
+            self.model.stop_training = True
 
     def on_epoch_end(self, epoch, logs=None):
         self._epoch = epoch + 1

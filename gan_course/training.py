@@ -127,6 +127,7 @@ class GAN(keras.Model):
             self.g_optimizer.build(self.generator.trainable_variables)
         if not self.d_optimizer.built:
             self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.built = True  # both players are built: Keras need not trace the GAN on data
 
     @property
     def metrics(self):
@@ -186,8 +187,9 @@ class GAN(keras.Model):
         outputs = []
         total = int(noise.shape[0])
         for start in range(0, total, batch_size):
-            z = noise[start:start + batch_size]
-            inputs = z if condition is None else [z, condition[start:start + batch_size]]
+            z = keras.ops.convert_to_tensor(noise[start:start + batch_size])
+            inputs = z if condition is None else [
+                z, keras.ops.convert_to_tensor(condition[start:start + batch_size])]
             outputs.append(keras.ops.convert_to_numpy(
                 keras.ops.cast(model(inputs, training=False), "float32")))
         return np.concatenate(outputs)
@@ -227,10 +229,17 @@ class GAN(keras.Model):
             d_loss = d_loss + self.gp_weight * penalty
         return d_loss
 
-    def _apply(self, optimizer, tape, loss, variables):
-        scaled = optimizer.scale_loss(self._per_replica(loss))
-        grads = tape.gradient(scaled, variables)
-        optimizer.apply(grads, variables)
+    def _scaled(self, optimizer, loss):
+        """The loss to differentiate: per replica, times the loss scale under float16.
+
+        Call it inside the tape, so the tape records the scaling.
+        """
+        return optimizer.scale_loss(self._per_replica(loss))
+
+    @staticmethod
+    def _apply(optimizer, tape, scaled_loss, variables):
+        grads = tape.gradient(scaled_loss, variables)
+        optimizer.apply(grads, variables)  # a LossScaleOptimizer unscales, skips non-finite
 
     def train_step(self, data):
         real, condition = self._unpack(data)
@@ -246,8 +255,10 @@ class GAN(keras.Model):
                 fake_logits = self._discriminate(fake, condition)
                 d_loss = self._d_loss(real, fake, real_logits, fake_logits, condition)
                 g_loss = self.g_loss_fn(fake_logits)
-            self._apply(self.d_optimizer, d_tape, d_loss, d_vars)
-            self._apply(self.g_optimizer, g_tape, g_loss, g_vars)
+                d_scaled = self._scaled(self.d_optimizer, d_loss)
+                g_scaled = self._scaled(self.g_optimizer, g_loss)
+            self._apply(self.d_optimizer, d_tape, d_scaled, d_vars)
+            self._apply(self.g_optimizer, g_tape, g_scaled, g_vars)
         else:
             with tf.GradientTape() as g_tape:
                 fake = self._generate(self.sample_noise(batch_size), condition, training=True)
@@ -264,10 +275,12 @@ class GAN(keras.Model):
                             fake_logits = self._discriminate(fake_d, condition)
                             d_loss = self._d_loss(real, fake_d, real_logits, fake_logits,
                                                   condition)
-                        self._apply(self.d_optimizer, d_tape, d_loss, d_vars)
+                            d_scaled = self._scaled(self.d_optimizer, d_loss)
+                        self._apply(self.d_optimizer, d_tape, d_scaled, d_vars)
                 # G's turn, against the discriminator it has just updated
                 g_loss = self.g_loss_fn(self._discriminate(fake, condition))
-            self._apply(self.g_optimizer, g_tape, g_loss, g_vars)
+                g_scaled = self._scaled(self.g_optimizer, g_loss)
+            self._apply(self.g_optimizer, g_tape, g_scaled, g_vars)
 
         if self.ema_generator is not None:
             self._update_ema()

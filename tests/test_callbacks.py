@@ -1,0 +1,252 @@
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import imageio.v3 as iio
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+import toy
+
+from gan_course import callbacks
+from gan_course.settings import TimeBudget
+from gan_course.training import GAN
+
+TESTS = Path(__file__).resolve().parent
+
+
+def tiny_gan(seed=0, ema=None):
+    keras.utils.set_random_seed(seed)
+    generator, discriminator = toy.tiny_image_models()
+    gan = GAN(generator, discriminator, latent_dim=4, ema_decay=ema, seed=seed)
+    gan.compile()
+    return gan
+
+
+def all_weights(gan):
+    return [v.numpy().copy() for v in (gan.generator.variables + gan.discriminator.variables
+                                      + gan.g_optimizer.variables + gan.d_optimizer.variables)]
+
+
+# --------------------------------------------------------------------------- checkpoints
+
+
+def test_checkpoint_round_trip_restores_everything(tmp_path):
+    gan = tiny_gan(ema=0.9)
+    gan.fit(toy.image_dataset(), epochs=1, steps_per_epoch=4, verbose=0)
+    checkpoint = callbacks.Checkpoint(tmp_path, every_n_steps=100, verbose=False)
+    checkpoint.save(gan, epoch=1)
+    saved, saved_ema = all_weights(gan), gan.ema_generator.get_weights()
+
+    other = tiny_gan(seed=5, ema=0.9)  # different initial weights, untrained optimizers
+    assert other.step == 0
+    state = checkpoint.restore(other)
+    assert (state.step, state.epoch) == (4, 1)
+    assert other.step == 4 and int(other.d_optimizer.iterations.numpy()) == 4
+    for a, b in zip(saved, all_weights(other), strict=True):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(saved_ema, other.ema_generator.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_second_fit_resumes_and_does_the_planned_steps(tmp_path, capsys):
+    gan = tiny_gan()
+    gan.fit(toy.image_dataset(), epochs=2, steps_per_epoch=5, verbose=0,
+            callbacks=[callbacks.Checkpoint(tmp_path, every_n_steps=3)])
+    assert gan.step == 10
+    at_end = all_weights(gan)
+
+    again = tiny_gan(seed=9)  # as after a kernel restart: new objects, same directory
+    history = again.fit(toy.image_dataset(), epochs=4, steps_per_epoch=5, verbose=0,
+                        callbacks=[callbacks.Checkpoint(tmp_path, every_n_steps=3)])
+    out = capsys.readouterr().out
+    assert "resumed from" in out and "step 10" in out
+    assert len(history.history["d_loss"]) == 2  # only epochs 3 and 4 ran
+    assert again.step == 20
+    assert not np.array_equal(at_end[0], again.generator.variables[0].numpy())
+
+    third = tiny_gan(seed=11)  # everything done already: nothing more to train
+    third.fit(toy.image_dataset(), epochs=4, steps_per_epoch=5, verbose=0,
+              callbacks=[callbacks.Checkpoint(tmp_path, verbose=False)])
+    assert third.step == 20
+
+
+def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
+    gan = tiny_gan()
+    checkpoint = callbacks.Checkpoint(tmp_path, verbose=False)
+    checkpoint.save(gan)
+    good = checkpoint.path.read_bytes()
+    gan.fit(toy.image_dataset(), epochs=1, steps_per_epoch=2, verbose=0)
+
+    def crash(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(callbacks.os, "replace", crash)
+    with pytest.raises(OSError, match="disk full"):
+        checkpoint.save(gan)
+    assert checkpoint.path.read_bytes() == good  # the old checkpoint is intact
+    assert sorted(p.name for p in tmp_path.iterdir()) == [checkpoint.FILENAME]  # no debris
+
+
+def test_checkpoint_of_another_model_or_corrupt_file(tmp_path):
+    gan = tiny_gan()
+    checkpoint = callbacks.Checkpoint(tmp_path, verbose=False)
+    checkpoint.save(gan)
+    bigger = GAN(toy.mlp(4, 64), toy.mlp(64, 1), latent_dim=4)
+    bigger.compile()
+    with pytest.raises(ValueError, match="does not fit this GAN"):
+        checkpoint.restore(bigger)
+    checkpoint.path.write_bytes(b"garbage")
+    with pytest.raises(ValueError, match="cannot be read"):
+        checkpoint.restore(gan)
+    with pytest.raises(ValueError, match="every_n_steps"):
+        callbacks.Checkpoint(tmp_path, every_n_steps=0)
+
+
+RESUME_SCRIPT = textwrap.dedent("""
+    import sys, time
+    import keras, toy
+    from gan_course import callbacks
+    from gan_course.training import GAN
+
+    directory, progress = sys.argv[1], sys.argv[2]
+    keras.utils.set_random_seed(0)
+    generator, discriminator = toy.tiny_image_models()
+    gan = GAN(generator, discriminator, latent_dim=4, seed=0)
+    gan.compile()
+
+    class Progress(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            with open(progress, "a") as f:
+                f.write(f"{gan.step}\\n")
+            time.sleep(0.05)
+
+    gan.fit(toy.image_dataset(), epochs=6, steps_per_epoch=8, verbose=0,
+            callbacks=[callbacks.Checkpoint(directory, every_n_steps=5), Progress()])
+    print(f"finished at step {gan.step}", flush=True)
+""")
+
+
+@pytest.mark.slow
+def test_killed_process_resumes(tmp_path):
+    script = tmp_path / "train.py"
+    script.write_text(RESUME_SCRIPT)
+    progress = tmp_path / "progress.txt"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), str(TESTS.parent)]),
+           "TF_CPP_MIN_LOG_LEVEL": "3"}
+    command = [sys.executable, str(script), str(tmp_path / "ckpt"), str(progress)]
+
+    first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    killed_at = 0
+    while time.monotonic() < deadline:
+        steps = [int(s) for s in progress.read_text().split()] if progress.exists() else []
+        if steps and steps[-1] >= 13:
+            first.send_signal(signal.SIGKILL)  # no chance to clean up or save
+            first.wait()
+            killed_at = steps[-1]
+            break
+        if first.poll() is not None:
+            pytest.fail("the training process ended before it could be killed:\n"
+                        + first.stdout.read().decode())
+        time.sleep(0.05)
+    assert killed_at >= 13, "the training process never reached step 13"
+
+    second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
+    assert second.returncode == 0, second.stdout + second.stderr
+    resumed = int(second.stdout.split("resumed from")[1].split("at step ")[1].split()[0])
+    assert killed_at - 5 <= resumed <= killed_at  # at most every_n_steps lost
+    assert resumed % 5 == 0
+    assert "finished at step 48" in second.stdout  # exactly the planned 6 x 8 steps
+
+
+# --------------------------------------------------------------------------- NaN guard
+
+
+def test_nan_guard_stops_and_restores_good_weights(capsys):
+    gan = tiny_gan()
+    rng = np.random.default_rng(0)
+    batches = np.tanh(rng.normal(size=(20, 8, 8, 8, 1))).astype("float32")
+    batches[6] = np.nan  # the 7th batch is poisoned
+    ds = tf.data.Dataset.from_tensor_slices(batches)
+    guard = callbacks.NaNGuard(every_n_steps=2)
+    gan.fit(ds, epochs=1, verbose=0, callbacks=[guard])
+    assert guard.fired_at_step == 7
+    assert gan.step == 7  # training stopped at once
+    assert all(np.isfinite(w).all() for w in gan.generator.get_weights()
+               + gan.discriminator.get_weights())
+    assert "NaN guard" in capsys.readouterr().out
+
+
+def test_nan_guard_stays_quiet_on_finite_losses():
+    gan = tiny_gan()
+    guard = callbacks.NaNGuard(every_n_steps=1, verbose=False)
+    gan.fit(toy.image_dataset(), epochs=1, steps_per_epoch=4, verbose=0, callbacks=[guard])
+    assert guard.fired_at_step is None and gan.step == 4
+
+
+# --------------------------------------------------------------------------- time limit
+
+
+class Slow(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        time.sleep(0.1)
+
+
+def test_time_limit_stops_fit_cleanly(capsys):
+    gan = tiny_gan()
+    limit = callbacks.TimeLimit(TimeBudget(seconds=0.5))
+    history = gan.fit(toy.image_dataset(), epochs=100, steps_per_epoch=10, verbose=0,
+                      callbacks=[Slow(), limit])
+    assert limit.stopped_at_step is not None
+    assert 2 <= gan.step < 50
+    assert len(history.history["d_loss"]) == 1
+    assert "time budget" in capsys.readouterr().out
+
+
+def test_time_limit_takes_seconds():
+    gan = tiny_gan()
+    limit = callbacks.TimeLimit(60.0, verbose=False)
+    gan.fit(toy.image_dataset(), epochs=1, steps_per_epoch=3, verbose=0, callbacks=[limit])
+    assert limit.stopped_at_step is None and gan.step == 3
+
+
+# --------------------------------------------------------------------------- pictures
+
+
+def test_sample_grid_and_gif(tmp_path):
+    gan = tiny_gan(ema=0.5)
+    grid = callbacks.SampleGrid(n=4, directory=tmp_path / "samples", live=False, scale=2)
+    gif = tmp_path / "training.gif"
+    gan.fit(toy.image_dataset(), epochs=3, steps_per_epoch=2, verbose=0,
+            callbacks=[grid, callbacks.GifRecorder(grid, gif)])
+    assert len(grid.frames) == 3
+    assert grid.frames[0].shape == (2 * (2 * 9 + 1), 2 * (2 * 9 + 1))  # 2x2 grid of 8x8, x2
+    assert not np.array_equal(grid.frames[0], grid.frames[-1])  # the samples changed
+    assert sorted(p.name for p in (tmp_path / "samples").iterdir()) == [
+        "epoch_0001.png", "epoch_0002.png", "epoch_0003.png"]
+    frames = iio.imread(gif, index=None)
+    assert frames.shape[0] == 3
+
+
+def test_sample_grid_uses_fixed_noise():
+    gan = tiny_gan()
+    grid = callbacks.SampleGrid(n=4, live=False)
+    grid.set_model(gan)
+    grid.on_train_begin()
+    first = grid.draw()
+    assert np.array_equal(first, grid.draw())  # same noise, same weights, same picture
+
+
+def test_progress_bar_prints_readable_lines_in_logs(capsys):
+    gan = tiny_gan()
+    gan.fit(toy.image_dataset(), epochs=2, steps_per_epoch=3, verbose=0,
+            callbacks=[callbacks.ProgressBar(log_every_seconds=0.0)])
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("step")]
+    assert lines[-1].startswith("step 6/6") and "D loss" in lines[-1] and "D(G(z))" in lines[-1]
+    assert all("\r" not in line for line in lines)
