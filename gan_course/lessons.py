@@ -88,7 +88,9 @@ def execute_notebook(
     notebook = nbformat.read(path, as_version=4)
     with tempfile.TemporaryDirectory() as scratch:
         metrics_file = Path(scratch) / "metrics.jsonl"
+        # a fresh cache per run: no checkpoint of an earlier run is resumed, timings are honest
         overrides = {METRICS_FILE_VARIABLE: str(metrics_file),
+                     "GAN_COURSE_CACHE_DIR": str(Path(scratch) / "cache"),
                      "GAN_COURSE_QUICK": "1" if quick else "0",
                      "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
         saved = {k: os.environ.get(k) for k in overrides}

@@ -158,6 +158,7 @@ class GAN(keras.Model):
             state = checkpoint.restore(self)
             if state is not None and "initial_epoch" not in kwargs:
                 kwargs["initial_epoch"] = state.epoch
+        kwargs.setdefault("shuffle", False)  # datasets shuffle themselves (gan_dataset does)
         try:
             return super().fit(*args, callbacks=callbacks, **kwargs)
         except KeyboardInterrupt:

@@ -78,3 +78,68 @@ def show_per_class(images, labels, class_names, per_class: int = 8, seed: int = 
         ax.set_ylabel(name, rotation=0, ha="right", va="center")
     fig.tight_layout()
     return fig
+
+
+def plot_history(history, steps_per_epoch: int | None = None, title: str = ""):
+    """Loss curves (left) and the discriminator's mean scores D(x), D(G(z)) (right).
+
+    ``history`` is what ``fit`` returns (or its ``.history`` dict). With ``steps_per_epoch``
+    the x axis counts training steps, else epochs. A healthy GAN's losses wander but stay
+    bounded; D(x) near 1 with D(G(z)) near 0 for long means D is winning and G learns little.
+    """
+    import matplotlib.pyplot as plt
+
+    logs = getattr(history, "history", history)
+    n = len(next(iter(logs.values()))) if logs else 0
+    x = np.arange(1, n + 1) * (steps_per_epoch or 1)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.2))
+    for key, label in (("d_loss", "D loss"), ("g_loss", "G loss")):
+        if key in logs:
+            left.plot(x, logs[key], label=label)
+    for key, label in (("d_real", "D(x), real"), ("d_fake", "D(G(z)), fake")):
+        if key in logs:
+            right.plot(x, logs[key], label=label)
+    if "d_real" in logs and 0 <= min(logs["d_real"]) and max(logs["d_real"]) <= 1:
+        right.axhline(0.5, color="grey", lw=0.8, ls="--", label="equilibrium, 1/2")
+    for ax, name in ((left, "loss"), (right, "mean score")):
+        ax.set_xlabel("step" if steps_per_epoch else "epoch")
+        ax.set_ylabel(name)
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def show_gif(path):
+    """Display a GIF inline (an HTML <img>, which JupyterLab, Colab and HTML exports all show)."""
+    import base64
+    from pathlib import Path
+
+    from IPython.display import HTML
+
+    encoded = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    return HTML(f'<img src="data:image/gif;base64,{encoded}" alt="{Path(path).name}" />')
+
+
+def compare(image_sets, titles, ncols: int | None = None, scale: float = 1.0):
+    """Side-by-side grids, one per set, with a title above each (e.g. MLP GAN vs DCGAN vs real)."""
+    import matplotlib.pyplot as plt
+
+    if len(image_sets) != len(titles):
+        raise ValueError(f"{len(image_sets)} image sets but {len(titles)} titles.")
+    fig, axes = plt.subplots(1, len(image_sets), figsize=(4 * scale * len(image_sets), 4 * scale))
+    for images, title, ax in zip(image_sets, titles, np.atleast_1d(axes), strict=True):
+        show_grid(images, ncols=ncols, title=title, ax=ax)
+    fig.tight_layout()
+    return fig
+
+
+def show_source(*objects):
+    """Display the source code of functions or classes (the model builders a lesson uses)."""
+    import inspect
+
+    from IPython.display import Code
+
+    return Code("\n\n".join(inspect.getsource(o) for o in objects), language="python")

@@ -46,3 +46,15 @@ def float32_policy():
 
     yield
     keras.mixed_precision.set_global_policy("float32")
+
+
+@pytest.fixture(scope="session")
+def two_cpu_strategy():
+    """One MirroredStrategy over the two virtual CPUs, shared by every test that needs one:
+    two strategies over the same devices in one process clash on their collective keys."""
+    from gan_course import hardware
+
+    cpus = tf.config.list_logical_devices("CPU")
+    if len(cpus) < 2:
+        pytest.skip("TensorFlow was initialised before conftest could split the CPU")
+    return hardware.make_strategy("mirrored", devices=[d.name for d in cpus[:2]])

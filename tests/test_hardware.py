@@ -78,11 +78,9 @@ def test_describe_names_the_cpu():
     assert "CPU" in text and tf.__version__ in text
 
 
-def test_mirrored_strategy_over_two_virtual_cpus_trains():
-    cpus = tf.config.list_logical_devices("CPU")
-    if len(cpus) < 2:
-        pytest.skip("TensorFlow was initialised before conftest could split the CPU")
-    strategy = hardware.make_strategy("mirrored", devices=[d.name for d in cpus[:2]])
+def test_mirrored_strategy_over_two_virtual_cpus_trains(two_cpu_strategy):
+    strategy = two_cpu_strategy  # made by hardware.make_strategy("mirrored", devices=...)
+    assert isinstance(strategy, tf.distribute.MirroredStrategy)
     assert strategy.num_replicas_in_sync == 2
     rng = np.random.default_rng(0)
     x = rng.normal(size=(256, 4)).astype("float32")

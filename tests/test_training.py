@@ -112,13 +112,9 @@ def test_mixed_precision_step_keeps_float32_variables(float32_policy):
     assert gan.generate(n=2).dtype == np.float32
 
 
-def test_mirrored_strategy_over_two_virtual_cpus_trains():
-    cpus = tf.config.list_logical_devices("CPU")
-    if len(cpus) < 2:
-        pytest.skip("TensorFlow was initialised before conftest could split the CPU")
+def test_mirrored_strategy_over_two_virtual_cpus_trains(two_cpu_strategy):
     keras.utils.set_random_seed(3)
-    strategy = tf.distribute.MirroredStrategy([d.name for d in cpus[:2]])
-    with strategy.scope():
+    with two_cpu_strategy.scope():
         gan = GAN(toy.mlp(8, 2), toy.mlp(2, 1), latent_dim=8, ema_decay=0.99, seed=0)
         gan.compile(g_optimizer=_adam(), d_optimizer=_adam())
     history = gan.fit(_ring_dataset(), epochs=8, steps_per_epoch=250, verbose=0)

@@ -1,0 +1,54 @@
+import matplotlib
+
+matplotlib.use("Agg")
+
+import imageio.v3 as iio  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from gan_course import viz  # noqa: E402
+
+
+def test_to_uint8_reads_each_range():
+    np.testing.assert_array_equal(viz.to_uint8(np.array([-1.0, 0.0, 1.0])), [0, 128, 255])
+    np.testing.assert_array_equal(viz.to_uint8(np.array([0.0, 0.5, 1.0])), [0, 128, 255])
+    np.testing.assert_array_equal(viz.to_uint8(np.array([3, 200], np.uint8)), [3, 200])
+    np.testing.assert_array_equal(viz.to_uint8(np.array([-2.0, 2.0])), [0, 255])  # clipped
+
+
+def test_image_grid_layout():
+    images = np.stack([np.full((2, 3), v, np.uint8) for v in (10, 20, 30)])
+    grid = viz.image_grid(images, ncols=2, pad=1)
+    assert grid.shape == (2 * 3 + 1, 2 * 4 + 1)
+    assert grid[1, 1] == 10 and grid[1, 5] == 20 and grid[4, 1] == 30
+    assert grid[4, 5] == 255  # the empty fourth cell
+    colour = viz.image_grid(np.zeros((4, 2, 2, 3), np.uint8))
+    assert colour.shape == (7, 7, 3)
+    with pytest.raises(ValueError, match="shape"):
+        viz.image_grid(np.zeros((2, 2)))
+
+
+def test_plot_history_draws_losses_and_scores():
+    history = {"d_loss": [0.7, 0.6], "g_loss": [0.9, 1.1], "d_real": [0.6, 0.55],
+               "d_fake": [0.4, 0.45]}
+    fig = viz.plot_history(history, steps_per_epoch=100)
+    left, right = fig.axes
+    assert [line.get_label() for line in left.lines] == ["D loss", "G loss"]
+    assert list(left.lines[0].get_xdata()) == [100, 200]
+    assert "equilibrium, 1/2" in [line.get_label() for line in right.lines]
+
+
+def test_show_gif_embeds_the_file(tmp_path):
+    path = tmp_path / "a.gif"
+    iio.imwrite(path, np.zeros((2, 4, 4), np.uint8), extension=".gif")
+    html = viz.show_gif(path).data
+    assert html.startswith('<img src="data:image/gif;base64,R0lGOD')  # "GIF8" in base64
+
+
+def test_compare_and_per_class():
+    fig = viz.compare([np.zeros((4, 5, 5)), np.ones((4, 5, 5))], ["a", "b"])
+    assert [ax.get_title() for ax in fig.axes] == ["a", "b"]
+    with pytest.raises(ValueError, match="2 image sets but 1 titles"):
+        viz.compare([np.zeros((1, 2, 2))] * 2, ["a"])
+    fig = viz.show_per_class(np.zeros((20, 5, 5), np.uint8), np.arange(20) % 2, ["x", "y"], 3)
+    assert len(fig.axes) == 2
