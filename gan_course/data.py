@@ -7,6 +7,7 @@ which source it used and why.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import socket
@@ -88,15 +89,26 @@ def _short(error: Exception, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+@contextlib.contextmanager
+def download_timeout(seconds: float = DOWNLOAD_TIMEOUT):
+    """Give up on a silent server after ``seconds`` inside this block.
+
+    Keras' downloader (``keras.utils.get_file``: datasets, ``keras.applications`` weights) sets
+    no timeout of its own, so without this a half-open connection could hang a lesson.
+    """
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(seconds)
+    try:
+        yield
+    finally:
+        socket.setdefaulttimeout(previous)
+
+
 def _load_fashion_mnist_keras():
     import keras
 
-    previous = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT)  # keras' downloader has no timeout of its own
-    try:
+    with download_timeout():
         (x_train, y_train), (x_test, y_test) = keras.datasets.fashion_mnist.load_data()
-    finally:
-        socket.setdefaulttimeout(previous)
     return (x_train, y_train.astype(np.uint8)), (x_test, y_test.astype(np.uint8))
 
 

@@ -27,7 +27,6 @@ emits). Float images in [0, 1] must be rescaled first with ``x * 2 - 1`` (only
 from __future__ import annotations
 
 import os
-import socket
 import warnings
 from pathlib import Path
 
@@ -42,9 +41,6 @@ REBUILD_HINT = ("Restore it with `git checkout data/` or rebuild it with "
                 "`python tools/train_fashion_mnist_classifier.py` (about 5 minutes on a CPU).")
 #: The file keras.applications.InceptionV3(include_top=False) downloads (about 87 MB).
 INCEPTION_WEIGHTS_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
-#: Seconds to wait for the weight server before giving up.
-DOWNLOAD_TIMEOUT = 30
-
 # Loaded models, so that each is read from disk (or the network) once per process.
 _CLASSIFIERS: dict[str, object] = {}
 _FEATURE_MODELS: dict[str, object] = {}
@@ -446,13 +442,11 @@ def _build_inception():
     """keras.applications.InceptionV3 without its classifier: (B, 299, 299, 3) -> (B, 2048)."""
     import keras
 
-    previous = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT)  # keras' downloader has no timeout of its own
-    try:
+    from gan_course.data import download_timeout
+
+    with download_timeout():
         return keras.applications.InceptionV3(include_top=False, pooling="avg",
                                               weights="imagenet", input_shape=(299, 299, 3))
-    finally:
-        socket.setdefaulttimeout(previous)
 
 
 def load_inception_model():
