@@ -343,3 +343,75 @@ def test_inception_fid_with_an_injected_model(no_inception):
     assert metrics.inception_fid(grey, brighter, model=tiny) > 1.0
     with pytest.raises(ValueError, match="uint8"):
         metrics.inception_fid(grey.astype(np.float32), grey, model=tiny)  # [0, 255] floats
+
+
+# --------------------------------------------------------------------------- textures
+
+
+def test_laplacian_pyramid_sums_back_to_the_image():
+    images = np.random.default_rng(0).uniform(-1, 1, (2, 32, 32, 3))
+    pyramid = metrics.laplacian_pyramid(images, levels=3)
+    assert [level.shape[1] for level in pyramid] == [32, 16, 8]
+    rebuilt = pyramid[-1]
+    for detail in reversed(pyramid[:-1]):
+        up = np.zeros_like(detail)
+        up[:, ::2, ::2] = rebuilt
+        rebuilt = detail + 4.0 * metrics._blur(up)
+    np.testing.assert_allclose(rebuilt, images, atol=1e-12)
+    assert np.abs(pyramid[0]).mean() > 0.1  # white noise is mostly fine detail
+
+
+def test_sliced_wasserstein_values():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(500, 1))
+    assert metrics.sliced_wasserstein(a, a) == 0.0
+    # in 1-D every direction is +-1, and W1 of a shifted sample is the shift
+    assert metrics.sliced_wasserstein(a, a + 0.3) == pytest.approx(0.3)
+    b = rng.normal(size=(500, 5))
+    c = rng.normal(size=(500, 5)) * 2
+    assert metrics.sliced_wasserstein(b, c) == pytest.approx(metrics.sliced_wasserstein(c, b))
+    assert metrics.sliced_wasserstein(b, c) > 5 * metrics.sliced_wasserstein(
+        b, rng.normal(size=(500, 5)))
+    with pytest.raises(ValueError, match="same shape"):
+        metrics.sliced_wasserstein(b, c[:10])
+
+
+def _crops(image, n, size, rng, rows=slice(None)):
+    region = image[rows]
+    ys = rng.integers(0, region.shape[0] - size + 1, n)
+    xs = rng.integers(0, region.shape[1] - size + 1, n)
+    return np.stack([region[y:y + size, x:x + size] for y, x in zip(ys, xs, strict=True)]) * 2 - 1
+
+
+def test_texture_swd_ranks_same_texture_first():
+    from gan_course.data import load_texture
+
+    rng = np.random.default_rng(0)
+    gravel, brick, grass = (load_texture(name) for name in ("gravel", "brick", "grass"))
+    # two disjoint halves of the gravel image: the same texture, different pixels
+    top, bottom = (_crops(gravel, 64, 64, rng, rows) for rows in (slice(0, 256), slice(256, None)))
+    kwargs = {"descriptors": 4096}
+    same = metrics.texture_swd(top, bottom, **kwargs)
+    others = {
+        "brick": metrics.texture_swd(top, _crops(brick, 64, 64, rng), **kwargs),
+        "grass": metrics.texture_swd(top, _crops(grass, 64, 64, rng), **kwargs),
+        "noise": metrics.texture_swd(top, rng.uniform(-1, 1, (64, 64, 64, 1)), **kwargs),
+        "blurred gravel": metrics.texture_swd(top, metrics._blur(metrics._blur(bottom)),
+                                              **kwargs),
+    }
+    for name, value in others.items():
+        assert value > 1.5 * same, (name, value, same)
+    # bigger images of the same texture are still close: the statistics are local
+    assert metrics.texture_swd(top, _crops(gravel, 4, 256, rng), **kwargs) < min(others.values())
+
+
+def test_texture_swd_rejects_bad_input():
+    patches = np.zeros((4, 64, 64, 1), np.float32)
+    with pytest.raises(ValueError, match="channel"):
+        metrics.texture_swd(patches, np.zeros((4, 64, 64, 3), np.float32))
+    with pytest.raises(ValueError, match="at least 28"):
+        metrics.texture_swd(patches, np.zeros((4, 16, 16, 1), np.float32))
+    with pytest.raises(ValueError, match="NaN"):
+        metrics.texture_swd(patches, np.full((4, 64, 64, 1), np.nan, np.float32))
+    with pytest.raises(ValueError, match="dtype int64"):
+        metrics.texture_swd(patches, np.zeros((4, 64, 64, 1), np.int64))

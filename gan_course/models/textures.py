@@ -1,0 +1,171 @@
+"""Texture GANs for lesson 2: a 64x64 DCGAN and a fully convolutional spatial GAN.
+
+Images are in [-1, 1] (tanh) with C = 1 (grey) or 3 (colour) channels. Discriminators return
+logits (no sigmoid); their last layers are float32, so outputs stay float32 under mixed precision.
+
+- The **DCGAN** (Radford et al. 2016) maps a noise vector (batch, 100) to one (64, 64, C) patch.
+  Its layers follow the source article (5x5 kernels, BatchNorm, ReLU in G, LeakyReLU(0.2) in D),
+  with one more upsampling stage, because the article's layers make 28x28, not 64x64.
+- The **spatial GAN** (SGAN: Jetchev, Bergmann and Vollgraf 2016, "Texture Synthesis with
+  Spatial Generative Adversarial Networks"; PSGAN: Bergmann et al. 2017) has only convolutions,
+  so noise of shape (h, w, k) gives an image of (16h, 16w, C): a 4x4 noise grid makes a 64x64
+  training patch, a 64x64 grid a 1024x1024 texture, from the same weights. With
+  ``periodic=True`` every convolution pads *circularly* (the image is treated as a torus), so the
+  output's right edge continues into its left edge and the texture tiles without seams. (PSGAN
+  reaches periodicity differently, with periodic noise channels; circular padding is simpler.)
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+LATENT_DIM = 100
+NOISE_CHANNELS = 32
+#: Each noise position of the spatial generator becomes UPSCALE x UPSCALE pixels.
+UPSCALE = 16
+
+
+def _channels(widths, width: float):
+    return [max(4, round(c * width)) for c in widths]
+
+
+def build_texture_dcgan_generator(latent_dim: int = LATENT_DIM, channels: int = 1,
+                                  width: float = 1.0) -> keras.Model:
+    """DCGAN generator for 64x64 patches.
+
+    z (latent_dim) -> Dense 8*8*256 -> BN -> ReLU -> (8, 8, 256)
+      -> ConvTranspose 128, 5x5, stride 2 -> BN -> ReLU -> (16, 16, 128)
+      -> ConvTranspose 64, 5x5, stride 2 -> BN -> ReLU -> (32, 32, 64)
+      -> ConvTranspose C, 5x5, stride 2, tanh -> (64, 64, C)
+
+    ``width`` scales every channel count (0.25: about 16x cheaper, for CPUs).
+    """
+    c1, c2, c3 = _channels((256, 128, 64), width)
+    return keras.Sequential([
+        keras.Input((latent_dim,)),
+        layers.Dense(8 * 8 * c1, use_bias=False),
+        layers.BatchNormalization(), layers.ReLU(),
+        layers.Reshape((8, 8, c1)),
+        layers.Conv2DTranspose(c2, 5, strides=2, padding="same", use_bias=False),
+        layers.BatchNormalization(), layers.ReLU(),
+        layers.Conv2DTranspose(c3, 5, strides=2, padding="same", use_bias=False),
+        layers.BatchNormalization(), layers.ReLU(),
+        layers.Conv2DTranspose(channels, 5, strides=2, padding="same"),
+        layers.Activation("tanh", dtype="float32"),
+    ], name="texture_dcgan_generator")
+
+
+def build_texture_dcgan_discriminator(channels: int = 1, width: float = 1.0) -> keras.Model:
+    """DCGAN discriminator for 64x64 patches (the source article's layers).
+
+    (64, 64, C) -> Conv 64, 5x5, stride 2 -> LeakyReLU(0.2) -> (32, 32, 64)
+      -> Conv 128, 5x5, stride 2 -> BN -> LeakyReLU(0.2) -> (16, 16, 128)
+      -> Conv 256, 5x5, stride 2 -> BN -> LeakyReLU(0.2) -> (8, 8, 256)
+      -> Flatten -> Dense 1 (a logit)
+    """
+    c1, c2, c3 = _channels((64, 128, 256), width)
+    return keras.Sequential([
+        keras.Input((64, 64, channels)),
+        layers.Conv2D(c1, 5, strides=2, padding="same"), layers.LeakyReLU(0.2),
+        layers.Conv2D(c2, 5, strides=2, padding="same", use_bias=False),
+        layers.BatchNormalization(), layers.LeakyReLU(0.2),
+        layers.Conv2D(c3, 5, strides=2, padding="same", use_bias=False),
+        layers.BatchNormalization(), layers.LeakyReLU(0.2),
+        layers.Flatten(),
+        layers.Dense(1, dtype="float32"),
+    ], name="texture_dcgan_discriminator")
+
+
+@keras.saving.register_keras_serializable(package="gan_course")
+class CircularPad2D(layers.Layer):
+    """Pads height and width by ``pad`` pixels taken from the opposite edge (torus padding).
+
+    (batch, H, W, C) -> (batch, H + 2 pad, W + 2 pad, C). A "valid" convolution after it sees
+    the image as periodic, so a network built from such convolutions maps periodic inputs to
+    periodic outputs.
+    """
+
+    def __init__(self, pad: int, **kwargs):
+        super().__init__(**kwargs)
+        self.pad = int(pad)
+
+    def call(self, x):
+        p = self.pad
+        if p == 0:
+            return x
+        x = keras.ops.concatenate([x[:, -p:], x, x[:, :p]], axis=1)
+        return keras.ops.concatenate([x[:, :, -p:], x, x[:, :, :p]], axis=2)
+
+    def compute_output_shape(self, input_shape):
+        batch, height, width, channels = input_shape
+        grow = (lambda n: None if n is None else n + 2 * self.pad)
+        return (batch, grow(height), grow(width), channels)
+
+    def get_config(self):
+        return {**super().get_config(), "pad": self.pad}
+
+
+def _conv(x, filters: int, periodic: bool, **kwargs):
+    """5x5 convolution that keeps the size: circular padding if ``periodic``, else zeros."""
+    if periodic:
+        return layers.Conv2D(filters, 5, padding="valid", **kwargs)(CircularPad2D(2)(x))
+    return layers.Conv2D(filters, 5, padding="same", **kwargs)(x)
+
+
+def build_spatial_generator(noise_channels: int = NOISE_CHANNELS, channels: int = 1,
+                            width: float = 1.0, periodic: bool = True) -> keras.Model:
+    """Fully convolutional texture generator: noise (h, w, k) -> image (16h, 16w, C).
+
+    (h, w, k) -> 4 x [UpSample 2x (nearest) -> Conv 5x5 -> BN -> ReLU]
+      with 256, 128, 64, 32 filters -> (16h, 16w, 32)
+      -> Conv C, 5x5, tanh -> (16h, 16w, C)
+
+    Upsampling then convolving, rather than a strided transposed convolution, avoids
+    checkerboard artefacts (Odena et al. 2016, "Deconvolution and Checkerboard Artifacts").
+    ``periodic=True`` pads every convolution circularly: the output is exactly periodic with the
+    output's own size as period, and rolling the noise by one position rolls the image by 16
+    pixels. Inputs of any h, w >= 1 work (the model's input shape is (None, None, k)).
+    """
+    inputs = keras.Input((None, None, noise_channels))
+    x = inputs
+    for filters in _channels((256, 128, 64, 32), width):
+        x = layers.UpSampling2D(2, interpolation="nearest")(x)
+        x = _conv(x, filters, periodic, use_bias=False)
+        x = layers.BatchNormalization()(x)
+        x = layers.ReLU()(x)
+    x = _conv(x, channels, periodic)
+    outputs = layers.Activation("tanh", dtype="float32")(x)
+    return keras.Model(inputs, outputs, name="spatial_generator")
+
+
+def build_spatial_discriminator(channels: int = 1, width: float = 1.0) -> keras.Model:
+    """Fully convolutional discriminator: image (H, W, C) -> a map of logits (H/8, W/8, 1).
+
+    (H, W, C) -> Conv 64, 5x5, stride 2 -> LeakyReLU(0.2)
+      -> Conv 128, 5x5, stride 2 -> BN -> LeakyReLU(0.2)
+      -> Conv 256, 5x5, stride 2 -> BN -> LeakyReLU(0.2)
+      -> Conv 1, 5x5 -> (H/8, W/8, 1) logits
+
+    Each logit judges one local region (receptive field 61x61 pixels), like a PatchGAN; the GAN
+    losses average over the map. With no dense layer, D accepts any image size.
+    """
+    c1, c2, c3 = _channels((64, 128, 256), width)
+    return keras.Sequential([
+        keras.Input((None, None, channels)),
+        layers.Conv2D(c1, 5, strides=2, padding="same"), layers.LeakyReLU(0.2),
+        layers.Conv2D(c2, 5, strides=2, padding="same", use_bias=False),
+        layers.BatchNormalization(), layers.LeakyReLU(0.2),
+        layers.Conv2D(c3, 5, strides=2, padding="same", use_bias=False),
+        layers.BatchNormalization(), layers.LeakyReLU(0.2),
+        layers.Conv2D(1, 5, padding="same", dtype="float32"),
+    ], name="spatial_discriminator")
+
+
+def spatial_noise_shape(height: int, width: int, noise_channels: int = NOISE_CHANNELS):
+    """The noise shape (h, w, k) that makes a (height, width) texture; sides must divide by 16."""
+    for side in (height, width):
+        if side < UPSCALE or side % UPSCALE:
+            raise ValueError(f"Texture sides must be positive multiples of {UPSCALE}, got "
+                             f"{height}x{width}. Round up, generate, then crop.")
+    return (height // UPSCALE, width // UPSCALE, noise_channels)
