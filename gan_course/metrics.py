@@ -669,3 +669,22 @@ def texture_swd(images_a, images_b, levels: int = 3, neighbourhood: int = 7,
         desc_a, desc_b = _normalise_together(desc_a, desc_b, a.shape[-1])
         distances.append(sliced_wasserstein(desc_a, desc_b, projections, seed=seed + level))
     return float(np.mean(distances))
+
+
+def seam_ratio(image) -> float:
+    """How visible the seam is when ``image`` (H, W[, C]) is tiled: 1 means no visible seam.
+
+    ratio = mean(|x[:, 0] - x[:, W-1]|, |x[0] - x[H-1]|) / mean(|x[:, j+1] - x[:, j]|,
+    |x[i+1] - x[i]|): the jump across the wrap-around border compared with the typical step
+    between neighbouring pixels inside the image. A periodic texture scores about 1; an
+    ordinary photo, whose opposite edges are unrelated, scores well above 1.
+    """
+    x = np.asarray(image, np.float64)
+    if x.ndim == 2:
+        x = x[..., None]
+    if x.ndim != 3 or min(x.shape[:2]) < 2:
+        raise ValueError(f"seam_ratio needs one image (H, W) or (H, W, C) of at least 2x2, got "
+                         f"shape {np.asarray(image).shape}.")
+    wrap = np.mean([np.abs(x[:, 0] - x[:, -1]).mean(), np.abs(x[0] - x[-1]).mean()])
+    inside = np.mean([np.abs(np.diff(x, axis=1)).mean(), np.abs(np.diff(x, axis=0)).mean()])
+    return float(wrap / max(inside, 1e-12))

@@ -415,3 +415,18 @@ def test_texture_swd_rejects_bad_input():
         metrics.texture_swd(patches, np.full((4, 64, 64, 1), np.nan, np.float32))
     with pytest.raises(ValueError, match="dtype int64"):
         metrics.texture_swd(patches, np.zeros((4, 64, 64, 1), np.int64))
+
+
+def test_seam_ratio():
+    from gan_course.data import load_texture
+
+    gravel = load_texture("gravel")[:, :, 0]
+    assert metrics.seam_ratio(gravel) > 2  # a photo: opposite edges are unrelated
+    from scipy.ndimage import gaussian_filter
+
+    noise = np.random.default_rng(0).normal(size=(128, 128))
+    periodic = gaussian_filter(noise, 2.0, mode="wrap")  # smooth on a torus: tiles seamlessly
+    assert metrics.seam_ratio(periodic) == pytest.approx(1.0, abs=0.2)
+    assert metrics.seam_ratio(gaussian_filter(noise, 2.0, mode="reflect")) > 2
+    with pytest.raises(ValueError, match="one image"):
+        metrics.seam_ratio(np.zeros((2, 8, 8, 1)))
