@@ -386,3 +386,11 @@ def test_patch_sampler_is_seeded():
 def test_patch_sampler_rejects_bad_input(image, kwargs, error, match):
     with pytest.raises(error, match=match):
         data.patch_sampler(image, **{"patch_size": 32, **kwargs})
+
+
+def test_pipelines_prefetch_without_the_autotuner():
+    # The autotuner's thread made every fit() call wait 2.4 s when it dropped its iterator
+    # (bench/README.md); the course's pipelines switch it off and prefetch a fixed 2 batches.
+    images = np.zeros((8, 28, 28), np.uint8)
+    for ds in (data.gan_dataset(images, 4), data.patch_sampler(_ramp(64), 16, 2)):
+        assert ds.options().autotune.enabled is False
