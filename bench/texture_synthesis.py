@@ -20,16 +20,11 @@ import numpy as np
 
 from gan_course import hardware, metrics, settings
 from gan_course.callbacks import TimeLimit
-from gan_course.data import load_texture, patch_sampler
+from gan_course.data import load_texture, patch_sampler, random_patches
 from gan_course.models import textures
 from gan_course.training import GAN
 
 PATCH = 64
-
-
-def real_patches(image, n: int, seed: int) -> np.ndarray:
-    batches = patch_sampler(image, PATCH, batch_size=n, seed=seed)
-    return next(iter(batches)).numpy()
 
 
 def train(gan: GAN, image, seconds: float, batch: int) -> tuple[int, float]:
@@ -75,8 +70,8 @@ def main() -> None:
                    latent_dim=noise_shape, ema_decay=0.99)
         sgan.compile()
 
-    reference = real_patches(image, 256, seed=100)
-    floor = metrics.texture_swd(reference, real_patches(image, 256, seed=200))
+    reference = random_patches(image, 256, PATCH, seed=100)
+    floor = metrics.texture_swd(reference, random_patches(image, 256, PATCH, seed=200))
     print(f"texture {args.texture} {image.shape}, width {args.width}, batch {args.batch}, "
           f"{args.seconds:.0f} s per model; real-vs-real texture SWD {floor:.4f}")
     results = {}

@@ -406,3 +406,23 @@ class ProgressBar(keras.callbacks.Callback):
             self._bar.close()
         else:
             self._print_line(logs)
+
+
+def lesson_callbacks(directory: str | Path, budget: TimeBudget | float, samples: int = 16,
+                     sample_every_n_epochs: int = 1, gif: bool = False,
+                     checkpoint_every_n_steps: int = 500) -> list[keras.callbacks.Callback]:
+    """The callbacks every lesson trains with, writing under ``directory``.
+
+    A live :class:`SampleGrid` of ``samples`` images from fixed noise (PNGs in
+    ``directory/samples``), a :class:`GifRecorder` of its frames when ``gif`` is True
+    (``directory/training.gif``), a :class:`TimeLimit` of ``budget``, a :class:`NaNGuard`, a
+    :class:`Checkpoint` every ``checkpoint_every_n_steps`` steps in ``directory/checkpoint`` (so
+    re-running ``fit`` resumes) and a :class:`ProgressBar`. The grid is the first element.
+    """
+    directory = Path(directory)
+    grid = SampleGrid(n=samples, directory=directory / "samples",
+                      every_n_epochs=sample_every_n_epochs)
+    recorder = [GifRecorder(grid, directory / "training.gif")] if gif else []
+    return [grid, *recorder, TimeLimit(budget), NaNGuard(),
+            Checkpoint(directory / "checkpoint", every_n_steps=checkpoint_every_n_steps),
+            ProgressBar()]

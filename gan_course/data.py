@@ -511,3 +511,9 @@ def patch_sampler(
     else:
         ds = tf.data.Dataset.sample_from_datasets(streams, seed=seed)
     return with_fixed_prefetch(ds.batch(int(batch_size), drop_remainder=True))
+
+
+def random_patches(image, n: int, patch_size: int = 64, seed: int = 0) -> np.ndarray:
+    """``n`` patches from :func:`patch_sampler` as one float32 NumPy array (n, p, p, C) in
+    [-1, 1]: the real side of a texture metric. Different seeds give independent sets."""
+    return next(iter(patch_sampler(image, patch_size, batch_size=n, seed=seed))).numpy()

@@ -469,20 +469,30 @@ def load_inception_model():
     return model
 
 
-def _inception_input(images, value_range) -> np.ndarray:
-    """Images -> float32 (N, H, W, 3) on the [0, 255] scale (resized later, per batch)."""
+def _image_batch(images, name: str) -> np.ndarray:
+    """Check a batch of grey or RGB images, (N, H, W) or (N, H, W, C) with C = 1 or 3, that is
+    uint8 or finite float; returns it with the channel axis, dtype unchanged."""
     array = np.asarray(images)
     if array.ndim == 3:
         array = array[..., None]
     if array.ndim != 4 or array.shape[-1] not in (1, 3) or len(array) == 0:
-        raise ValueError(f"inception_fid expects a batch of images (N, H, W), (N, H, W, 1) or "
-                         f"(N, H, W, 3), got shape {array.shape}.")
+        raise ValueError(f"{name} must be a non-empty batch of images (N, H, W) or (N, H, W, C) "
+                         f"with C = 1 or 3, got shape {np.asarray(images).shape}.")
+    if array.dtype != np.uint8 and not np.issubdtype(array.dtype, np.floating):
+        raise ValueError(f"{name} has dtype {array.dtype}: pass uint8 in [0, 255] or float "
+                         "images.")
+    if array.dtype != np.uint8 and not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} contains NaN or infinite values.")
+    return array
+
+
+def _inception_input(images, value_range) -> np.ndarray:
+    """Images -> float32 (N, H, W, 3) on the [0, 255] scale (resized later, per batch)."""
+    array = _image_batch(images, "inception_fid's images")
     if array.dtype == np.uint8:
         pixels = array.astype(np.float32)
-    elif np.issubdtype(array.dtype, np.floating):
+    else:
         array = array.astype(np.float32)
-        if not np.all(np.isfinite(array)):
-            raise ValueError("The images contain NaN or infinite values.")
         low, high = float(array.min()), float(array.max())
         if value_range is None:
             value_range = (0.0, 1.0) if low >= 0 else (-1.0, 1.0)
@@ -494,9 +504,6 @@ def _inception_input(images, value_range) -> np.ndarray:
                              f"[-1, 1]; these span [{low:.3g}, {high:.3g}] with value_range="
                              f"{value_range}. Pixels in [0, 255] should be passed as uint8.")
         pixels = (np.clip(array, lo, hi) - lo) * (255.0 / (hi - lo))
-    else:
-        raise ValueError(f"inception_fid: images of dtype {array.dtype} are not supported; pass "
-                         "uint8 in [0, 255] or float in [0, 1] / [-1, 1].")
     if pixels.shape[-1] == 1:
         pixels = np.repeat(pixels, 3, axis=-1)
     return pixels
@@ -600,19 +607,10 @@ def sliced_wasserstein(a: np.ndarray, b: np.ndarray, projections: int = 128,
 
 
 def _texture_batch(images, name: str) -> np.ndarray:
-    array = np.asarray(images)
-    if array.ndim == 3:
-        array = array[..., None]
-    if array.ndim != 4 or array.shape[-1] not in (1, 3) or len(array) == 0:
-        raise ValueError(f"{name} must be a non-empty batch of images (N, H, W) or (N, H, W, C) "
-                         f"with C = 1 or 3, got shape {np.asarray(images).shape}.")
+    """uint8 [0, 255] or float [-1, 1] images -> float64 (N, H, W, C) in [-1, 1]."""
+    array = _image_batch(images, name)
     if array.dtype == np.uint8:
         return array.astype(np.float64) / 127.5 - 1.0
-    if not np.issubdtype(array.dtype, np.floating):
-        raise ValueError(f"{name} has dtype {array.dtype}: pass uint8 in [0, 255] or float in "
-                         "[-1, 1].")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} contains NaN or infinite values.")
     return array.astype(np.float64)
 
 

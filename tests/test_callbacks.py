@@ -251,3 +251,22 @@ def test_progress_bar_prints_readable_lines_in_logs(capsys):
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("step")]
     assert lines[-1].startswith("step 6/6") and "D loss" in lines[-1] and "D(G(z))" in lines[-1]
     assert all("\r" not in line for line in lines)
+
+
+def test_lesson_callbacks_train_resume_and_write_their_files(tmp_path):
+    gan = tiny_gan()
+    run = callbacks.lesson_callbacks(tmp_path / "run", budget=60.0, samples=4, gif=True,
+                                     checkpoint_every_n_steps=2)
+    kinds = [type(cb) for cb in run]
+    assert kinds == [callbacks.SampleGrid, callbacks.GifRecorder, callbacks.TimeLimit,
+                     callbacks.NaNGuard, callbacks.Checkpoint, callbacks.ProgressBar]
+    run[0].live = False
+    gan.fit(toy.image_dataset(), epochs=2, steps_per_epoch=2, verbose=0, callbacks=run)
+    assert (tmp_path / "run" / "training.gif").is_file()
+    assert len(list((tmp_path / "run" / "samples").glob("*.png"))) == 2
+    again = tiny_gan()
+    rerun = callbacks.lesson_callbacks(tmp_path / "run", budget=60.0)
+    rerun[0].live = False
+    again.fit(toy.image_dataset(), epochs=3, steps_per_epoch=2, verbose=0, callbacks=rerun)
+    assert again.step == 6  # resumed at step 4 from the checkpoint, then one more epoch
+    assert [type(cb) for cb in callbacks.lesson_callbacks(tmp_path, 1.0)][1] is callbacks.TimeLimit

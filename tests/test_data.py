@@ -394,3 +394,11 @@ def test_pipelines_prefetch_without_the_autotuner():
     images = np.zeros((8, 28, 28), np.uint8)
     for ds in (data.gan_dataset(images, 4), data.patch_sampler(_ramp(64), 16, 2)):
         assert ds.options().autotune.enabled is False
+
+
+def test_random_patches_are_seeded_numpy_sets():
+    gravel = data.load_texture("gravel")
+    first = data.random_patches(gravel, 6, patch_size=32, seed=5)
+    assert isinstance(first, np.ndarray) and first.shape == (6, 32, 32, 1)
+    np.testing.assert_array_equal(first, data.random_patches(gravel, 6, patch_size=32, seed=5))
+    assert not np.array_equal(first, data.random_patches(gravel, 6, patch_size=32, seed=6))
