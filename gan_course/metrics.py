@@ -314,11 +314,14 @@ def fashion_mnist_kid(images_a, images_b, **kwargs) -> tuple[float, float]:
                            **kwargs)
 
 
+def _logits(images, batch_size: int) -> np.ndarray:
+    return _run_in_batches(load_fashion_mnist_classifier(), as_model_input(images), batch_size)
+
+
 def classify(images, batch_size: int = 500) -> np.ndarray:
     """The shipped classifier's predicted labels (int64, 0..9) for uint8 [0, 255] or float [-1, 1]
     Fashion-MNIST images (N, 28, 28[, 1])."""
-    logits = _run_in_batches(load_fashion_mnist_classifier(), as_model_input(images), batch_size)
-    return logits.argmax(axis=1).astype(np.int64)
+    return _logits(images, batch_size).argmax(axis=1).astype(np.int64)
 
 
 def class_histogram(images) -> np.ndarray:
@@ -342,6 +345,43 @@ def mode_coverage(images, min_share: float = 0.02) -> int:
         raise ValueError(f"min_share must be in (0, 1], got {min_share}.")
     counts = class_histogram(images)
     return int(np.sum(counts / counts.sum() >= min_share))
+
+
+def class_probabilities(images, batch_size: int = 500) -> np.ndarray:
+    """The shipped classifier's softmax probabilities, float64 (N, 10), for uint8 [0, 255] or
+    float [-1, 1] Fashion-MNIST images: p_k = exp(l_k) / sum_j exp(l_j) of the logits l."""
+    logits = _logits(images, batch_size).astype(np.float64)
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def recognised_shares(images, confidence: float = 0.9) -> np.ndarray:
+    """Per class, the share of ``images`` that the classifier puts there with probability of at
+    least ``confidence``: float64 (10,), summing to at most 1.
+
+    "Recognisable clothes in every class" made measurable: a sample counts for class k only if
+    the classifier is sure of it (max_k p_k >= ``confidence``). Blurry or ambiguous samples count
+    for no class. Real test images put about 8-10 % in each class at 0.9, less for shirts, which
+    the classifier confuses with T-shirts and pullovers.
+    """
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}.")
+    probabilities = class_probabilities(images)
+    sure = probabilities.max(axis=1) >= confidence
+    counts = np.bincount(probabilities.argmax(axis=1)[sure], minlength=10)
+    return counts / len(probabilities)
+
+
+def recognised_classes(images, confidence: float = 0.9, min_share: float = 0.01) -> int:
+    """Number of classes (0 to 10) whose confidently recognised samples (see
+    :func:`recognised_shares`) make up at least ``min_share`` of all samples.
+
+    Real test images score 10 (shirts, the hardest class, at about 2.4 %); uniform noise 0;
+    real images blurred with a Gaussian of sigma 1.5 pixels about 6.
+    """
+    if not 0 < min_share <= 1:
+        raise ValueError(f"min_share must be in (0, 1], got {min_share}.")
+    return int(np.sum(recognised_shares(images, confidence) >= min_share))
 
 
 # --------------------------------------------------------------------------- memorisation
