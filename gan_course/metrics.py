@@ -341,18 +341,23 @@ def mode_coverage(images, min_share: float = 0.02) -> int:
     generator that always draws the same thing. ``min_share`` ignores classes that get only the
     odd stray sample; 0.02 is a fifth of a class's fair share.
     """
+    counts = class_histogram(images)
+    return _classes_with_share(counts / counts.sum(), min_share)
+
+
+def _classes_with_share(shares: np.ndarray, min_share: float) -> int:
+    """How many of the per-class ``shares`` reach ``min_share`` (checked to be in (0, 1])."""
     if not 0 < min_share <= 1:
         raise ValueError(f"min_share must be in (0, 1], got {min_share}.")
-    counts = class_histogram(images)
-    return int(np.sum(counts / counts.sum() >= min_share))
+    return int(np.sum(shares >= min_share))
 
 
 def class_probabilities(images, batch_size: int = 500) -> np.ndarray:
     """The shipped classifier's softmax probabilities, float64 (N, 10), for uint8 [0, 255] or
     float [-1, 1] Fashion-MNIST images: p_k = exp(l_k) / sum_j exp(l_j) of the logits l."""
-    logits = _logits(images, batch_size).astype(np.float64)
-    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return shifted / shifted.sum(axis=1, keepdims=True)
+    from scipy.special import softmax
+
+    return softmax(_logits(images, batch_size).astype(np.float64), axis=1)
 
 
 def recognised_shares(images, confidence: float = 0.9) -> np.ndarray:
@@ -379,9 +384,7 @@ def recognised_classes(images, confidence: float = 0.9, min_share: float = 0.01)
     Real test images score 10 (shirts, the hardest class, at about 2.4 %); uniform noise 0;
     real images blurred with a Gaussian of sigma 1.5 pixels about 6.
     """
-    if not 0 < min_share <= 1:
-        raise ValueError(f"min_share must be in (0, 1], got {min_share}.")
-    return int(np.sum(recognised_shares(images, confidence) >= min_share))
+    return _classes_with_share(recognised_shares(images, confidence), min_share)
 
 
 # --------------------------------------------------------------------------- memorisation
