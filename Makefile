@@ -4,8 +4,13 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The oldest supported TensorFlow and Keras, pinned in .ci/oldest.txt, in a venv of their own
+OLDEST := .ci/oldest.txt
+OLDEST_VENV := .venv-oldest
+OLDEST_PY := $(OLDEST_VENV)/bin/python
+OLDEST_STAMP := $(OLDEST_VENV)/.installed
 
-.PHONY: lessons test lint lab clean venv
+.PHONY: lessons test test-oldest lint lab clean venv
 
 # Re-install when the dependency list changes.
 $(STAMP): pyproject.toml
@@ -16,6 +21,12 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+$(OLDEST_STAMP): pyproject.toml $(OLDEST)
+	@test -x $(OLDEST_PY) || $(PYTHON) -m venv $(OLDEST_VENV)
+	$(OLDEST_PY) -m pip install --quiet --upgrade pip
+	$(OLDEST_PY) -m pip install --quiet -c $(OLDEST) -e ".[dev]"
+	@touch $(OLDEST_STAMP)
+
 ## Execute every notebooks/NN_*.ipynb in quick mode -> build/lessons/*.ipynb and *.html
 lessons: $(STAMP)
 	GAN_COURSE_QUICK=1 $(PY) -m gan_course.lessons --out build/lessons
@@ -23,8 +34,14 @@ lessons: $(STAMP)
 ## Lint (.py and .ipynb), check notebooks carry no outputs, run the tests
 test: $(STAMP)
 	$(PY) -m ruff check .
-	$(PY) -m nbstripout --verify notebooks/*.ipynb
+	$(PY) -m nbstripout --verify notebooks/*.ipynb tests/notebooks/*.ipynb
 	GAN_COURSE_QUICK=1 $(PY) -m pytest
+
+## The unit tests (no notebooks, no slow tests) on the oldest supported TensorFlow and Keras
+test-oldest: $(OLDEST_STAMP)
+	@$(OLDEST_PY) -c "import tensorflow as tf, keras; \
+		print('oldest stack: TensorFlow', tf.__version__, '+ Keras', keras.__version__)"
+	GAN_COURSE_QUICK=1 $(OLDEST_PY) -m pytest -m "not notebook and not slow" --tb=short
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
@@ -36,4 +53,5 @@ lab: $(STAMP)
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache
-	find . -name __pycache__ -type d -prune -not -path "./$(VENV)/*" -exec rm -rf {} +
+	find . -name __pycache__ -type d -prune -not -path "./$(VENV)/*" \
+		-not -path "./$(OLDEST_VENV)/*" -exec rm -rf {} +

@@ -66,10 +66,12 @@ class ReferenceLoop:
         return self.generator(tf.random.normal([n, LATENT]), training=False).numpy()
 
 
-def course_gan(generator, discriminator, ema_decay=None, lr=2e-4, beta_1=0.5,
-               steps_per_execution: int = 1, jit_compile="auto", update="alternating"):
-    gan = GAN(generator, discriminator, latent_dim=LATENT, ema_decay=ema_decay, update=update)
-    gan.compile(g_optimizer=keras.optimizers.Adam(lr, beta_1=beta_1),
-                d_optimizer=keras.optimizers.Adam(lr, beta_1=beta_1),
+def course_gan(generator, discriminator, ema_decay=None, g_lr=2e-4, d_lr=2e-4, beta_1=0.5,
+               steps_per_execution: int = 1, jit_compile="auto", update="alternating",
+               loss="ns"):
+    gan = GAN(generator, discriminator, latent_dim=LATENT, ema_decay=ema_decay, update=update,
+              loss=loss)
+    gan.compile(g_optimizer=keras.optimizers.Adam(g_lr, beta_1=beta_1),
+                d_optimizer=keras.optimizers.Adam(d_lr, beta_1=beta_1),
                 steps_per_execution=steps_per_execution, jit_compile=jit_compile)
     return gan

@@ -1,17 +1,20 @@
 """Fashion-MNIST FD after the same wall-clock budget: the lesson's DCGAN against the reference loop.
 
-Both train the same DCGAN on the same data and batch for ``--seconds`` each (default 300, the
-issue's 5 minutes). The reference is the TensorFlow tutorial's loop (Adam 1e-4, simultaneous
-updates, no EMA); the lesson's is ``GAN.fit`` with the lesson's settings (Adam 2e-4 and
-beta1 0.5, alternating updates, an EMA generator). The last line is FD(reference) / FD(lesson):
-above 1 means the lesson's DCGAN is better.
+Both train the same DCGAN on the same data and batch for ``--seconds`` each (default 300:
+5 minutes). The network width and batch are lesson 1's for this device
+(``hardware.model_scale(**DCGAN_SCALE)``) unless ``--width`` / ``--batch`` say otherwise. The
+reference is the TensorFlow tutorial's loop (Adam 1e-4, simultaneous updates, no EMA); the
+lesson's is ``GAN.fit`` with the lesson's settings (Adam 2e-4 and beta1 0.5, alternating
+updates, an EMA generator with warm-up). The last line is FD(reference) / FD(lesson): above 1
+means the lesson's DCGAN is better.
 
-    .venv/bin/python bench/dcgan_quality.py [--seconds 300] [--width 0.25]
+    .venv/bin/python bench/dcgan_quality.py [--seconds 300]
 
-The full-mode target (recognisable clothes in every class within 10 minutes on a GPU) is checked
-with ``--lesson-only --seconds 600 --width 1.0 --grid samples.png``: it skips the reference and
-prints, per class, the share of samples the classifier recognises with probability >= 0.9
-(``metrics.recognised_shares``; real test images: 10 of 10 classes).
+``--lesson-only --seconds 600 --grid samples.png`` trains only the lesson's DCGAN for the
+lesson's full-mode budget (10 minutes) and prints, per class, the share of samples the
+classifier recognises with probability >= 0.9 (``metrics.recognised_shares``; real test images:
+10 of 10 classes). ``--loss``, ``--g-lr``, ``--d-lr``, ``--beta1`` and ``--ema`` try other
+recipes for the lesson's GAN.
 """
 
 from __future__ import annotations
@@ -27,15 +30,20 @@ from dcgan_common import ReferenceLoop, course_gan, dataset, models  # noqa: E40
 
 from gan_course import callbacks, hardware, metrics, viz  # noqa: E402
 from gan_course.data import FASHION_MNIST_CLASSES, load_fashion_mnist  # noqa: E402
+from gan_course.models.fashion_mnist import DCGAN_SCALE  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=300.0, help="training budget for each")
-    parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--batch", type=int, default=None, help="default: the lesson's")
     parser.add_argument("--width", type=float, default=None,
-                        help="DCGAN channel multiplier (default: 1.0 on a GPU, 0.25 on a CPU, "
-                             "as the lesson uses in quick mode)")
+                        help="DCGAN channel multiplier (default: the lesson's for this device)")
+    parser.add_argument("--loss", default="ns", help="the lesson GAN's loss")
+    parser.add_argument("--g-lr", type=float, default=2e-4)
+    parser.add_argument("--d-lr", type=float, default=2e-4)
+    parser.add_argument("--beta1", type=float, default=0.5)
+    parser.add_argument("--ema", type=float, default=0.999, help="EMA decay (0: none)")
     parser.add_argument("--samples", type=int, default=2000)
     parser.add_argument("--lesson-only", action="store_true",
                         help="train only the lesson's GAN (for the full-mode target)")
@@ -43,14 +51,15 @@ def main() -> None:
     args = parser.parse_args()
 
     print(hardware.describe())
-    gpus = hardware.list_gpus()
-    width = args.width if args.width is not None else (1.0 if gpus else 0.25)
-    data = dataset(args.batch)
+    scale = hardware.choose_scale("GPU" if hardware.list_gpus() else "CPU", **DCGAN_SCALE)
+    width = args.width if args.width is not None else scale.width
+    batch = args.batch if args.batch is not None else scale.batch
+    data = dataset(batch)
     _, (x_test, _) = load_fashion_mnist(verbose=False)
     real = x_test[:args.samples]
 
     if not args.lesson_only:
-        reference = ReferenceLoop(*models(width, seed=0), batch=args.batch)
+        reference = ReferenceLoop(*models(width, seed=0), batch=batch)
         reference.run(iter(data), seconds=args.seconds)
         ref_samples = reference.generate(args.samples)
         ref_fd = metrics.fashion_mnist_fd(ref_samples, real)
@@ -59,7 +68,8 @@ def main() -> None:
 
     strategy = hardware.setup(verbose=False)
     with strategy.scope():
-        gan = course_gan(*models(width, seed=0), ema_decay=0.999)
+        gan = course_gan(*models(width, seed=0), ema_decay=args.ema or None, loss=args.loss,
+                         g_lr=args.g_lr, d_lr=args.d_lr, beta_1=args.beta1)
     gan.fit(data, epochs=10_000, steps_per_epoch=100, verbose=0,
             callbacks=[callbacks.TimeLimit(args.seconds, verbose=False)])
     samples = gan.generate(n=args.samples)
@@ -70,7 +80,8 @@ def main() -> None:
     print("  recognised share per class (>= 0.9 sure): "
           + ", ".join(f"{name} {share:.1%}" for name, share in
                       zip(FASHION_MNIST_CLASSES, metrics.recognised_shares(samples), strict=True)))
-    print(f"width {width}, batch {args.batch}; real-vs-real FD {floor:.2f}; real test images: "
+    print(f"width {width}, batch {batch}, loss {args.loss}, lr G {args.g_lr} D {args.d_lr}, "
+          f"beta1 {args.beta1}, EMA {args.ema}; real-vs-real FD {floor:.2f}; real test images: "
           f"{recognised(real)}")
     if args.grid:
         imageio.imwrite(args.grid, viz.image_grid(samples[:100], ncols=10))

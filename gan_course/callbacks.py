@@ -10,10 +10,12 @@ All of them work with :class:`gan_course.training.GAN` through ``fit(callbacks=[
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import math
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -64,7 +66,11 @@ class SampleGrid(keras.callbacks.Callback):
         self._handle = None
 
     def on_train_begin(self, logs=None):
-        if self.noise is None:  # fixed: the same z for every frame, also after a resume
+        if self.model.latent_shape is None:  # G takes only a condition: draw from that
+            if self.condition is None:
+                raise ValueError("This generator takes no noise: give SampleGrid a fixed "
+                                 "condition=... (e.g. a few input images) to draw from.")
+        elif self.noise is None:  # fixed: the same z for every frame, also after a resume
             rng = np.random.default_rng(self.seed)
             self.noise = rng.standard_normal((self.n, *self.model.latent_shape)).astype("float32")
         if self.directory is not None:
@@ -159,6 +165,8 @@ class CheckpointState:
 
 
 def _variable_groups(gan) -> dict[str, list]:
+    """Everything a run's state consists of, by group: weights, optimizer slots and counters,
+    the noise stream's seed state."""
     groups = {
         "generator": gan.generator.variables,
         "discriminator": gan.discriminator.variables,
@@ -169,6 +177,22 @@ def _variable_groups(gan) -> dict[str, list]:
     if gan.ema_generator is not None:
         groups["ema_generator"] = gan.ema_generator.variables
     return groups
+
+
+def _snapshot(gan) -> dict[str, list[np.ndarray]]:
+    return {group: [keras.ops.convert_to_numpy(v) for v in variables]
+            for group, variables in _variable_groups(gan).items()}
+
+
+def _assign(gan, snapshot: dict[str, list[np.ndarray]]) -> None:
+    for group, variables in _variable_groups(gan).items():
+        for variable, value in zip(variables, snapshot[group], strict=True):
+            variable.assign(value)
+
+
+def _all_finite(snapshot: dict[str, list[np.ndarray]]) -> bool:
+    return all(np.all(np.isfinite(a)) for arrays in snapshot.values() for a in arrays
+               if np.issubdtype(a.dtype, np.floating))
 
 
 def atomic_write_bytes(path: Path, payload: bytes) -> None:
@@ -197,54 +221,150 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
             os.close(fd)
 
 
-class Checkpoint(keras.callbacks.Callback):
-    """Save and resume a GAN: both models, the EMA generator, both optimizers and the step.
+def _flatten(settings: dict, prefix: str = "") -> dict:
+    flat = {}
+    for key, value in settings.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            flat.update(_flatten(value, name + "."))
+        else:
+            flat[name] = value
+    return flat
 
-    It writes ``directory/gan_checkpoint.npz`` every ``every_n_steps`` generator steps and at the
-    end of training, atomically (see :func:`atomic_write_bytes`), so a crash or a killed kernel
-    never leaves a corrupt checkpoint. ``GAN.fit`` restores it before training when the file
-    exists, and continues from the saved epoch: after an exception, a kernel restart or a killed
-    process, at most ``every_n_steps`` steps are lost. Use a new directory to start afresh.
+
+def settings_differences(old: dict, new: dict) -> list[str]:
+    """What changed between two run settings, one ``"name: old -> new"`` line per setting.
+
+    >>> settings_differences({"loss": "ns"}, {"loss": "minimax"})
+    ["loss: 'ns' -> 'minimax'"]
+    """
+    before, after = _flatten(old), _flatten(new)
+    return [f"{key}: {before.get(key, '(none)')!r} -> {after.get(key, '(none)')!r}"
+            for key in sorted(set(before) | set(after)) if before.get(key) != after.get(key)]
+
+
+def _run_id(settings: dict) -> str:
+    text = json.dumps(settings, sort_keys=True, default=str)
+    return "run-" + hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+class Checkpoint(keras.callbacks.Callback):
+    """Save and resume a GAN: both models, the EMA generator, both optimizers and the step,
+    tied to the run's settings.
+
+    A run's settings are :meth:`GAN.run_settings <gan_course.training.GAN.run_settings>` (the
+    architectures, the loss and its terms, the optimizers' settings ...) plus ``data_tag``, a
+    name the lesson gives its data (the texture's name, say). Each set of settings has its own
+    folder, ``directory/run-<hash>/``, holding ``gan_checkpoint.npz`` and, for people to read,
+    ``run_settings.json``. ``GAN.fit`` resumes only the run with the *same* settings. When the
+    settings differ from the last run in ``directory`` (an exercise switched the loss, say), it
+    prints what changed and trains from scratch in a new folder, keeping the old run
+    (``on_change="new_folder"``, the default), or raises an error that names the changes
+    (``on_change="error"``). ``start_fresh=True`` deletes this run's folder first.
+
+    The file is written every ``every_n_steps`` generator steps and at the end of training,
+    atomically (see :func:`atomic_write_bytes`), so a crash or a killed kernel never leaves a
+    corrupt checkpoint: at most ``every_n_steps`` steps are lost. A state with NaN or infinite
+    values is never written.
     """
 
     FILENAME = "gan_checkpoint.npz"
+    SETTINGS_FILENAME = "run_settings.json"
+    ON_CHANGE = ("new_folder", "error")
 
-    def __init__(self, directory: str | Path, every_n_steps: int = 500, verbose: bool = True):
+    def __init__(self, directory: str | Path, every_n_steps: int = 500,
+                 data_tag: str | None = None, on_change: str = "new_folder",
+                 start_fresh: bool = False, verbose: bool = True):
         super().__init__()
         if every_n_steps < 1:
             raise ValueError(f"every_n_steps={every_n_steps} must be >= 1.")
+        if on_change not in self.ON_CHANGE:
+            raise ValueError(f"on_change={on_change!r}; use one of {self.ON_CHANGE}.")
         self.directory, self.every_n_steps, self.verbose = Path(directory), every_n_steps, verbose
+        self.data_tag, self.on_change, self.start_fresh = data_tag, on_change, start_fresh
+        self.run_directory: Path | None = None
+        self.settings: dict | None = None
         self._epoch = 0
         self._last_saved_step = -1
 
+    def _say(self, message: str) -> None:
+        if self.verbose:
+            print(f"[gan_course] {message}", flush=True)
+
     @property
     def path(self) -> Path:
-        return self.directory / self.FILENAME
+        """The checkpoint file of this run (known once the GAN is bound: after save or
+        restore)."""
+        if self.run_directory is None:
+            raise RuntimeError("The checkpoint's run is not known yet: call restore(gan) or "
+                               "save(gan) first (GAN.fit does).")
+        return self.run_directory / self.FILENAME
 
     def exists(self) -> bool:
-        return self.path.is_file()
+        return self.run_directory is not None and self.path.is_file()
 
-    def save(self, gan=None, epoch: int | None = None) -> Path:
+    def runs(self) -> list[Path]:
+        """The run folders in ``directory`` that hold a checkpoint, newest first."""
+        if not self.directory.is_dir():
+            return []
+        found = [p.parent for p in self.directory.glob(f"run-*/{self.FILENAME}")]
+        return sorted(found, key=lambda p: (p / self.FILENAME).stat().st_mtime, reverse=True)
+
+    def bind(self, gan) -> Path:
+        """Work out this GAN's run folder from its settings (done once, by save and restore).
+
+        Deletes the folder first with ``start_fresh``; says what changed, or raises with
+        ``on_change="error"``, when the newest other run in ``directory`` has other settings.
+        """
+        settings = {**gan.run_settings(), "data": self.data_tag}
+        if self.run_directory is not None and settings == self.settings:
+            return self.run_directory
+        self.settings = settings
+        self.run_directory = self.directory / _run_id(settings)
+        if self.start_fresh and self.run_directory.exists():
+            shutil.rmtree(self.run_directory)
+            self._say(f"start fresh: deleted the earlier run {self.run_directory}.")
+        others = [run for run in self.runs() if run != self.run_directory]
+        if not self.path.is_file() and others:
+            changes = settings_differences(_read_settings(others[0]), settings)
+            summary = "; ".join(changes[:6]) + (" ..." if len(changes) > 6 else "")
+            if self.on_change == "error":
+                raise ValueError(
+                    f"The checkpoint in {others[0]} was made with other settings ({summary}). "
+                    "To start fresh, set START_FRESH = True (it deletes the earlier runs), pass "
+                    "another directory, or use Checkpoint(..., on_change='new_folder').")
+            self._say(f"settings differ from the run in {others[0]} ({summary}): training "
+                      f"from scratch in {self.run_directory} (the other run is kept).")
+        return self.run_directory
+
+    def save(self, gan=None, epoch: int | None = None) -> Path | None:
+        """Write the checkpoint now; returns its path, or None when the state is not finite."""
         gan = gan or self.model
-        arrays, names = {}, {}
-        for group, variables in _variable_groups(gan).items():
-            names[group] = [v.path if hasattr(v, "path") else v.name for v in variables]
-            for i, variable in enumerate(variables):
-                arrays[f"{group}/{i:04d}"] = keras.ops.convert_to_numpy(variable)
+        self.bind(gan)
+        snapshot = _snapshot(gan)
         step = gan.step
+        if not _all_finite(snapshot):
+            self._say(f"checkpoint not written at step {step}: the weights hold NaN or "
+                      "infinite values (the last good checkpoint is kept).")
+            return None
+        arrays = {f"{group}/{i:04d}": value for group, values in snapshot.items()
+                  for i, value in enumerate(values)}
         meta = {"step": step, "epoch": self._epoch if epoch is None else epoch,
-                "loss": gan.loss_name, "latent_shape": list(gan.latent_shape),
-                "saved_at": time.strftime("%Y-%m-%d %H:%M:%S"), "names": names}
+                "saved_at": time.strftime("%Y-%m-%d %H:%M:%S"), "settings": self.settings}
         arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
         buffer = io.BytesIO()
         np.savez(buffer, **arrays)
         atomic_write_bytes(self.path, buffer.getvalue())
+        readable = self.run_directory / self.SETTINGS_FILENAME
+        if not readable.is_file():
+            atomic_write_bytes(readable, json.dumps(self.settings, indent=2).encode())
         self._last_saved_step = step
         return self.path
 
     def restore(self, gan) -> CheckpointState | None:
-        """Load the checkpoint into ``gan`` (compiled); None when there is none yet."""
-        if not self.exists():
+        """Load this run's checkpoint into ``gan`` (compiled); None when there is none yet."""
+        self.bind(gan)
+        if not self.path.is_file():
             return None
         try:
             with np.load(self.path) as archive:
@@ -252,7 +372,8 @@ class Checkpoint(keras.callbacks.Callback):
             meta = json.loads(arrays.pop("__meta__").tobytes().decode())
         except Exception as error:
             raise ValueError(f"The checkpoint {self.path} cannot be read ({error}). Delete it "
-                             "to start afresh, or pass another directory.") from error
+                             "to start afresh (START_FRESH = True), or pass another directory."
+                             ) from error
         gan.build_optimizers()
         groups = _variable_groups(gan)
         for group, variables in groups.items():
@@ -262,15 +383,14 @@ class Checkpoint(keras.callbacks.Callback):
             if not shapes_ok:
                 raise ValueError(
                     f"The checkpoint {self.path} does not fit this GAN ({group} differs: was it "
-                    "made by another model or settings?). Delete it, or pass another directory.")
-        for group, variables in groups.items():
-            for i, variable in enumerate(variables):
-                variable.assign(arrays[f"{group}/{i:04d}"])
+                    "made by another model or settings?). Delete it (START_FRESH = True), or "
+                    "pass another directory.")
+        _assign(gan, {group: [arrays[f"{group}/{i:04d}"] for i in range(len(variables))]
+                      for group, variables in groups.items()})
         self._epoch = int(meta["epoch"])
         self._last_saved_step = int(meta["step"])
-        if self.verbose:
-            print(f"[gan_course] resumed from {self.path} at step {meta['step']} "
-                  f"(epoch {meta['epoch']}, saved {meta['saved_at']}).", flush=True)
+        self._say(f"resumed from {self.path} at step {meta['step']} (epoch {meta['epoch']}, "
+                  f"saved {meta['saved_at']}).")
         return CheckpointState(step=int(meta["step"]), epoch=int(meta["epoch"]), path=self.path)
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -292,18 +412,28 @@ class Checkpoint(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         if self.model.step != self._last_saved_step:
             self.save()
-        if self.verbose:
-            print(f"[gan_course] checkpoint at step {self.model.step}: {self.path}", flush=True)
+        self._say(f"checkpoint at step {self.model.step}: {self.path}")
+
+
+def _read_settings(run_directory: Path) -> dict:
+    """The settings a run folder's checkpoint was made with ({} if unreadable)."""
+    try:
+        return json.loads((run_directory / Checkpoint.SETTINGS_FILENAME).read_text())
+    except (OSError, ValueError):
+        return {}
 
 
 # --------------------------------------------------------------------------- NaN guard
 
 
 class NaNGuard(keras.callbacks.Callback):
-    """Stops training when a loss becomes NaN or infinite, and restores the last good weights.
+    """Stops training when a loss becomes NaN or infinite, and restores the last good state.
 
-    It keeps an in-memory copy of the models' weights every ``every_n_steps`` steps while the
-    losses are finite. After it fires, ``fired_at_step`` says when.
+    Every ``every_n_steps`` steps while the losses are finite it keeps an in-memory copy of the
+    whole training state: the models' weights, the EMA generator, both optimizers (their moments
+    and step counters) and the noise stream. When it fires it restores that copy, so the
+    optimizers carry no NaN moments either and ``gan.step`` goes back to the good step;
+    ``fired_at_step`` says when it fired.
     """
 
     def __init__(self, every_n_steps: int = 50, verbose: bool = True):
@@ -313,34 +443,26 @@ class NaNGuard(keras.callbacks.Callback):
         self._good: dict | None = None
         self._good_step = -1
 
-    def _models(self):
-        gan = self.model
-        models = {"generator": gan.generator, "discriminator": gan.discriminator}
-        if gan.ema_generator is not None:
-            models["ema_generator"] = gan.ema_generator
-        return models
-
-    def _snapshot(self):
-        self._good = {name: m.get_weights() for name, m in self._models().items()}
+    def _keep(self):
+        self._good = _snapshot(self.model)
         self._good_step = self.model.step
 
     def on_train_begin(self, logs=None):
         self.fired_at_step = None
-        self._snapshot()
+        self._keep()
 
     def on_train_batch_end(self, batch, logs=None):
-        values = [float(v) for k, v in (logs or {}).items() if k in ("d_loss", "g_loss")]
-        if all(math.isfinite(v) for v in values):
+        values = {k: float(v) for k, v in (logs or {}).items() if k.endswith("_loss")}
+        if all(math.isfinite(v) for v in values.values()):
             if self.model.step - self._good_step >= self.every_n_steps:
-                self._snapshot()
+                self._keep()
             return
         self.fired_at_step = self.model.step
-        for name, model in self._models().items():
-            model.set_weights(self._good[name])
+        _assign(self.model, self._good)
         self.model.stop_training = True
         if self.verbose:
             print(f"[gan_course] NaN guard: a loss became {values} at step {self.fired_at_step}; "
-                  f"stopped and restored the weights of step {self._good_step}. Try a lower "
+                  f"stopped and restored the state of step {self._good_step}. Try a lower "
                   "learning rate, or check the data for NaNs.", flush=True)
 
 
@@ -375,8 +497,9 @@ class ProgressBar(keras.callbacks.Callback):
             self._bar = tqdm(total=self._total, unit="step", dynamic_ncols=True)
 
     def _summary(self, logs) -> dict:
-        return {label: f"{float(logs[key]):.3f}" for key, label in self.KEYS.items()
-                if key in (logs or {})}
+        """Every metric of the step, the usual four by their readable names."""
+        return {self.KEYS.get(key, key): f"{float(value):.3f}"
+                for key, value in (logs or {}).items()}
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch_offset = epoch * (self.params.get("steps") or 0)
@@ -410,19 +533,23 @@ class ProgressBar(keras.callbacks.Callback):
 
 def lesson_callbacks(directory: str | Path, budget: TimeBudget | float, samples: int = 16,
                      sample_every_n_epochs: int = 1, gif: bool = False,
-                     checkpoint_every_n_steps: int = 500) -> list[keras.callbacks.Callback]:
+                     checkpoint_every_n_steps: int = 500, data_tag: str | None = None,
+                     start_fresh: bool = False, condition=None) -> list[keras.callbacks.Callback]:
     """The callbacks every lesson trains with, writing under ``directory``.
 
-    A live :class:`SampleGrid` of ``samples`` images from fixed noise (PNGs in
-    ``directory/samples``), a :class:`GifRecorder` of its frames when ``gif`` is True
-    (``directory/training.gif``), a :class:`TimeLimit` of ``budget``, a :class:`NaNGuard`, a
-    :class:`Checkpoint` every ``checkpoint_every_n_steps`` steps in ``directory/checkpoint`` (so
-    re-running ``fit`` resumes) and a :class:`ProgressBar`. The grid is the first element.
+    A live :class:`SampleGrid` of ``samples`` images from fixed noise (or of the generator's
+    output for a fixed ``condition``; PNGs in ``directory/samples``), a :class:`GifRecorder` of
+    its frames when ``gif`` is True (``directory/training.gif``), a :class:`TimeLimit` of
+    ``budget``, a :class:`NaNGuard`, a :class:`Checkpoint` every ``checkpoint_every_n_steps``
+    steps in ``directory/checkpoint`` (re-running ``fit`` with the same settings and
+    ``data_tag`` resumes; other settings train anew; ``start_fresh`` deletes this run first)
+    and a :class:`ProgressBar`. The grid is the first element.
     """
     directory = Path(directory)
-    grid = SampleGrid(n=samples, directory=directory / "samples",
+    grid = SampleGrid(n=samples, directory=directory / "samples", condition=condition,
                       every_n_epochs=sample_every_n_epochs)
     recorder = [GifRecorder(grid, directory / "training.gif")] if gif else []
     return [grid, *recorder, TimeLimit(budget), NaNGuard(),
-            Checkpoint(directory / "checkpoint", every_n_steps=checkpoint_every_n_steps),
+            Checkpoint(directory / "checkpoint", every_n_steps=checkpoint_every_n_steps,
+                       data_tag=data_tag, start_fresh=start_fresh),
             ProgressBar()]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gan_course import settings
+from gan_course import image_ops, settings
 
 FASHION_MNIST_CLASSES = (
     "T-shirt/top",
@@ -139,13 +139,6 @@ def load_embedded_fashion_mnist(path: str | Path | None = None):
 # --------------------------------------------------------------------------- tf.data
 
 
-def scale_to_unit_interval(images):
-    """uint8 [0, 255] -> float32 [-1, 1]: ``x / 127.5 - 1`` (the range a tanh generator emits)."""
-    import tensorflow as tf
-
-    return tf.cast(images, tf.float32) / 127.5 - 1.0
-
-
 def gan_dataset(
     images,
     batch_size: int,
@@ -181,9 +174,9 @@ def gan_dataset(
     elements = images if labels is None else (images, np.asarray(labels))
     ds = tf.data.Dataset.from_tensor_slices(elements)
     if labels is None:
-        ds = ds.map(scale_to_unit_interval, num_parallel_calls=tf.data.AUTOTUNE)
+        ds = ds.map(image_ops.uint8_to_signed, num_parallel_calls=tf.data.AUTOTUNE)
     else:
-        ds = ds.map(lambda x, y: (scale_to_unit_interval(x), y),
+        ds = ds.map(lambda x, y: (image_ops.uint8_to_signed(x), y),
                     num_parallel_calls=tf.data.AUTOTUNE)
     if cache:
         ds = ds.cache()
@@ -397,31 +390,14 @@ def load_texture(source: str | Path = "gravel", mode: str | None = None,
 
 
 def _texture_as_float(image, patch_size: int) -> np.ndarray:
-    """Check a texture image for :func:`patch_sampler`; returns float32 (H, W, C) in [0, 1]."""
-    if isinstance(image, (str, Path)):
-        raise TypeError(f"patch_sampler needs an image array, got the path {image!r}: load it "
-                        "first with gan_course.data.load_texture(path).")
-    image = np.asarray(image)
-    if image.ndim == 2:
-        image = image[..., None]
-    if image.ndim != 3 or image.shape[-1] not in (1, 3):
-        raise ValueError(f"patch_sampler needs a grey (H, W) / (H, W, 1) or colour (H, W, 3) "
-                         f"image, got shape {image.shape}. Load RGBA or other images with "
-                         "load_texture(path, mode='RGB') or mode='L'.")
-    if image.size == 0:
-        raise ValueError(f"The texture image is empty (shape {image.shape}).")
-    if image.dtype == np.uint8:
-        image = image.astype(np.float32) / 255.0
-    elif np.issubdtype(image.dtype, np.floating):
-        image = image.astype(np.float32)
-        if not np.all(np.isfinite(image)):
-            raise ValueError("The texture image contains NaN or infinite values.")
-        if image.min() < 0.0 or image.max() > 1.0:
-            raise ValueError(f"A float texture image must be in [0, 1] (as load_texture returns "
-                             f"it), got values in [{image.min():.3g}, {image.max():.3g}].")
-    else:
-        raise TypeError(f"The texture image has dtype {image.dtype}; give uint8 in [0, 255] or "
-                        "float in [0, 1] (load_texture returns the latter).")
+    """Check a texture image for :func:`patch_sampler`; returns float32 (H, W, C) in [0, 1].
+
+    uint8 is read as [0, 255], floats as [0, 1] (as :func:`load_texture` returns them), by
+    :func:`gan_course.image_ops.check_images`.
+    """
+    image = image_ops.check_images(image, "The texture image", value_range=image_ops.UNIT,
+                                   batched=False, channels=(1, 3))
+    image = image_ops.to_unit(image, image_ops.UNIT, name="The texture image")
     height, width = image.shape[:2]
     if min(height, width) < 2 * patch_size:
         raise ValueError(

@@ -35,6 +35,7 @@ class SetupResult:
     jit_compile: bool
     strategy_kind: str
     replicas: int
+    device: str = "CPU"  # "CPU", "GPU" or "TPU": what trains the models
 
 
 #: The choice made by the latest :func:`setup` call (None before the first one).
@@ -148,6 +149,7 @@ def setup(precision: str = "auto", xla="auto", verbose: bool = True):
     """Prepare TensorFlow for this machine and return the distribution strategy.
 
     - GPU memory growth on, so TensorFlow does not grab all GPU memory at start;
+    - grappler's remapper off (see the comment in the code: it fails on GAN training steps);
     - the Keras global dtype policy from :func:`choose_precision`;
     - XLA on or off from :func:`choose_jit` (read it back from ``last_setup.jit_compile``);
     - the default strategy, ``MirroredStrategy`` for several GPUs, ``TPUStrategy`` on a TPU.
@@ -158,6 +160,10 @@ def setup(precision: str = "auto", xla="auto", verbose: bool = True):
     import keras
     import tensorflow as tf
 
+    # Grappler's remapper cannot fuse a convolution with a LeakyReLU whose gradient a GAN step
+    # also needs: it fails on every training step, logs an "E0000 ... remapper failed" error
+    # each time one is traced, and the step runs unfused anyway. Off, it costs nothing there.
+    tf.config.optimizer.set_experimental_options({"remapping": False})
     gpus = list_gpus()
     for device in tf.config.list_physical_devices("GPU"):
         try:
@@ -171,8 +177,9 @@ def setup(precision: str = "auto", xla="auto", verbose: bool = True):
     jit = choose_jit(gpus, tpu=tpu, requested=xla)
     kind = choose_strategy_kind(len(gpus), tpu=tpu)
     strategy = make_strategy(kind, tpu_resolver=resolver)
+    device = "TPU" if tpu else ("GPU" if gpus else "CPU")
     last_setup = SetupResult(precision=policy, jit_compile=jit, strategy_kind=kind,
-                             replicas=strategy.num_replicas_in_sync)
+                             replicas=strategy.num_replicas_in_sync, device=device)
     if verbose:
         print(f"[gan_course] precision {policy}, XLA {'on' if jit else 'off'}, "
               f"strategy {kind} with {strategy.num_replicas_in_sync} replica(s).", flush=True)
@@ -182,3 +189,46 @@ def setup(precision: str = "auto", xla="auto", verbose: bool = True):
 def jit_compile_default() -> bool:
     """The XLA choice of the last :func:`setup` call (False before any)."""
     return bool(last_setup and last_setup.jit_compile)
+
+
+@dataclass(frozen=True)
+class ModelScale:
+    """How big a lesson's networks and batches are on this device (see :func:`model_scale`)."""
+
+    width: float
+    batch: int
+    device: str
+    accelerator_width: float
+
+    def __str__(self) -> str:
+        other = ("" if self.device != "CPU" or self.width == self.accelerator_width
+                 else f" (a GPU would use width {self.accelerator_width:g})")
+        return f"{self.device}: width {self.width:g}, batch {self.batch}{other}"
+
+
+def choose_scale(device: str, cpu: tuple[float, int], accelerator: tuple[float, int]
+                 ) -> ModelScale:
+    """``cpu`` = (width, batch) on a CPU, ``accelerator`` = (width, batch) on a GPU or TPU."""
+    if device not in ("CPU", "GPU", "TPU"):
+        raise ValueError(f"device={device!r}; use 'CPU', 'GPU' or 'TPU'.")
+    width, batch = cpu if device == "CPU" else accelerator
+    if not width > 0 or int(batch) < 1:
+        raise ValueError(f"width={width} must be > 0 and batch={batch} >= 1.")
+    return ModelScale(width=float(width), batch=int(batch), device=device,
+                      accelerator_width=float(accelerator[0]))
+
+
+def model_scale(cpu: tuple[float, int] = (0.25, 128), accelerator: tuple[float, int] = (1.0, 128),
+                verbose: bool = True) -> ModelScale:
+    """The network width and batch size for the device :func:`setup` found.
+
+    Every lesson sizes its models with this one call, so a laptop gets networks it can train
+    well in the lesson's time budget and a GPU the full ones; quick mode changes only budgets,
+    never the model. Prints the choice in one line, e.g.
+    ``CPU: width 0.25, batch 128 (a GPU would use width 1)``.
+    """
+    device = last_setup.device if last_setup is not None else ("GPU" if list_gpus() else "CPU")
+    scale = choose_scale(device, cpu, accelerator)
+    if verbose:
+        print(f"[gan_course] {scale}", flush=True)
+    return scale

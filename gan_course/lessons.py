@@ -52,6 +52,7 @@ class LessonResult:
     error: str = ""
     executed_path: Path | None = None
     html_path: Path | None = None
+    notebook: object = None  # the executed notebook (nbformat), with its outputs
 
     @property
     def headline(self) -> str:
@@ -96,6 +97,7 @@ def execute_notebook(
         saved = {k: os.environ.get(k) for k in overrides}
         os.environ.update(overrides)  # the kernel inherits this process's environment
         client = NotebookClient(notebook, timeout=timeout, kernel_name=kernel_name,
+                                km=_kernel_manager(kernel_name, Path(scratch)),
                                 resources={"metadata": {"path": str(path.parent)}})
         start = time.monotonic()
         error = ""
@@ -117,7 +119,7 @@ def execute_notebook(
             metrics = [json.loads(line) for line in metrics_file.read_text().splitlines() if line]
 
     result = LessonResult(name=path.stem, seconds=seconds, ok=not error, metrics=metrics,
-                          error=error)
+                          error=error, notebook=notebook)
     if out_dir is not None:
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -126,6 +128,19 @@ def execute_notebook(
         result.html_path = out_dir / f"{path.stem}.html"
         result.html_path.write_text(_to_html(notebook), encoding="utf-8")
     return result
+
+
+def _kernel_manager(kernel_name: str, scratch: Path):
+    """A kernel manager that talks to the kernel over local (IPC) sockets in ``scratch``.
+
+    Over TCP, recent kernels warn that the connection is not encrypted; IPC sockets never leave
+    the machine. Windows has no IPC transport, so it keeps TCP there.
+    """
+    from jupyter_client.manager import KernelManager
+
+    if os.name != "posix":
+        return KernelManager(kernel_name=kernel_name)
+    return KernelManager(kernel_name=kernel_name, transport="ipc", ip=str(scratch / "kernel"))
 
 
 def _to_html(notebook) -> str:

@@ -124,6 +124,21 @@ def gradient_penalty(critic, real, fake, alpha):
     return tf.reduce_mean(tf.square(norms - 1.0))
 
 
+# --------------------------------------------------------------------------- extra terms
+# For GAN(g_terms=..., d_terms=...): a lesson multiplies them by their weight.
+
+
+def l1(target, output):
+    """Mean absolute error, L1 = E[|y - G(x)|] (pix2pix's reconstruction term, weight 100)."""
+    return tf.reduce_mean(tf.abs(_f32(target) - _f32(output)))
+
+
+def drift(real):
+    """ProGAN's drift penalty, E[D(x)^2] (Karras et al. 2018, weight 0.001): it keeps the
+    critic's scores near 0, which the Wasserstein loss alone leaves free to wander."""
+    return tf.reduce_mean(tf.square(_f32(real)))
+
+
 #: name -> (d_loss, g_loss); "wgan-gp" also turns on the gradient penalty in the trainer.
 LOSSES = {
     "ns": (ns_d_loss, ns_g_loss),

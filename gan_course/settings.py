@@ -8,10 +8,11 @@ Environment variables
 ``GAN_COURSE_QUICK=1``
     Quick mode: tiny training budgets, for CI, ``make lessons`` and the tests.
 ``GAN_COURSE_OFFLINE=1``
-    Never touch the network: use the embedded data in ``data/`` (a failed download falls back
-    to it too, printing one line that says so).
+    Never touch the network: use the embedded data of :func:`data_dir` (a failed download falls
+    back to it too, printing one line that says so).
 ``GAN_COURSE_DATA_DIR``
-    Where the embedded data lives (default: the repository's ``data/``).
+    Where the embedded data lives (default: the copy inside the installed package, or the
+    repository's ``data/`` in a checkout; see :func:`data_dir`).
 ``GAN_COURSE_CACHE_DIR``
     Where downloads, checkpoints and other outputs go (default: ``~/.cache/gan_course``).
 """
@@ -28,6 +29,10 @@ _FALSE = {"", "0", "false", "no", "off"}
 
 #: The repository root (one level above this package) when running from a checkout.
 REPO_ROOT = Path(__file__).resolve().parent.parent
+#: The embedded data inside an installed package: the wheel carries the repository's ``data/``
+#: as ``gan_course/_data`` (``[tool.setuptools.package-dir]`` in pyproject.toml). A checkout and
+#: an editable install have no such folder and read ``REPO_ROOT / "data"`` instead.
+BUNDLED_DATA_DIR = Path(__file__).resolve().parent / "_data"
 
 
 def _flag(name: str) -> bool:
@@ -50,8 +55,19 @@ def offline_mode() -> bool:
 
 
 def data_dir() -> Path:
-    """The folder that holds the embedded data (``data/`` in the repository)."""
-    return Path(os.environ.get("GAN_COURSE_DATA_DIR", REPO_ROOT / "data")).expanduser()
+    """The folder that holds the embedded data, the first of:
+
+    1. ``GAN_COURSE_DATA_DIR``, when set;
+    2. the copy inside the installed package (``gan_course/_data``), when the package was
+       installed from a wheel (``pip install "gan-course @ git+..."``): no checkout needed;
+    3. the repository's ``data/``, in a checkout or an editable install (``pip install -e .``).
+    """
+    configured = os.environ.get("GAN_COURSE_DATA_DIR", "").strip()
+    if configured:
+        return Path(configured).expanduser()
+    if BUNDLED_DATA_DIR.is_dir():
+        return BUNDLED_DATA_DIR
+    return REPO_ROOT / "data"
 
 
 def cache_dir(*parts: str) -> Path:

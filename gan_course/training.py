@@ -8,24 +8,50 @@
     gan.fit(dataset, epochs=10, callbacks=[...])
 
 Because it is a ``keras.Model``, ``fit`` brings callbacks, ``steps_per_execution``, distribution
-strategies and XLA. Every lesson trains through this class; a lesson adds models or a loss.
+strategies and XLA. Every GAN of the course trains through this class; a lesson adds models, and
+maybe a loss term, never a loop.
 
 One step (``d_steps`` = 1) takes turns, as in Goodfellow et al. (2014), Algorithm 1:
 
-1. draw z, make x_fake = G(z) once;
-2. D step: minimise L_D(D(x_real), D(x_fake)) over D's weights (x_fake held fixed);
-3. G step: with the *updated* D, minimise L_G(D(x_fake)) over G's weights, reusing the
+1. make x_fake = G(z) once;
+2. D's turn: minimise L_D(D(x_real), D(x_fake)) over D's weights (x_fake held fixed);
+3. G's turn: with the *updated* D, minimise L_G(D(x_fake)) over G's weights, reusing the
    forward pass of step 1 (the gradient flows back through it).
 
-With ``d_steps`` = k > 1 (WGAN-GP uses 5) the D step runs k times, each on fresh noise and the
-same real batch. With ``update="simultaneous"`` both players are updated from the same
-forward pass (the TensorFlow DCGAN tutorial's step: cheaper, but not turn-taking).
+With ``d_steps`` = k > 1 (WGAN-GP uses 5) D's turn has k updates, each after the first on fresh
+fakes. With ``update="simultaneous"`` both players are updated from the same forward pass (the
+TensorFlow DCGAN tutorial's step: cheaper, but not turn-taking).
 
-Data may be images, or ``(images, condition)`` pairs for a conditional GAN: then G is called on
-``[z, condition]`` and D on ``[x, condition]``.
+**Data and conditions.** A batch is ``images`` or ``(images, condition)``; ``images`` are what D
+must learn to call real. What G and D are called on follows from two settings:
+
+- unconditional (lessons 1, 2, 5): G(z), D(x); ``latent_dim=100`` (or a shape);
+- class-conditional (lesson 3): G([z, y]), D([x, y]);
+- paired image-to-image, pix2pix (lesson 3): G(y), D([x, y]); ``latent_dim=None``;
+- a conditional G whose D judges images alone (LapStyle's revision, lesson 4): G(y), D(x);
+  ``latent_dim=None, discriminator_sees_condition=False``.
+
+For pix2pix the batch is ``(target, input)``: the real image first, the condition second.
+
+**Loss terms.** The adversarial loss comes from ``loss`` (see :mod:`gan_course.losses`). Extra
+terms are plain functions, added with their weight inside:
+
+- ``g_terms={"l1": lambda real, fake, condition: 100.0 * losses.l1(real, fake)}``: called with
+  the real batch, G's output and the condition (None without one);
+- ``d_terms={"drift": lambda real_logits, fake_logits: losses.drift(real_logits)}``: called with
+  D's logits for the real and the fake batch.
+
+Each part is tracked as its own metric (``g_gan``, ``g_l1``, ``d_gan``, ``d_gp``, ``d_drift``)
+beside the totals ``g_loss`` and ``d_loss``, so a learner sees what every term does.
 """
 
 from __future__ import annotations
+
+import dis
+import functools
+import hashlib
+import json
+import numbers
 
 import keras
 import tensorflow as tf
@@ -33,6 +59,8 @@ import tensorflow as tf
 from gan_course import hardware, losses
 
 UPDATES = ("alternating", "simultaneous")
+#: The EMA decay starts low and rises to ``ema_decay``: decay_t = min(decay, (1 + t) / (10 + t)).
+EMA_WARMUP = 10.0
 
 
 def default_optimizer():
@@ -40,28 +68,69 @@ def default_optimizer():
     return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
 
 
+def ema_decay_at(step, decay: float):
+    """The EMA decay used at generator step t (0, 1, 2 ...): ``min(decay, (1 + t) / (10 + t))``.
+
+    Early on the average forgets fast (0.1 at t = 0, 0.5 at t = 8), so it does not drag the
+    random initial weights along: with a fixed 0.999, 1,500 steps still carry
+    0.999^1500 = 22 % of them. From t = (10 decay - 1) / (1 - decay) on (8,990 steps for 0.999,
+    89 for 0.99) the fixed ``decay`` takes over.
+    """
+    t = tf.cast(step, tf.float32)
+    return tf.minimum(tf.constant(decay, tf.float32), (1.0 + t) / (EMA_WARMUP + t))
+
+
+class ReplicaMean(keras.metrics.Metric):
+    """The running mean of a per-step value that ``fit`` reports, right under any strategy.
+
+    ``keras.metrics.Mean`` keeps its total with "sum" aggregation; Keras 3.8 and 3.9 store it
+    in a mirrored variable and add with ``assign(total + value)``, so with R replicas each step
+    sums R copies of the old total, which overflows to inf after about 128 steps on 2 replicas
+    (Keras 3.10 made metric variables sync-on-read). "mean" aggregation averages the replicas'
+    values instead, which is right on every version: total_t = total_(t-1) + mean_r(v_r).
+    """
+
+    def __init__(self, name, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.total = self.add_variable((), "zeros", aggregation="mean", name="total")
+        self.count = self.add_variable((), "zeros", aggregation="mean", name="count")
+
+    def update_state(self, value):
+        self.total.assign_add(keras.ops.cast(keras.ops.mean(value), self.dtype))
+        self.count.assign_add(keras.ops.cast(1, self.dtype))
+
+    def result(self):
+        return keras.ops.divide_no_nan(self.total, self.count)
+
+
 class GAN(keras.Model):
     """A generator and a discriminator trained against each other by ``fit``.
 
     Args:
-        generator: maps noise of shape (batch, *latent_shape) (plus the condition, if any) to
-            images in [-1, 1].
-        discriminator: maps images (plus the condition) to one logit per sample, (batch, 1)
-            or (batch,); or a map of logits (a PatchGAN), which the losses average.
-        latent_dim: an int for vector noise, or a shape tuple such as (8, 8, 64) for spatial
-            noise.
+        generator: maps its input (see the module docstring's table) to images, e.g. in
+            [-1, 1] with tanh.
+        discriminator: maps images (plus the condition, if it sees one) to logits: one per
+            sample, (batch, 1) or (batch,), or a map of logits (a PatchGAN), which the losses
+            average.
+        latent_dim: an int for vector noise, a shape tuple such as (8, 8, 64) for spatial
+            noise, or None for a generator that takes only the condition (pix2pix, LapStyle).
         loss: "ns" (non-saturating BCE, the default), "minimax", "lsgan", "hinge" or "wgan-gp".
         d_steps: discriminator updates per generator update.
         gp_weight: weight of the gradient penalty (used with "wgan-gp").
         ema_decay: keep ``ema_generator``, an exponential moving average of G's weights
-            (e.g. 0.999), which usually gives cleaner samples than G itself. None: no EMA.
+            (e.g. 0.999) with a warm-up (:func:`ema_decay_at`); it usually gives cleaner samples
+            than G itself. None: no EMA.
         update: "alternating" (the default) or "simultaneous" (see the module docstring).
+        g_terms, d_terms: extra loss terms, ``{name: function}`` (see the module docstring).
+        discriminator_sees_condition: False for a conditional G whose D judges images alone.
         seed: seed of the noise stream.
     """
 
-    def __init__(self, generator, discriminator, latent_dim, loss: str = "ns", d_steps: int = 1,
-                 gp_weight: float = 10.0, ema_decay: float | None = None,
-                 update: str = "alternating", seed: int | None = None, **kwargs):
+    def __init__(self, generator, discriminator, latent_dim=100, loss: str = "ns",
+                 d_steps: int = 1, gp_weight: float = 10.0, ema_decay: float | None = None,
+                 update: str = "alternating", g_terms: dict | None = None,
+                 d_terms: dict | None = None, discriminator_sees_condition: bool = True,
+                 seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
         if update not in UPDATES:
             raise ValueError(f"update={update!r}; use one of {UPDATES}.")
@@ -73,23 +142,32 @@ class GAN(keras.Model):
             raise ValueError(f"ema_decay={ema_decay} must be in (0, 1), e.g. 0.999, or None.")
         self.generator = generator
         self.discriminator = discriminator
-        self.latent_shape = ((int(latent_dim),) if isinstance(latent_dim, int)
-                             else tuple(int(d) for d in latent_dim))
+        self.latent_shape = _latent_shape(latent_dim)
         self.loss_name = loss
         self.d_loss_fn, self.g_loss_fn = losses.get_losses(loss)
         self.d_steps = int(d_steps)
         self.gp_weight = float(gp_weight) if loss == "wgan-gp" else 0.0
         self.update = update
+        self.g_terms = _check_terms(g_terms, "g_terms")
+        self.d_terms = _check_terms(d_terms, "d_terms")
+        self.discriminator_sees_condition = bool(discriminator_sees_condition)
         self.ema_decay = ema_decay
         self.ema_generator = None
         if ema_decay is not None:
             self.ema_generator = keras.models.clone_model(generator)
             self.ema_generator.set_weights(generator.get_weights())
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.real_score_tracker = keras.metrics.Mean(name="d_real")
-        self.fake_score_tracker = keras.metrics.Mean(name="d_fake")
+        self.trackers = {name: ReplicaMean(name=name) for name in self.metric_names()}
+
+    def metric_names(self) -> list[str]:
+        """What ``fit`` reports: the totals, D's mean scores, then every part of each loss."""
+        names = ["d_loss", "g_loss", "d_real", "d_fake"]
+        if self.gp_weight or self.d_terms:
+            names += ["d_gan"] + (["d_gp"] if self.gp_weight else [])
+            names += [f"d_{name}" for name in self.d_terms]
+        if self.g_terms:
+            names += ["g_gan"] + [f"g_{name}" for name in self.g_terms]
+        return names
 
     # ------------------------------------------------------------------ set-up
 
@@ -105,17 +183,9 @@ class GAN(keras.Model):
             jit_compile = hardware.jit_compile_default()
         super().compile(jit_compile=jit_compile, steps_per_execution=steps_per_execution,
                         **kwargs)
-        self.g_optimizer = self._with_loss_scaling(g_optimizer or default_optimizer())
-        self.d_optimizer = self._with_loss_scaling(d_optimizer or default_optimizer())
+        self.g_optimizer = _with_loss_scaling(g_optimizer or default_optimizer())
+        self.d_optimizer = _with_loss_scaling(d_optimizer or default_optimizer())
         self.build_optimizers()
-
-    @staticmethod
-    def _with_loss_scaling(optimizer):
-        policy = keras.mixed_precision.global_policy().name
-        if policy == "mixed_float16" and not isinstance(
-                optimizer, keras.optimizers.LossScaleOptimizer):
-            return keras.optimizers.LossScaleOptimizer(optimizer)
-        return optimizer
 
     def build_optimizers(self):
         """Create the optimizers' slots now, so a checkpoint can be restored before training."""
@@ -131,8 +201,7 @@ class GAN(keras.Model):
 
     @property
     def metrics(self):
-        return [self.d_loss_tracker, self.g_loss_tracker, self.real_score_tracker,
-                self.fake_score_tracker]
+        return list(self.trackers.values())
 
     @property
     def step(self) -> int:
@@ -140,15 +209,38 @@ class GAN(keras.Model):
         return int(self.g_optimizer.iterations.numpy())
 
     def call(self, inputs, training=False):
-        """``gan(z)`` = ``generator(z)``: lets Keras see the GAN as one model."""
+        """``gan(inputs)`` = ``generator(inputs)``: lets Keras see the GAN as one model."""
         return self.generator(inputs, training=training)
+
+    def run_settings(self) -> dict:
+        """Everything a checkpoint of this GAN belongs to, as plain JSON-able values.
+
+        The models' architecture (layer types, their shape-setting arguments and weight shapes),
+        the loss with its extra terms (names, and the numbers in their code, so that a changed
+        weight counts), the update rule, the EMA and both optimizers' settings. A
+        :class:`~gan_course.callbacks.Checkpoint` adds the lesson's data tag and resumes only a
+        run whose settings are the same.
+        """
+        return {
+            "generator": architecture(self.generator),
+            "discriminator": architecture(self.discriminator),
+            "latent_shape": None if self.latent_shape is None else list(self.latent_shape),
+            "loss": self.loss_name, "d_steps": self.d_steps, "gp_weight": self.gp_weight,
+            "update": self.update, "ema_decay": self.ema_decay,
+            "discriminator_sees_condition": self.discriminator_sees_condition,
+            "g_terms": {name: describe_function(f) for name, f in self.g_terms.items()},
+            "d_terms": {name: describe_function(f) for name, f in self.d_terms.items()},
+            "g_optimizer": optimizer_settings(self.g_optimizer),
+            "d_optimizer": optimizer_settings(self.d_optimizer),
+        }
 
     def fit(self, *args, callbacks=None, **kwargs):
         """``keras.Model.fit`` that resumes from a :class:`~gan_course.callbacks.Checkpoint`.
 
-        When a ``Checkpoint`` callback finds a saved state, the models, optimizers and step are
-        restored and training continues from the saved epoch (unless ``initial_epoch`` is
-        given). Interrupting a cell (KeyboardInterrupt) saves a checkpoint before it stops.
+        When a ``Checkpoint`` callback finds a saved state of a run with the same settings, the
+        models, optimizers and step are restored and training continues from the saved epoch
+        (unless ``initial_epoch`` is given). Interrupting a cell (KeyboardInterrupt) saves a
+        checkpoint before it stops.
         """
         from gan_course.callbacks import Checkpoint
 
@@ -170,144 +262,301 @@ class GAN(keras.Model):
 
     def sample_noise(self, batch_size):
         """z ~ N(0, I) of shape (batch_size, *latent_shape)."""
+        if self.latent_shape is None:
+            raise ValueError("This GAN's generator takes no noise (latent_dim=None): pass "
+                             "condition=... to generate().")
         return keras.random.normal((batch_size, *self.latent_shape), seed=self.seed_generator)
 
     def generate(self, noise=None, n: int | None = None, condition=None, ema: bool = True,
                  batch_size: int = 256):
-        """Images in [-1, 1] (float32 NumPy) from ``noise``, or from ``n`` fresh noise vectors.
+        """G's output as float32 NumPy, from ``noise``, ``n`` fresh noise vectors, or (for a
+        generator with ``latent_dim=None``) from ``condition`` alone.
 
-        Uses the EMA generator when there is one and ``ema`` is True.
+        Uses the EMA generator when there is one and ``ema`` is True, always in inference mode
+        (BatchNorm uses its moving statistics; dropout is off).
         """
         import numpy as np
 
-        if noise is None:
-            if n is None:
-                raise ValueError("Pass noise=... or n=... to generate().")
-            noise = self.sample_noise(n)
         model = self.ema_generator if (ema and self.ema_generator is not None) else self.generator
+        if self.latent_shape is None:
+            if condition is None:
+                raise ValueError("This generator takes only a condition: generate(condition=x).")
+            inputs, total = [condition], len(condition)
+        else:
+            if noise is None:
+                if n is None:
+                    raise ValueError("Pass noise=... or n=... to generate().")
+                noise = self.sample_noise(n)
+            inputs, total = [noise] + ([] if condition is None else [condition]), len(noise)
         outputs = []
-        total = int(noise.shape[0])
         for start in range(0, total, batch_size):
-            z = keras.ops.convert_to_tensor(noise[start:start + batch_size])
-            inputs = z if condition is None else [
-                z, keras.ops.convert_to_tensor(condition[start:start + batch_size])]
-            outputs.append(keras.ops.convert_to_numpy(
-                keras.ops.cast(model(inputs, training=False), "float32")))
+            batch = [keras.ops.convert_to_tensor(x[start:start + batch_size]) for x in inputs]
+            outputs.append(keras.ops.convert_to_numpy(keras.ops.cast(
+                model(batch[0] if len(batch) == 1 else batch, training=False), "float32")))
         return np.concatenate(outputs)
 
     # ------------------------------------------------------------------ training
 
-    @staticmethod
-    def _unpack(data):
-        if isinstance(data, (tuple, list)):
-            if len(data) == 2:
-                return data[0], data[1]
-            if len(data) == 1:
-                return data[0], None
-            raise ValueError("GAN data must be images or (images, condition) pairs.")
-        return data, None
-
-    def _generate(self, z, condition, training):
-        return self.generator(z if condition is None else [z, condition], training=training)
-
-    def _discriminate(self, images, condition, training=True):
-        logits = self.discriminator(images if condition is None else [images, condition],
-                                    training=training)
-        return tf.cast(logits, tf.float32)  # losses in float32, whatever the policy
-
-    @staticmethod
-    def _per_replica(loss):
-        """Divide by the replica count: gradients are summed across replicas."""
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        return loss / tf.cast(replicas, loss.dtype) if replicas > 1 else loss
-
-    def _d_loss(self, real, fake, real_logits, fake_logits, condition):
-        d_loss = self.d_loss_fn(real_logits, fake_logits)
-        if self.gp_weight:
-            alpha = keras.random.uniform((tf.shape(real)[0],), seed=self.seed_generator)
-            penalty = losses.gradient_penalty(
-                lambda x: self._discriminate(x, condition), real, fake, alpha)
-            d_loss = d_loss + self.gp_weight * penalty
-        return d_loss
-
-    def _scaled(self, optimizer, loss):
-        """The loss to differentiate: per replica, times the loss scale under float16.
-
-        Call it inside the tape, so the tape records the scaling.
-        """
-        return optimizer.scale_loss(self._per_replica(loss))
-
-    @staticmethod
-    def _apply(optimizer, tape, scaled_loss, variables):
-        grads = tape.gradient(scaled_loss, variables)
-        optimizer.apply(grads, variables)  # a LossScaleOptimizer unscales, skips non-finite
-
     def train_step(self, data):
         real, condition = self._unpack(data)
-        real = tf.cast(real, self.compute_dtype)
-        batch_size = tf.shape(real)[0]
-        d_vars = self.discriminator.trainable_variables
-        g_vars = self.generator.trainable_variables
-
         if self.update == "simultaneous":
-            with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-                fake = self._generate(self.sample_noise(batch_size), condition, training=True)
-                real_logits = self._discriminate(real, condition)
-                fake_logits = self._discriminate(fake, condition)
-                d_loss = self._d_loss(real, fake, real_logits, fake_logits, condition)
-                g_loss = self.g_loss_fn(fake_logits)
-                d_scaled = self._scaled(self.d_optimizer, d_loss)
-                g_scaled = self._scaled(self.g_optimizer, g_loss)
-            self._apply(self.d_optimizer, d_tape, d_scaled, d_vars)
-            self._apply(self.g_optimizer, g_tape, g_scaled, g_vars)
-        else:
-            with tf.GradientTape() as g_tape:
-                fake = self._generate(self.sample_noise(batch_size), condition, training=True)
-                with g_tape.stop_recording():
-                    for i in range(self.d_steps):
-                        if i > 0:  # extra critic steps see fresh fakes
-                            fake_d = self._generate(self.sample_noise(batch_size), condition,
-                                                    training=True)
-                        else:
-                            fake_d = fake
-                        fake_d = tf.stop_gradient(fake_d)
-                        with tf.GradientTape() as d_tape:
-                            real_logits = self._discriminate(real, condition)
-                            fake_logits = self._discriminate(fake_d, condition)
-                            d_loss = self._d_loss(real, fake_d, real_logits, fake_logits,
-                                                  condition)
-                            d_scaled = self._scaled(self.d_optimizer, d_loss)
-                        self._apply(self.d_optimizer, d_tape, d_scaled, d_vars)
-                # G's turn, against the discriminator it has just updated
-                g_loss = self.g_loss_fn(self._discriminate(fake, condition))
-                g_scaled = self._scaled(self.g_optimizer, g_loss)
-            self._apply(self.g_optimizer, g_tape, g_scaled, g_vars)
+            return self._simultaneous_step(real, condition)
+        with tf.GradientTape() as g_tape:
+            fake = self._generate(real, condition)                 # 1. x_fake = G(z)
+            with g_tape.stop_recording():                           # 2. D's turn, fake fixed
+                d_losses = self._discriminator_turn(real, fake, condition)
+            g_losses = self._generator_losses(real, fake, condition)  # 3. G vs the updated D
+        self._minimise(self.g_optimizer, g_tape, g_losses["g_loss"],
+                       self.generator.trainable_variables)
+        self._update_ema()
+        return self._track({**d_losses, **g_losses})
 
-        if self.ema_generator is not None:
-            self._update_ema()
-        self._track(d_loss, g_loss, real_logits, fake_logits)
-        return {m.name: m.result() for m in self.metrics}
+    def _discriminator_turn(self, real, fake, condition):
+        """``d_steps`` updates of D; after the first, each on fresh fakes."""
+        for i in range(self.d_steps):
+            if i > 0:
+                fake = self._generate(real, condition)
+            with tf.GradientTape() as d_tape:
+                d_losses = self._discriminator_losses(real, tf.stop_gradient(fake), condition)
+            self._minimise(self.d_optimizer, d_tape, d_losses["d_loss"],
+                           self.discriminator.trainable_variables)
+        return d_losses
+
+    def _simultaneous_step(self, real, condition):
+        """Both players from one forward pass: G is judged by D *before* D's update."""
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            fake = self._generate(real, condition)
+            d_losses = self._discriminator_losses(real, fake, condition)
+            g_losses = self._generator_losses(real, fake, condition,
+                                              fake_logits=d_losses.pop("fake_logits"))
+        self._minimise(self.d_optimizer, d_tape, d_losses["d_loss"],
+                       self.discriminator.trainable_variables)
+        self._minimise(self.g_optimizer, g_tape, g_losses["g_loss"],
+                       self.generator.trainable_variables)
+        self._update_ema()
+        return self._track({**d_losses, **g_losses})
+
+    def _discriminator_losses(self, real, fake, condition) -> dict:
+        """L_D = L_D,gan + gp_weight * GP + the ``d_terms``; every part by name."""
+        real_logits = self._discriminate(real, condition)
+        fake_logits = self._discriminate(fake, condition)
+        parts = {"d_gan": self.d_loss_fn(real_logits, fake_logits)}
+        if self.gp_weight:
+            alpha = keras.random.uniform((tf.shape(real)[0],), seed=self.seed_generator)
+            parts["d_gp"] = self.gp_weight * losses.gradient_penalty(
+                lambda x: self._discriminate(x, condition), real, fake, alpha)
+        for name, term in self.d_terms.items():
+            parts[f"d_{name}"] = tf.cast(term(real_logits, fake_logits), tf.float32)
+        return {"d_loss": tf.add_n(list(parts.values())), **parts,
+                "d_real": self._score(real_logits), "d_fake": self._score(fake_logits),
+                "fake_logits": fake_logits}
+
+    def _generator_losses(self, real, fake, condition, fake_logits=None) -> dict:
+        """L_G = L_G,gan + the ``g_terms``; every part by name."""
+        if fake_logits is None:
+            fake_logits = self._discriminate(fake, condition)
+        parts = {"g_gan": self.g_loss_fn(fake_logits)}
+        for name, term in self.g_terms.items():
+            parts[f"g_{name}"] = tf.cast(term(real, tf.cast(fake, real.dtype), condition),
+                                         tf.float32)
+        return {"g_loss": tf.add_n(list(parts.values())), **parts}
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _unpack(self, data):
+        """A batch -> (real images in the compute dtype, condition or None)."""
+        if isinstance(data, (tuple, list)):
+            if len(data) not in (1, 2):
+                raise ValueError("GAN data must be images or (images, condition) pairs.")
+            real, condition = data[0], (data[1] if len(data) == 2 else None)
+        else:
+            real, condition = data, None
+        if self.latent_shape is None and condition is None:
+            raise ValueError("With latent_dim=None the generator needs a condition: the data "
+                             "must be (images, condition) pairs, e.g. (target, input).")
+        return tf.cast(real, self.compute_dtype), condition
+
+    def _generate(self, real, condition):
+        """G's output for this batch, in training mode."""
+        if self.latent_shape is None:
+            inputs = condition
+        else:
+            z = self.sample_noise(tf.shape(real)[0])
+            inputs = z if condition is None else [z, condition]
+        return self.generator(inputs, training=True)
+
+    def _discriminate(self, images, condition, training=True):
+        """D's logits in float32 (the losses are float32 whatever the dtype policy)."""
+        sees = condition is not None and self.discriminator_sees_condition
+        logits = self.discriminator([images, condition] if sees else images, training=training)
+        return tf.cast(logits, tf.float32)
+
+    @staticmethod
+    def _minimise(optimizer, tape, loss, variables):
+        """One optimizer step down the gradient of ``loss``.
+
+        The gradient is taken of loss x s / R: R replicas each add their gradient to the
+        others', and s is the loss scale under ``mixed_float16`` (1 otherwise), which keeps
+        small float16 gradients from underflowing; a ``LossScaleOptimizer`` divides it out
+        again and skips steps whose gradients are not finite.
+        """
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        weight = optimizer.scale_loss(tf.constant(1.0 / replicas, loss.dtype))
+        grads = tape.gradient(loss, variables, output_gradients=tf.cast(weight, loss.dtype))
+        optimizer.apply(grads, variables)
+
+    def _score(self, logits):
+        """D's mean score: a probability sigma(D(x)) for the BCE losses, else the raw score."""
+        if self.loss_name in losses.PROBABILISTIC:
+            logits = tf.sigmoid(logits)
+        return tf.reduce_mean(logits)
 
     def _update_ema(self):
-        """w_ema <- decay * w_ema + (1 - decay) * w; non-trainable state (BN statistics) copied."""
-        decay = self.ema_decay
+        """w_ema <- d_t * w_ema + (1 - d_t) * w, with d_t from :func:`ema_decay_at`;
+        non-trainable state (BatchNorm statistics) is copied."""
+        if self.ema_generator is None:
+            return
+        decay = ema_decay_at(self.g_optimizer.iterations - 1, self.ema_decay)
         for ema_var, var in zip(self.ema_generator.trainable_variables,
                                 self.generator.trainable_variables, strict=True):
-            ema_var.assign(decay * ema_var + (1.0 - decay) * tf.cast(var, ema_var.dtype))
+            d = tf.cast(decay, ema_var.dtype)
+            ema_var.assign(d * ema_var + (1.0 - d) * tf.cast(var, ema_var.dtype))
         for ema_var, var in zip(self.ema_generator.non_trainable_variables,
                                 self.generator.non_trainable_variables, strict=True):
             ema_var.assign(var)
 
-    def _track(self, d_loss, g_loss, real_logits, fake_logits):
-        if self.loss_name in losses.PROBABILISTIC:  # show D's probabilities, D(x) in [0, 1]
-            real_score, fake_score = tf.sigmoid(real_logits), tf.sigmoid(fake_logits)
-        else:  # raw critic scores
-            real_score, fake_score = real_logits, fake_logits
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        self.real_score_tracker.update_state(tf.reduce_mean(real_score))
-        self.fake_score_tracker.update_state(tf.reduce_mean(fake_score))
+    def _track(self, values: dict) -> dict:
+        """Add this step's values to the running means that ``fit`` reports."""
+        for name, tracker in self.trackers.items():
+            tracker.update_state(values[name])
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
 
     def test_step(self, data):
         raise NotImplementedError("A GAN has no validation loss; measure samples with "
                                   "gan_course.metrics instead (e.g. fashion_mnist_fd).")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _latent_shape(latent_dim):
+    if latent_dim is None:
+        return None
+    if isinstance(latent_dim, numbers.Integral):
+        return (int(latent_dim),)
+    shape = tuple(int(d) for d in latent_dim)
+    if not shape or min(shape) < 1:
+        raise ValueError(f"latent_dim={latent_dim!r}: use an int, a shape tuple or None.")
+    return shape
+
+
+def _check_terms(terms, name: str) -> dict:
+    terms = dict(terms or {})
+    for key, function in terms.items():
+        if not (isinstance(key, str) and key.isidentifier()) or not callable(function):
+            raise ValueError(f"{name} maps names (like 'l1') to functions; got {key!r}: "
+                             f"{function!r}.")
+    return terms
+
+
+def _with_loss_scaling(optimizer):
+    policy = keras.mixed_precision.global_policy().name
+    if policy == "mixed_float16" and not isinstance(
+            optimizer, keras.optimizers.LossScaleOptimizer):
+        return keras.optimizers.LossScaleOptimizer(optimizer)
+    return optimizer
+
+
+#: Layer arguments that change what a layer computes (names and dtypes do not).
+_ARCHITECTURE_KEYS = ("units", "filters", "kernel_size", "strides", "padding", "dilation_rate",
+                      "activation", "use_bias", "rate", "momentum", "epsilon", "negative_slope",
+                      "alpha", "size", "interpolation", "pool_size", "target_shape", "axis",
+                      "pad", "groups", "center", "scale", "cropping", "data_format")
+
+
+def _flat_layers(model):
+    for layer in getattr(model, "layers", []):
+        if getattr(layer, "layers", None):
+            yield from _flat_layers(layer)
+        else:
+            yield layer
+
+
+def architecture(model) -> dict:
+    """A model's architecture as plain values: per layer, its type, its shape-setting arguments
+    and its weight shapes; plus a short fingerprint of all that.
+
+    Layer names are left out (Keras numbers them per session), and so are dtypes, so the same
+    builder gives the same architecture in a new kernel, on a GPU with mixed precision, and
+    across Keras versions.
+    """
+    layers = [[list(x.shape) for x in getattr(model, "inputs", None) or []]]
+    for layer in _flat_layers(model):
+        try:
+            config = layer.get_config()
+        except NotImplementedError:
+            config = {}
+        arguments = {k: config[k] for k in _ARCHITECTURE_KEYS if k in config}
+        layers.append([type(layer).__name__, arguments,
+                       [list(w.shape) for w in layer.weights]])
+    text = json.dumps(layers, sort_keys=True, default=str)
+    return {"fingerprint": hashlib.sha256(text.encode()).hexdigest()[:12],
+            "layers": len(layers) - 1, "parameters": int(model.count_params())}
+
+
+def _code_numbers(code) -> list:
+    found = [c for c in code.co_consts if isinstance(c, numbers.Number)]
+    for const in code.co_consts:
+        if hasattr(const, "co_consts"):
+            found += _code_numbers(const)
+    return found
+
+
+def describe_function(function) -> str:
+    """A loss term as text that changes when its behaviour visibly does: its name, the numbers in
+    its code, and the numbers it reads from globals, closures or ``functools.partial``.
+
+    ``lambda r, f, c: 100.0 * l1(r, f)`` and the same with 10.0 differ; so do two terms that
+    read ``LAMBDA = 100`` and ``LAMBDA = 10`` from the notebook.
+    """
+    if isinstance(function, functools.partial):
+        values = [*function.args, *sorted(function.keywords.items())]
+        return f"{describe_function(function.func)} with {values!r}"
+    name = getattr(function, "__qualname__", type(function).__name__)
+    module = getattr(function, "__module__", "") or ""
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return f"{module}.{name}"
+    numbers_read = _code_numbers(code)
+    scope = getattr(function, "__globals__", {})
+    for instruction in dis.get_instructions(code):
+        if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME"):
+            value = scope.get(instruction.argval)
+            if isinstance(value, numbers.Number) and not isinstance(value, bool):
+                numbers_read.append((instruction.argval, value))
+    for cell in function.__closure__ or ():
+        try:
+            value = cell.cell_contents
+        except ValueError:  # an empty cell
+            continue
+        if isinstance(value, numbers.Number):
+            numbers_read.append(value)
+    return f"{module}.{name} {numbers_read!r}"
+
+
+#: Optimizer arguments that change the training (a name or the loss-scale wrapper does not).
+_OPTIMIZER_KEYS = ("learning_rate", "beta_1", "beta_2", "epsilon", "amsgrad", "momentum",
+                   "nesterov", "rho", "weight_decay", "clipnorm", "clipvalue", "global_clipnorm")
+
+
+def optimizer_settings(optimizer) -> dict:
+    """The optimizer's type and training-relevant arguments (a ``LossScaleOptimizer`` is looked
+    through, so mixed precision on a GPU and float32 on a CPU count as the same settings)."""
+    inner = getattr(optimizer, "inner_optimizer", optimizer)
+    config = inner.get_config()
+    settings = {"type": type(inner).__name__}
+    for key in _OPTIMIZER_KEYS:
+        if key in config and config[key] is not None:
+            value = config[key]
+            settings[key] = round(value, 10) if isinstance(value, float) else value
+    return json.loads(json.dumps(settings, default=str))

@@ -1,35 +1,36 @@
-"""Pictures for the lessons: image grids, loss curves, GIFs and side-by-side comparisons."""
+"""Pictures for the lessons: image grids, loss curves, GIFs and side-by-side comparisons.
+
+Pixel values follow :mod:`gan_course.image_ops`: uint8 is [0, 255]; float images are read as
+[-1, 1] (what a generator emits) unless ``value_range=(0, 1)`` says they are photos as loaded.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
+from gan_course import image_ops
 
-def to_uint8(images) -> np.ndarray:
-    """Images -> uint8 [0, 255] for display.
 
-    uint8 passes through; float images are read as [-1, 1] when any value is below 0 (a tanh
-    generator's range), else as [0, 1]. Values outside the range are clipped.
+def to_uint8(images, value_range=image_ops.SIGNED) -> np.ndarray:
+    """Images of any shape -> uint8 [0, 255] for display: ``round(255 (x - low) / (high - low))``.
+
+    uint8 passes through; float images are read as ``value_range`` (default [-1, 1], a tanh
+    generator's range; photos in [0, 1]: ``value_range=(0, 1)``). Round-off just outside the
+    range is clipped; values far outside it raise ``ValueError`` saying what they look like.
     """
-    images = np.asarray(images)
-    if images.dtype == np.uint8:
-        return images
-    images = images.astype(np.float32)
-    if images.size and images.min() < 0:
-        images = (images + 1.0) / 2.0
-    return (np.clip(images, 0.0, 1.0) * 255.0).round().astype(np.uint8)
+    return image_ops.to_uint8(images, value_range)
 
 
-def image_grid(images, ncols: int | None = None, pad: int = 1, pad_value: int = 255) -> np.ndarray:
+def image_grid(images, ncols: int | None = None, pad: int = 1, pad_value: int = 255,
+               value_range=image_ops.SIGNED) -> np.ndarray:
     """Tile N images (N, H, W[, C]) into one uint8 picture with ``ncols`` columns.
 
-    Missing cells in the last row stay at ``pad_value``. Grey images come out as (H', W').
+    uint8 images, or floats in ``value_range`` (default [-1, 1]); C is 1, 3 or 4. Missing cells
+    in the last row stay at ``pad_value``. Grey images come out as (H', W').
     """
-    images = to_uint8(images)
-    if images.ndim == 3:
-        images = images[..., None]
-    if images.ndim != 4 or len(images) == 0:
-        raise ValueError(f"image_grid needs images of shape (N, H, W[, C]), got {images.shape}.")
+    images = image_ops.check_images(images, "image_grid's images", value_range=value_range,
+                                    channels=(1, 3, 4))
+    images = image_ops.to_uint8(images, value_range)
     n, h, w, c = images.shape
     ncols = ncols or int(np.ceil(np.sqrt(n)))
     nrows = int(np.ceil(n / ncols))
@@ -41,11 +42,13 @@ def image_grid(images, ncols: int | None = None, pad: int = 1, pad_value: int = 
     return grid[..., 0] if c == 1 else grid
 
 
-def show_grid(images, ncols: int | None = None, title: str = "", scale: float = 1.0, ax=None):
-    """Display :func:`image_grid` with matplotlib; returns the figure."""
+def show_grid(images, ncols: int | None = None, title: str = "", scale: float = 1.0, ax=None,
+              value_range=image_ops.SIGNED):
+    """Display :func:`image_grid` with matplotlib; returns the figure. Floats are read as
+    ``value_range`` (default [-1, 1]; an image as loaded: ``value_range=(0, 1)``)."""
     import matplotlib.pyplot as plt
 
-    grid = image_grid(images, ncols)
+    grid = image_grid(images, ncols, value_range=value_range)
     if ax is None:
         height, width = grid.shape[:2]
         size = 6.0 * scale
@@ -59,8 +62,10 @@ def show_grid(images, ncols: int | None = None, title: str = "", scale: float = 
     return fig
 
 
-def show_per_class(images, labels, class_names, per_class: int = 8, seed: int = 0):
-    """One row per class of ``per_class`` random examples, class names on the left."""
+def show_per_class(images, labels, class_names, per_class: int = 8, seed: int = 0,
+                   value_range=image_ops.SIGNED):
+    """One row per class of ``per_class`` random examples, class names on the left (floats
+    are read as ``value_range``)."""
     import matplotlib.pyplot as plt
 
     labels = np.asarray(labels)
@@ -72,7 +77,8 @@ def show_per_class(images, labels, class_names, per_class: int = 8, seed: int = 
             ax.set_axis_off()
             continue
         picked = rng.choice(index, min(per_class, len(index)), replace=False)
-        ax.imshow(image_grid(np.asarray(images)[picked], ncols=per_class), cmap="gray")
+        ax.imshow(image_grid(np.asarray(images)[picked], ncols=per_class,
+                             value_range=value_range), cmap="gray", vmin=0, vmax=255)
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_ylabel(name, rotation=0, ha="right", va="center")
@@ -123,15 +129,20 @@ def show_gif(path):
     return HTML(f'<img src="data:image/gif;base64,{encoded}" alt="{Path(path).name}" />')
 
 
-def compare(image_sets, titles, ncols: int | None = None, scale: float = 1.0):
-    """Side-by-side grids, one per set, with a title above each (e.g. MLP GAN vs DCGAN vs real)."""
+def compare(image_sets, titles, ncols: int | None = None, scale: float = 1.0,
+            value_range=image_ops.SIGNED):
+    """Side-by-side grids, one per set, with a title above each (e.g. MLP GAN vs DCGAN vs real).
+
+    Each set is uint8 or float in ``value_range`` (default [-1, 1]), so real uint8 images and
+    generator output can be compared directly.
+    """
     import matplotlib.pyplot as plt
 
     if len(image_sets) != len(titles):
         raise ValueError(f"{len(image_sets)} image sets but {len(titles)} titles.")
     fig, axes = plt.subplots(1, len(image_sets), figsize=(4 * scale * len(image_sets), 4 * scale))
     for images, title, ax in zip(image_sets, titles, np.atleast_1d(axes), strict=True):
-        show_grid(images, ncols=ncols, title=title, ax=ax)
+        show_grid(images, ncols=ncols, title=title, ax=ax, value_range=value_range)
     fig.tight_layout()
     return fig
 

@@ -1,3 +1,4 @@
+import json
 import os
 import signal
 import subprocess
@@ -90,22 +91,86 @@ def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         checkpoint.save(gan)
     assert checkpoint.path.read_bytes() == good  # the old checkpoint is intact
-    assert sorted(p.name for p in tmp_path.iterdir()) == [checkpoint.FILENAME]  # no debris
+    assert sorted(p.name for p in checkpoint.path.parent.iterdir()) == [  # no debris
+        checkpoint.FILENAME, checkpoint.SETTINGS_FILENAME]
 
 
-def test_checkpoint_of_another_model_or_corrupt_file(tmp_path):
+def test_checkpoint_that_does_not_fit_or_is_corrupt(tmp_path):
     gan = tiny_gan()
     checkpoint = callbacks.Checkpoint(tmp_path, verbose=False)
     checkpoint.save(gan)
     bigger = GAN(toy.mlp(4, 64), toy.mlp(64, 1), latent_dim=4)
     bigger.compile()
+    other = callbacks.Checkpoint(tmp_path, verbose=False)
+    assert other.restore(bigger) is None  # another architecture: its own, empty run folder
+    assert other.path.parent != checkpoint.path.parent
+    other.path.parent.mkdir(parents=True)
+    other.path.write_bytes(checkpoint.path.read_bytes())  # a file that does not fit it
     with pytest.raises(ValueError, match="does not fit this GAN"):
-        checkpoint.restore(bigger)
+        other.restore(bigger)
     checkpoint.path.write_bytes(b"garbage")
     with pytest.raises(ValueError, match="cannot be read"):
         checkpoint.restore(gan)
     with pytest.raises(ValueError, match="every_n_steps"):
         callbacks.Checkpoint(tmp_path, every_n_steps=0)
+    with pytest.raises(ValueError, match="on_change"):
+        callbacks.Checkpoint(tmp_path, on_change="ignore")
+
+
+def _fit(tmp_path, steps=4, epochs=1, seed=0, **options):
+    """A tiny GAN trained ``epochs`` x ``steps`` steps with a Checkpoint in ``tmp_path``."""
+    loss = options.pop("loss", "ns")
+    keras.utils.set_random_seed(seed)
+    generator, discriminator = toy.tiny_image_models()
+    gan = GAN(generator, discriminator, latent_dim=4, loss=loss, seed=seed)
+    gan.compile()
+    gan.fit(toy.image_dataset(), epochs=epochs, steps_per_epoch=steps, verbose=0,
+            callbacks=[callbacks.Checkpoint(tmp_path, every_n_steps=100, **options)])
+    return gan
+
+
+def test_changed_settings_train_anew_in_their_own_folder(tmp_path, capsys):
+    assert _fit(tmp_path, steps=4).step == 4
+    capsys.readouterr()
+    switched = _fit(tmp_path, steps=4, loss="minimax")  # an exercise switches the loss
+    out = capsys.readouterr().out
+    assert "settings differ" in out and "loss: 'ns' -> 'minimax'" in out
+    assert "resumed" not in out and switched.step == 4  # trained from scratch, all 4 steps
+    assert len(list(tmp_path.glob("run-*/gan_checkpoint.npz"))) == 2  # the first run is kept
+    back = _fit(tmp_path, steps=4, epochs=2)  # the first settings again: that run resumes
+    assert "resumed from" in capsys.readouterr().out and back.step == 8
+
+
+def test_a_new_data_tag_is_a_new_run(tmp_path, capsys):
+    _fit(tmp_path, steps=3, data_tag="gravel")
+    capsys.readouterr()
+    brick = _fit(tmp_path, steps=3, data_tag="brick")
+    out = capsys.readouterr().out
+    assert "data: 'gravel' -> 'brick'" in out and brick.step == 3
+    settings = json.loads(next(tmp_path.glob("run-*/run_settings.json")).read_text())
+    assert settings["data"] in ("gravel", "brick") and settings["loss"] == "ns"
+
+
+def test_on_change_error_names_the_setting_and_the_way_out(tmp_path):
+    _fit(tmp_path, steps=2)
+    with pytest.raises(ValueError, match=r"loss: 'ns' -> 'hinge'.*START_FRESH"):
+        _fit(tmp_path, steps=2, loss="hinge", on_change="error")
+
+
+def test_start_fresh_deletes_this_run(tmp_path, capsys):
+    _fit(tmp_path, steps=3)
+    again = _fit(tmp_path, steps=3, start_fresh=True)
+    out = capsys.readouterr().out
+    assert "start fresh: deleted" in out and "resumed" not in out
+    assert again.step == 3
+
+
+def test_settings_differences_lists_each_change():
+    old = {"loss": "ns", "g_optimizer": {"learning_rate": 2e-4, "beta_1": 0.5}, "data": None}
+    new = {"loss": "ns", "g_optimizer": {"learning_rate": 1e-3, "beta_1": 0.5}, "data": "x"}
+    assert callbacks.settings_differences(old, new) == [
+        "data: None -> 'x'", "g_optimizer.learning_rate: 0.0002 -> 0.001"]
+    assert callbacks.settings_differences(old, old) == []
 
 
 RESUME_SCRIPT = textwrap.dedent("""
@@ -168,19 +233,42 @@ def test_killed_process_resumes(tmp_path):
 # --------------------------------------------------------------------------- NaN guard
 
 
-def test_nan_guard_stops_and_restores_good_weights(capsys):
-    gan = tiny_gan()
+def _poisoned_batches(n=20, bad=6):
     rng = np.random.default_rng(0)
-    batches = np.tanh(rng.normal(size=(20, 8, 8, 8, 1))).astype("float32")
-    batches[6] = np.nan  # the 7th batch is poisoned
-    ds = tf.data.Dataset.from_tensor_slices(batches)
-    guard = callbacks.NaNGuard(every_n_steps=2)
-    gan.fit(ds, epochs=1, verbose=0, callbacks=[guard])
+    batches = np.tanh(rng.normal(size=(n, 8, 8, 8, 1))).astype("float32")
+    batches[bad] = np.nan  # the 7th batch is poisoned
+    return tf.data.Dataset.from_tensor_slices(batches)
+
+
+def test_nan_guard_stops_and_restores_the_whole_good_state(capsys):
+    gan = tiny_gan(ema=0.9)
+
+    class KeepStep6(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if gan.step == 6:
+                self.state = all_weights(gan) + gan.ema_generator.get_weights()
+
+    keeper, guard = KeepStep6(), callbacks.NaNGuard(every_n_steps=2)
+    gan.fit(_poisoned_batches(), epochs=1, verbose=0, callbacks=[keeper, guard])
     assert guard.fired_at_step == 7
-    assert gan.step == 7  # training stopped at once
-    assert all(np.isfinite(w).all() for w in gan.generator.get_weights()
-               + gan.discriminator.get_weights())
+    assert gan.step == 6  # back to the last good step: the optimizers' counters too
+    restored = all_weights(gan) + gan.ema_generator.get_weights()
+    for good, now in zip(keeper.state, restored, strict=True):  # weights, EMA, Adam moments
+        np.testing.assert_array_equal(good, now)
     assert "NaN guard" in capsys.readouterr().out
+
+
+def test_no_checkpoint_written_after_a_nan_holds_one(tmp_path, capsys):
+    gan = tiny_gan()
+    checkpoint = callbacks.Checkpoint(tmp_path, every_n_steps=1)  # before the guard: it sees NaN
+    gan.fit(_poisoned_batches(), epochs=1, verbose=0,
+            callbacks=[checkpoint, callbacks.NaNGuard(every_n_steps=2)])
+    assert "checkpoint not written at step 7" in capsys.readouterr().out
+    with np.load(checkpoint.path) as archive:
+        meta = json.loads(archive["__meta__"].tobytes().decode())
+        arrays = [archive[k] for k in archive.files if k != "__meta__"]
+    assert meta["step"] == 6
+    assert all(np.isfinite(a).all() for a in arrays if a.dtype.kind == "f")
 
 
 def test_nan_guard_stays_quiet_on_finite_losses():

@@ -109,3 +109,26 @@ def test_setup_on_a_real_gpu(float32_policy):
         out = layer(tf.ones((2, 4)))
     assert layer.kernel.dtype == "float32"  # variables stay float32 under mixed precision
     assert "GPU" in out.device
+
+
+@pytest.mark.parametrize(("device", "width", "batch"),
+                         [("CPU", 0.25, 64), ("GPU", 1.0, 128), ("TPU", 1.0, 128)])
+def test_choose_scale_follows_the_device(device, width, batch):
+    scale = hardware.choose_scale(device, cpu=(0.25, 64), accelerator=(1.0, 128))
+    assert (scale.width, scale.batch, scale.device) == (width, batch, device)
+    text = str(scale)
+    assert text.startswith(f"{device}: width {width:g}, batch {batch}")
+    assert ("a GPU would use width 1" in text) == (device == "CPU")
+
+
+def test_model_scale_reads_the_setup(monkeypatch, float32_policy, capsys):
+    monkeypatch.setattr(hardware, "list_gpus", lambda: [T4])
+    monkeypatch.setattr(hardware, "_find_tpu", lambda: None)
+    hardware.setup(verbose=False)
+    assert hardware.model_scale(cpu=(0.25, 64), accelerator=(1.0, 256)).width == 1.0
+    monkeypatch.setattr(hardware, "list_gpus", lambda: [])
+    hardware.setup(verbose=False)
+    assert hardware.model_scale(cpu=(0.25, 64)).batch == 64
+    assert "CPU: width 0.25, batch 64 (a GPU would use width 1)" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="device='NPU'"):
+        hardware.choose_scale("NPU", (1, 1), (1, 1))

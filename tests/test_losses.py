@@ -99,3 +99,15 @@ def test_interpolate_and_gradient_penalty():
 def test_unknown_loss():
     with pytest.raises(ValueError, match="Unknown GAN loss 'wgan'.*hinge"):
         losses.get_losses("wgan")
+
+
+def test_l1_and_drift_terms():
+    target = tf.constant([[0.0, 1.0], [2.0, -1.0]])
+    output = tf.constant([[1.0, 1.0], [0.0, -1.0]], dtype=tf.float16)
+    assert float(losses.l1(target, output)) == pytest.approx((1 + 0 + 2 + 0) / 4)
+    assert losses.l1(target, output).dtype == tf.float32
+    real = tf.Variable([[2.0], [-1.0]])
+    with tf.GradientTape() as tape:
+        drift = losses.drift(real)
+    assert float(drift) == pytest.approx((4 + 1) / 2)
+    np.testing.assert_allclose(tape.gradient(drift, real).numpy(), [[2.0], [-1.0]])  # 2x/N

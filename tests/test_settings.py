@@ -34,6 +34,19 @@ def test_default_data_dir_holds_the_embedded_data(monkeypatch):
     assert (settings.data_dir() / "fashion_mnist_10k.npz").is_file()
 
 
+def test_data_dir_order_environment_then_installed_copy_then_checkout(monkeypatch, tmp_path):
+    bundled = tmp_path / "site-packages" / "gan_course" / "_data"
+    monkeypatch.setattr(settings, "BUNDLED_DATA_DIR", bundled)
+    monkeypatch.delenv("GAN_COURSE_DATA_DIR", raising=False)
+    assert settings.data_dir() == settings.REPO_ROOT / "data"  # a checkout: no bundled copy
+    bundled.mkdir(parents=True)
+    assert settings.data_dir() == bundled  # installed from a wheel
+    monkeypatch.setenv("GAN_COURSE_DATA_DIR", "  ")  # blank means unset
+    assert settings.data_dir() == bundled
+    monkeypatch.setenv("GAN_COURSE_DATA_DIR", str(tmp_path / "mine"))
+    assert settings.data_dir() == tmp_path / "mine"  # the variable wins
+
+
 def test_seed_everything_repeats_random_streams():
     import tensorflow as tf
 

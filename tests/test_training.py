@@ -4,6 +4,7 @@ import pytest
 import tensorflow as tf
 import toy
 
+from gan_course import losses, training
 from gan_course.training import GAN
 
 
@@ -47,21 +48,6 @@ def test_every_loss_and_update_trains(loss, d_steps, update):
     assert all(np.isfinite(v[-1]) for v in history.history.values())
     assert any(not np.array_equal(a, b) for a, b in zip(before, generator.get_weights(),
                                                         strict=True))
-
-
-def test_ema_generator_is_a_moving_average():
-    keras.utils.set_random_seed(2)
-    generator, discriminator = toy.tiny_image_models(batch_norm=False)
-    gan = GAN(generator, discriminator, latent_dim=4, ema_decay=0.9)
-    gan.compile()
-    start = [w.copy() for w in generator.get_weights()]
-    np.testing.assert_array_equal(gan.ema_generator.get_weights()[0], start[0])
-    gan.fit(toy.image_dataset(), epochs=1, steps_per_epoch=1, verbose=0)
-    after = generator.get_weights()
-    for ema, old, new in zip(gan.ema_generator.get_weights(), start, after, strict=True):
-        np.testing.assert_allclose(ema, 0.9 * old + 0.1 * new, rtol=1e-5, atol=1e-6)
-    z = gan.sample_noise(5)
-    assert not np.allclose(gan.generate(z), gan.generate(z, ema=False))
 
 
 def test_conditional_data_feeds_the_condition_to_both_players():
@@ -131,10 +117,13 @@ def test_mirrored_strategy_over_two_virtual_cpus_trains(two_cpu_strategy):
     ({"ema_decay": 1.5}, "ema_decay=1.5"),
     ({"loss": "wgan"}, "Unknown GAN loss"),
     ({"update": "simultaneous", "d_steps": 2}, "simultaneous"),
+    ({"g_terms": {"l 1": abs}}, "g_terms maps names"),
+    ({"d_terms": {"drift": 0.001}}, "d_terms maps names"),
+    ({"latent_dim": (4, 0)}, "latent_dim"),
 ])
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        GAN(toy.mlp(2, 2), toy.mlp(2, 1), latent_dim=2, **kwargs)
+        GAN(toy.mlp(2, 2), toy.mlp(2, 1), **{"latent_dim": 2, **kwargs})
 
 
 def test_unbuilt_models_are_refused_with_advice():
@@ -149,3 +138,272 @@ def test_generate_needs_noise_or_n():
     with pytest.raises(ValueError, match="noise=... or n="):
         gan.generate()
     assert gan.generate(n=600, batch_size=256).shape == (600, 2)
+
+
+# --------------------------------------------------------------------------- the EMA
+
+
+def test_ema_decay_warms_up():
+    values = [float(training.ema_decay_at(t, 0.999)) for t in (0, 8, 100, 8990, 10**6)]
+    np.testing.assert_allclose(values[:3], [0.1, 0.5, 101 / 110], rtol=1e-6)
+    assert values[3] == pytest.approx(0.999, abs=1e-6) and values[4] == pytest.approx(0.999)
+    assert float(training.ema_decay_at(5, 0.3)) == pytest.approx(0.3)  # capped by decay
+
+
+def test_ema_generator_is_a_warmed_up_moving_average():
+    keras.utils.set_random_seed(2)
+    generator, discriminator = toy.tiny_image_models(batch_norm=False)
+    gan = GAN(generator, discriminator, latent_dim=4, ema_decay=0.9)
+    gan.compile()
+    ema, data = [w.copy() for w in generator.get_weights()], toy.image_dataset()
+    np.testing.assert_array_equal(gan.ema_generator.get_weights()[0], ema[0])
+    for t in range(3):  # decay 0.1, 2/11, 3/12
+        gan.fit(data, epochs=1, steps_per_epoch=1, verbose=0)
+        decay = min(0.9, (1 + t) / (10 + t))
+        ema = [decay * e + (1 - decay) * w for e, w in zip(ema, generator.get_weights(),
+                                                           strict=True)]
+        for got, want in zip(gan.ema_generator.get_weights(), ema, strict=True):
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    z = gan.sample_noise(5)
+    assert not np.allclose(gan.generate(z), gan.generate(z, ema=False))
+
+
+def test_ema_copies_batchnorm_statistics():
+    keras.utils.set_random_seed(3)
+    generator, discriminator = toy.tiny_image_models(batch_norm=True)
+    gan = GAN(generator, discriminator, latent_dim=4, ema_decay=0.99)
+    gan.compile()
+    initial = [v.numpy().copy() for v in generator.non_trainable_variables]
+    gan.fit(toy.image_dataset(), epochs=1, steps_per_epoch=3, verbose=0)
+    moving = [v.numpy() for v in generator.non_trainable_variables]
+    assert len(moving) == 2 and not np.allclose(moving[0], initial[0])  # the stats did move
+    for ema, own in zip(gan.ema_generator.non_trainable_variables, moving, strict=True):
+        np.testing.assert_array_equal(ema.numpy(), own)
+
+
+# --------------------------------------------------------------------------- turn-taking
+
+
+def _linear_gan(update):
+    """G: z (2) -> x (2) and D: x -> logit, both linear, with plain SGD and fixed noise."""
+    keras.utils.set_random_seed(4)
+    generator = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, use_bias=False)])
+    discriminator = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    gan = GAN(generator, discriminator, latent_dim=2, update=update)
+    gan.compile(g_optimizer=keras.optimizers.SGD(0.5), d_optimizer=keras.optimizers.SGD(0.5))
+    z = tf.constant([[1.0, -2.0], [0.5, 1.5], [-1.0, 0.3]])
+    gan.sample_noise = lambda batch_size: z
+    return gan, z
+
+
+def _g_after_one_sgd_step(g_kernel, d_kernel, d_bias, z, lr=0.5):
+    """G's kernel after one SGD step on the non-saturating loss against a given D."""
+    g = tf.Variable(g_kernel)
+    with tf.GradientTape() as tape:
+        loss = losses.ns_g_loss(tf.matmul(tf.matmul(z, g), d_kernel) + d_bias)
+    return g_kernel - lr * tape.gradient(loss, g).numpy()
+
+
+@pytest.mark.parametrize("update", ["alternating", "simultaneous"])
+def test_generator_is_judged_by_the_updated_discriminator_only_when_alternating(update):
+    gan, z = _linear_gan(update)
+    g0, (d0_kernel, d0_bias) = gan.generator.get_weights()[0], gan.discriminator.get_weights()
+    real = np.array([[2.0, 2.0], [1.5, 2.5], [2.5, 1.0]], "float32")
+    gan.fit(tf.data.Dataset.from_tensors(real).repeat(), epochs=1, steps_per_epoch=1, verbose=0)
+    d1_kernel, d1_bias = gan.discriminator.get_weights()
+    assert not np.allclose(d1_kernel, d0_kernel)  # D has moved
+    through_new_d = _g_after_one_sgd_step(g0, d1_kernel, d1_bias, z)
+    through_old_d = _g_after_one_sgd_step(g0, d0_kernel, d0_bias, z)
+    assert np.abs(through_new_d - through_old_d).max() > 1e-3  # the two rules differ here
+    expected = through_new_d if update == "alternating" else through_old_d
+    np.testing.assert_allclose(gan.generator.get_weights()[0], expected, rtol=1e-5, atol=1e-6)
+
+
+# --------------------------------------------------------------------------- loss terms
+
+
+def _d_after_one_step(loss="wgan-gp", **kwargs):
+    keras.utils.set_random_seed(5)
+    generator, discriminator = toy.tiny_image_models(batch_norm=False)
+    gan = GAN(generator, discriminator, latent_dim=4, loss=loss, seed=0, **kwargs)
+    gan.compile(g_optimizer=keras.optimizers.SGD(0.1), d_optimizer=keras.optimizers.SGD(0.1))
+    real = next(iter(toy.image_dataset()))
+    real_logits = discriminator(real).numpy()
+    history = gan.fit(tf.data.Dataset.from_tensors(real).repeat(), epochs=1, steps_per_epoch=1,
+                      verbose=0)
+    return discriminator.get_weights(), history.history, real_logits
+
+
+def test_gradient_penalty_changes_the_discriminator_update():
+    without, logs_without, _ = _d_after_one_step(gp_weight=0.0)
+    with_gp, logs, _ = _d_after_one_step(gp_weight=10.0)
+    assert "d_gp" not in logs_without and logs["d_gp"][0] > 0
+    assert logs["d_loss"][0] == pytest.approx(logs["d_gan"][0] + logs["d_gp"][0], rel=1e-5)
+    assert any(not np.allclose(a, b) for a, b in zip(without, with_gp, strict=True))
+
+
+def test_an_extra_discriminator_term_changes_its_update_and_is_reported():
+    plain, _, _ = _d_after_one_step(gp_weight=0.0)
+    drifted, logs, real_logits = _d_after_one_step(
+        gp_weight=0.0, d_terms={"drift": lambda real, fake: 0.5 * losses.drift(real)})
+    assert logs["d_drift"][0] == pytest.approx(0.5 * np.mean(real_logits ** 2), rel=1e-4)
+    assert logs["d_loss"][0] == pytest.approx(logs["d_gan"][0] + logs["d_drift"][0], rel=1e-5)
+    assert any(not np.allclose(a, b) for a, b in zip(plain, drifted, strict=True))
+
+
+def test_a_patchgan_logit_map_trains():
+    keras.utils.set_random_seed(6)
+    generator, _ = toy.tiny_image_models()
+    discriminator = keras.Sequential([  # (8, 8, 1) -> a (4, 4, 1) map of logits
+        keras.Input((8, 8, 1)), keras.layers.Conv2D(4, 3, strides=2, padding="same"),
+        keras.layers.LeakyReLU(0.2), keras.layers.Conv2D(1, 3, padding="same")])
+    gan = GAN(generator, discriminator, latent_dim=4)
+    gan.compile()
+    d_before = [w.copy() for w in discriminator.get_weights()]
+    history = gan.fit(toy.image_dataset(), epochs=1, steps_per_epoch=4, verbose=0)
+    assert discriminator.output_shape == (None, 4, 4, 1)
+    assert all(np.isfinite(v[-1]) for v in history.history.values())
+    assert 0 < history.history["d_fake"][-1] < 1
+    assert any(not np.allclose(a, b) for a, b in zip(d_before, discriminator.get_weights(),
+                                                     strict=True))
+
+
+# --------------------------------------------------------------------------- five set-ups
+
+
+def _image_to_image(in_channels=1, sees_condition=True):
+    """G: condition image -> image; D: image (and condition, side by side) -> logit map."""
+    x = keras.Input((8, 8, in_channels))
+    generator = keras.Model(x, keras.layers.Conv2D(1, 3, padding="same", activation="tanh")(x))
+    image = keras.Input((8, 8, 1))
+    inputs = [image, keras.Input((8, 8, in_channels))] if sees_condition else [image]
+    joined = keras.layers.Concatenate()(inputs) if sees_condition else image
+    logits = keras.layers.Conv2D(1, 3, strides=2, padding="same")(joined)
+    return generator, keras.Model(inputs if sees_condition else image, logits)
+
+
+def _class_conditional(classes=3):
+    """keras-io's conditioning: the label (embedded) beside z for G, as a map beside x for D."""
+    z, y = keras.Input((4,)), keras.Input((), dtype="int32")
+    h = keras.layers.Concatenate()([z, keras.layers.Embedding(classes, 4)(y)])
+    out = keras.layers.Reshape((8, 8, 1))(keras.layers.Dense(64, activation="tanh")(h))
+    image, label = keras.Input((8, 8, 1)), keras.Input((), dtype="int32")
+    label_map = keras.layers.Reshape((8, 8, 1))(keras.layers.Embedding(classes, 64)(label))
+    joined = keras.layers.Flatten()(keras.layers.Concatenate()([image, label_map]))
+    return (keras.Model([z, y], out), keras.Model([image, label], keras.layers.Dense(1)(joined)))
+
+
+def _pairs(n=32, channels=1, labels=False):
+    rng = np.random.default_rng(0)
+    images = np.tanh(rng.normal(size=(n, 8, 8, 1))).astype("float32")
+    condition = (rng.integers(0, 3, n).astype("int32") if labels
+                 else np.tanh(rng.normal(size=(n, 8, 8, channels))).astype("float32"))
+    return tf.data.Dataset.from_tensor_slices((images, condition)).repeat().batch(8)
+
+
+def _setup(name):
+    """(GAN, dataset, expected extra metrics) for each kind of GAN the course trains."""
+    keras.utils.set_random_seed(7)
+    if name == "unconditional":
+        g, d = toy.tiny_image_models()
+        return GAN(g, d, latent_dim=4), toy.image_dataset(), set()
+    if name == "class-conditional":
+        g, d = _class_conditional()
+        return GAN(g, d, latent_dim=4), _pairs(labels=True), set()
+    if name == "paired image-to-image":
+        g, d = _image_to_image(in_channels=2)
+        l1 = {"l1": lambda real, fake, condition: 100.0 * losses.l1(real, fake)}
+        return GAN(g, d, latent_dim=None, g_terms=l1), _pairs(channels=2), {"g_gan", "g_l1"}
+    if name == "conditional G, D on images":
+        g, d = _image_to_image(sees_condition=False)
+        keep = {"content": lambda real, fake, condition: losses.l1(condition, fake)}
+        gan = GAN(g, d, latent_dim=None, g_terms=keep, discriminator_sees_condition=False)
+        return gan, _pairs(), {"g_gan", "g_content"}
+    g, d = toy.tiny_image_models(batch_norm=False)  # "wgan-gp with drift"
+    drift = {"drift": lambda real, fake: 0.001 * losses.drift(real)}
+    return (GAN(g, d, latent_dim=4, loss="wgan-gp", d_steps=2, d_terms=drift),
+            toy.image_dataset(), {"d_gan", "d_gp", "d_drift"})
+
+
+SETUPS = ["unconditional", "class-conditional", "paired image-to-image",
+          "conditional G, D on images", "wgan-gp with drift"]
+
+
+@pytest.mark.parametrize("name", SETUPS)
+def test_each_kind_of_gan_trains_through_fit(name):
+    gan, data, extra = _setup(name)
+    gan.compile()
+    before = [w.copy() for w in gan.generator.get_weights()]
+    history = gan.fit(data, epochs=1, steps_per_epoch=3, verbose=0)
+    assert gan.step == 3
+    assert set(history.history) == {"d_loss", "g_loss", "d_real", "d_fake"} | extra
+    assert all(np.isfinite(v[-1]) for v in history.history.values())
+    assert any(not np.allclose(a, b) for a, b in zip(before, gan.generator.get_weights(),
+                                                     strict=True))
+
+
+def test_generator_terms_add_up_to_the_generator_loss():
+    gan, data, _ = _setup("paired image-to-image")
+    gan.compile()
+    logs = gan.fit(data, epochs=1, steps_per_epoch=1, verbose=0).history
+    assert logs["g_l1"][0] > 1.0  # 100 x L1 of an untrained generator
+    assert logs["g_loss"][0] == pytest.approx(logs["g_gan"][0] + logs["g_l1"][0], rel=1e-5)
+
+
+def test_a_generator_without_noise_generates_from_the_condition():
+    gan, _, _ = _setup("paired image-to-image")
+    gan.compile()
+    inputs = np.zeros((5, 8, 8, 2), "float32")
+    assert gan.generate(condition=inputs, batch_size=2).shape == (5, 8, 8, 1)
+    with pytest.raises(ValueError, match="condition"):
+        gan.generate(n=3)
+    images = tf.data.Dataset.from_tensor_slices(np.zeros((8, 8, 8, 1), "float32")).batch(4)
+    with pytest.raises(ValueError, match="latent_dim=None"):
+        gan.fit(images.repeat(), epochs=1, steps_per_epoch=1, verbose=0)
+
+
+# --------------------------------------------------------------------------- run settings
+
+
+def _settings(**kwargs):
+    generator, discriminator = toy.tiny_image_models()
+    options = {"latent_dim": 4, **kwargs}
+    lr = options.pop("lr", 2e-4)
+    gan = GAN(generator, discriminator, **options)
+    gan.compile(g_optimizer=keras.optimizers.Adam(lr, beta_1=0.5),
+                d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
+    return gan.run_settings()
+
+
+def test_run_settings_name_what_a_run_belongs_to():
+    base = _settings()
+    assert base == _settings()  # rebuilt in the same session: new layer names, same settings
+    assert _settings(loss="minimax")["loss"] == "minimax"
+    assert _settings(lr=2e-3)["g_optimizer"]["learning_rate"] != base["g_optimizer"][
+        "learning_rate"]
+    assert _settings(ema_decay=0.99)["ema_decay"] == 0.99
+    wider = GAN(toy.mlp(4, 64, width=128), toy.mlp(64, 1), latent_dim=4)
+    wider.compile()
+    assert wider.run_settings()["generator"] != base["generator"]
+    term = {"l1": lambda real, fake, condition: 100.0 * losses.l1(real, fake)}
+    weaker = {"l1": lambda real, fake, condition: 10.0 * losses.l1(real, fake)}
+    assert _settings(g_terms=term)["g_terms"] != _settings(g_terms=weaker)["g_terms"]
+    assert _settings(g_terms=term)["g_terms"] == _settings(g_terms=dict(term))["g_terms"]
+
+
+def test_run_settings_look_through_loss_scaling(float32_policy):
+    plain = _settings()
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    mixed = _settings()
+    assert mixed == plain  # a GPU run with mixed precision can resume a CPU run
+
+
+def test_describe_function_sees_numbers_from_globals_closures_and_partials():
+    import functools
+
+    def weighted(weight):
+        return lambda real, fake, condition: weight * losses.l1(real, fake)
+
+    assert training.describe_function(weighted(1.0)) != training.describe_function(weighted(2.0))
+    assert (training.describe_function(functools.partial(losses.drift))
+            != training.describe_function(functools.partial(losses.l1, 3)))

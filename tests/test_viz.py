@@ -9,11 +9,27 @@ import pytest  # noqa: E402
 from gan_course import viz  # noqa: E402
 
 
-def test_to_uint8_reads_each_range():
+def test_to_uint8_reads_floats_as_value_range_without_guessing():
     np.testing.assert_array_equal(viz.to_uint8(np.array([-1.0, 0.0, 1.0])), [0, 128, 255])
-    np.testing.assert_array_equal(viz.to_uint8(np.array([0.0, 0.5, 1.0])), [0, 128, 255])
+    unit_looking = np.array([0.0, 0.5, 1.0])  # floats are [-1, 1] unless value_range says not
+    np.testing.assert_array_equal(viz.to_uint8(unit_looking), [128, 191, 255])
+    np.testing.assert_array_equal(viz.to_uint8(unit_looking, value_range=(0, 1)), [0, 128, 255])
     np.testing.assert_array_equal(viz.to_uint8(np.array([3, 200], np.uint8)), [3, 200])
-    np.testing.assert_array_equal(viz.to_uint8(np.array([-2.0, 2.0])), [0, 255])  # clipped
+    np.testing.assert_array_equal(viz.to_uint8(np.array([-1.0005, 1.0005])), [0, 255])  # clipped
+    with pytest.raises(ValueError, match=r"\[0, 255\] pixels: pass them as uint8"):
+        viz.to_uint8(np.array([0.0, 200.0]))
+
+
+def test_grids_take_value_range():
+    unit = np.full((2, 3, 3), 0.5)
+    assert viz.image_grid(unit, pad=0)[0, 0] == 191  # read as [-1, 1]
+    assert viz.image_grid(unit, pad=0, value_range=(0, 1))[0, 0] == 128
+    fig = viz.show_grid(unit, value_range=(0, 1))
+    assert fig.axes[0].images[0].get_array()[1, 1] == 128  # [0, 0] is the white padding
+    fig = viz.compare([unit, np.zeros((2, 3, 3), np.uint8)], ["a", "b"], value_range=(0, 1))
+    assert [ax.images[0].get_array()[1, 1] for ax in fig.axes] == [128, 0]
+    with pytest.raises(ValueError, match="RGBA|channels|C = 1"):
+        viz.image_grid(np.zeros((2, 3, 3, 2), np.uint8))
 
 
 def test_image_grid_layout():
@@ -52,3 +68,4 @@ def test_compare_and_per_class():
         viz.compare([np.zeros((1, 2, 2))] * 2, ["a"])
     fig = viz.show_per_class(np.zeros((20, 5, 5), np.uint8), np.arange(20) % 2, ["x", "y"], 3)
     assert len(fig.axes) == 2
+    assert fig.axes[0].images[0].get_clim() == (0, 255)  # black stays black, not stretched

