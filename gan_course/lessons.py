@@ -96,8 +96,8 @@ def execute_notebook(
                      "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
         saved = {k: os.environ.get(k) for k in overrides}
         os.environ.update(overrides)  # the kernel inherits this process's environment
-        client = NotebookClient(notebook, timeout=timeout, kernel_name=kernel_name,
-                                km=_kernel_manager(kernel_name, Path(scratch)),
+        kernel = _kernel_manager(kernel_name, Path(scratch))
+        client = NotebookClient(notebook, timeout=timeout, kernel_name=kernel_name, km=kernel,
                                 resources={"metadata": {"path": str(path.parent)}})
         start = time.monotonic()
         error = ""
@@ -109,6 +109,8 @@ def execute_notebook(
             error = f"{type(failure).__name__}: {failure}"
         finally:
             seconds = time.monotonic() - start
+            if kernel.has_kernel:  # nbclient shuts down only kernel managers it made itself
+                kernel.shutdown_kernel(now=True)
             for key, value in saved.items():
                 if value is None:
                     os.environ.pop(key, None)
