@@ -90,7 +90,7 @@ def seed_everything(seed: int = 0) -> int:
     """
     seed = int(seed)
     os.environ["PYTHONHASHSEED"] = str(seed)
-    import keras  # local import: settings stays importable without loading TensorFlow
+    import keras
 
     keras.utils.set_random_seed(seed)  # seeds Python's random, NumPy's global RNG and TensorFlow
     return seed
