@@ -8,8 +8,9 @@ Modules, each named for what it holds:
 - ``losses``, ``training`` (the one GAN core), ``callbacks``: training;
 - ``image_ops``: pixel ranges, sRGB <-> Lab, the Laplacian pyramid; ``layers``: shared layers;
 - ``features``: frozen feature extractors; ``metrics``: distances, Fashion-MNIST, textures,
-  memorisation;
-- ``viz``: grids, curves, GIFs; ``models``: the lessons' builders;
+  colour, memorisation;
+- ``viz``: grids, curves, GIFs; ``reports``: results pages (input | output | target);
+  ``models``: the lessons' builders;
 - ``lessons``: run notebooks headless, ``report_metric`` for a lesson's headline number;
 - ``tf_logging``: TensorFlow's start-up log lines kept out of the notebooks.
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from gan_course import viz
 from gan_course.settings import TimeBudget
@@ -52,13 +53,18 @@ class SampleGrid(keras.callbacks.Callback):
     Every ``every_n_epochs`` epochs it draws a grid, shows it live in the notebook (one
     picture, updated in place), saves ``directory/epoch_NNNN.png`` when ``directory`` is set,
     and keeps it in ``frames`` (for :class:`GifRecorder`).
+
+    ``to_picture(outputs, condition)`` turns G's outputs into images in [-1, 1] when they are
+    not images themselves: a colouriser's ab channels, say, joined with the lightness it was
+    given and turned into RGB.
     """
 
     def __init__(self, n: int = 16, noise=None, condition=None, every_n_epochs: int = 1,
                  directory: str | Path | None = None, live: bool = True,
-                 ncols: int | None = None, seed: int = 1234, scale: int = 2):
+                 ncols: int | None = None, seed: int = 1234, scale: int = 2, to_picture=None):
         super().__init__()
         self.n, self.noise, self.condition = n, noise, condition
+        self.to_picture = to_picture
         self.every_n_epochs, self.live, self.ncols, self.seed = every_n_epochs, live, ncols, seed
         self.scale = scale
         self.directory = Path(directory) if directory is not None else None
@@ -83,6 +89,8 @@ class SampleGrid(keras.callbacks.Callback):
     def draw(self, label: str = "") -> np.ndarray:
         """Make, show and keep one grid now; returns it (uint8)."""
         images = self.model.generate(self.noise, condition=self.condition)
+        if self.to_picture is not None:
+            images = np.asarray(self.to_picture(images, self.condition))
         picture = viz.image_grid(images, ncols=self.ncols)
         if self.scale > 1:  # small images are easier to see a little larger
             picture = picture.repeat(self.scale, axis=0).repeat(self.scale, axis=1)
@@ -169,9 +177,9 @@ def _variable_groups(gan) -> dict[str, list]:
     the noise stream's seed state."""
     groups = {
         "generator": gan.generator.variables,
-        "discriminator": gan.discriminator.variables,
+        "discriminator": [] if gan.discriminator is None else gan.discriminator.variables,
         "g_optimizer": gan.g_optimizer.variables,
-        "d_optimizer": gan.d_optimizer.variables,
+        "d_optimizer": [] if gan.d_optimizer is None else gan.d_optimizer.variables,
         "seed": [gan.seed_generator.state],
     }
     if gan.ema_generator is not None:
@@ -531,25 +539,75 @@ class ProgressBar(keras.callbacks.Callback):
             self._print_line(logs)
 
 
+class TensorBoardLog(keras.callbacks.Callback):
+    """Logs every metric ``fit`` reports (``d_loss``, ``g_loss``, ``g_l1``, ...) and both
+    players' learning rates to TensorBoard at the end of each epoch, against the generator step.
+
+    With a :class:`Checkpoint` the logs go to ``<its run folder>/logs``, so runs with other
+    settings get curves of their own and a resumed run continues its curves from its step;
+    without one they go to ``directory``. View them with ``tensorboard --logdir <folder>`` or
+    :func:`gan_course.viz.show_tensorboard`.
+    """
+
+    def __init__(self, directory: str | Path | None = None,
+                 checkpoint: Checkpoint | None = None):
+        super().__init__()
+        if directory is None and checkpoint is None:
+            raise ValueError("TensorBoardLog needs a directory or a Checkpoint to write beside.")
+        self.directory, self.checkpoint = directory, checkpoint
+        self.log_dir: Path | None = None
+        self._writer = None
+
+    def on_train_begin(self, logs=None):
+        if self.checkpoint is not None:
+            self.log_dir = self.checkpoint.bind(self.model) / "logs"
+        else:
+            self.log_dir = Path(self.directory)
+        self._writer = tf.summary.create_file_writer(str(self.log_dir))
+
+    def on_epoch_end(self, epoch, logs=None):
+        values = {name: float(value) for name, value in (logs or {}).items()}
+        for name in ("g_optimizer", "d_optimizer"):
+            optimizer = getattr(self.model, name, None)
+            if optimizer is not None:
+                optimizer = getattr(optimizer, "inner_optimizer", optimizer)
+                values[f"{name[0]}_learning_rate"] = float(
+                    keras.ops.convert_to_numpy(optimizer.learning_rate))
+        with self._writer.as_default():
+            for name, value in values.items():
+                tf.summary.scalar(name, value, step=self.model.step)
+        self._writer.flush()
+
+    def on_train_end(self, logs=None):
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
 def lesson_callbacks(directory: str | Path, budget: TimeBudget | float, samples: int = 16,
                      sample_every_n_epochs: int = 1, gif: bool = False,
                      checkpoint_every_n_steps: int = 500, data_tag: str | None = None,
-                     start_fresh: bool = False, condition=None) -> list[keras.callbacks.Callback]:
+                     start_fresh: bool = False, condition=None, to_picture=None,
+                     ncols: int | None = None,
+                     tensorboard: bool = False) -> list[keras.callbacks.Callback]:
     """The callbacks every lesson trains with, writing under ``directory``.
 
-    A live :class:`SampleGrid` of ``samples`` images from fixed noise (or of the generator's
-    output for a fixed ``condition``; PNGs in ``directory/samples``), a :class:`GifRecorder` of
-    its frames when ``gif`` is True (``directory/training.gif``), a :class:`TimeLimit` of
-    ``budget``, a :class:`NaNGuard`, a :class:`Checkpoint` every ``checkpoint_every_n_steps``
-    steps in ``directory/checkpoint`` (re-running ``fit`` with the same settings and
-    ``data_tag`` resumes; other settings train anew; ``start_fresh`` deletes this run first)
-    and a :class:`ProgressBar`. The grid is the first element.
+    A live :class:`SampleGrid` of ``samples`` images from fixed noise (with a fixed
+    ``condition`` too, for a conditional G, or from the condition alone; ``to_picture`` and
+    ``ncols`` as :class:`SampleGrid` takes them; PNGs in ``directory/samples``), a
+    :class:`GifRecorder` of its frames when ``gif`` is True (``directory/training.gif``), a
+    :class:`TimeLimit` of ``budget``, a :class:`NaNGuard`, a :class:`Checkpoint` every
+    ``checkpoint_every_n_steps`` steps in ``directory/checkpoint`` (re-running ``fit`` with the
+    same settings and ``data_tag`` resumes; other settings train anew; ``start_fresh`` deletes
+    this run first),
+    with ``tensorboard`` a :class:`TensorBoardLog` in the run's folder, and a
+    :class:`ProgressBar`. The grid is the first element.
     """
     directory = Path(directory)
     grid = SampleGrid(n=samples, directory=directory / "samples", condition=condition,
-                      every_n_epochs=sample_every_n_epochs)
+                      every_n_epochs=sample_every_n_epochs, to_picture=to_picture, ncols=ncols)
     recorder = [GifRecorder(grid, directory / "training.gif")] if gif else []
-    return [grid, *recorder, TimeLimit(budget), NaNGuard(),
-            Checkpoint(directory / "checkpoint", every_n_steps=checkpoint_every_n_steps,
-                       data_tag=data_tag, start_fresh=start_fresh),
-            ProgressBar()]
+    checkpoint = Checkpoint(directory / "checkpoint", every_n_steps=checkpoint_every_n_steps,
+                            data_tag=data_tag, start_fresh=start_fresh)
+    logs = [TensorBoardLog(checkpoint=checkpoint)] if tensorboard else []
+    return [grid, *recorder, TimeLimit(budget), NaNGuard(), checkpoint, *logs, ProgressBar()]

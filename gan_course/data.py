@@ -1,8 +1,9 @@
-"""Data for the lessons: Fashion-MNIST (online or embedded), tf.data pipelines, and image files.
+"""Data for the lessons: Fashion-MNIST (online or embedded), tf.data pipelines, image files,
+textures, folders of photos and pix2pix pairs, and colour photos for colorization.
 
 Every loader here tries the real source first and falls back to the embedded copy in ``data/``
-when offline (``GAN_COURSE_OFFLINE=1``) or when the download fails, printing one line that says
-which source it used and why.
+(or to images that ship with the dependencies) when offline (``GAN_COURSE_OFFLINE=1``) or when
+the download fails, printing one line that says which source it used and why.
 """
 
 from __future__ import annotations
@@ -446,8 +447,6 @@ def patch_sampler(
     Returns:
         a repeated, batched dataset of float32 patches in [-1, 1].
     """
-    import tensorflow as tf
-
     if isinstance(patch_size, bool) or not isinstance(patch_size, (int, np.integer)) \
             or patch_size < 4:
         raise ValueError(f"patch_size={patch_size!r} must be an int >= 4 (e.g. 64).")
@@ -460,8 +459,22 @@ def patch_sampler(
     image = _texture_as_float(image, int(patch_size))
     pyramid = [_downscale(image, s) for s in scales]
     pyramid = [level for level in pyramid if min(level.shape[:2]) >= patch_size]
-    channels = image.shape[-1]
-    crop_shape = (int(patch_size), int(patch_size), channels)
+    return _random_crops(pyramid, int(patch_size), int(batch_size), flips=flips,
+                         rotations=rotations, seed=seed)
+
+
+def _random_crops(levels, patch_size: int, batch_size: int, flips: bool, rotations: bool,
+                  seed: int | None, weights=None):
+    """An endless, batched dataset of random crops from several float32 (H, W, C) images in
+    [0, 1] (the ``levels``: scales of one image, or several images), as float32 in [-1, 1].
+
+    Each level is an independent stream of seeded crops; ``weights`` (one per level, default
+    equal) say how often each stream is drawn from.
+    """
+    import tensorflow as tf
+
+    channels = levels[0].shape[-1]
+    crop_shape = (patch_size, patch_size, channels)
 
     def sampler(level, stream_seed):
         level = tf.constant(level)
@@ -480,16 +493,540 @@ def patch_sampler(
         return tf.data.Dataset.random(seed=stream_seed).batch(2).map(
             patch, num_parallel_calls=tf.data.AUTOTUNE)
 
-    streams = [sampler(level, None if seed is None else seed + i)  # one stream per scale
-               for i, level in enumerate(pyramid)]
+    streams = [sampler(level, None if seed is None else seed + i)  # one stream per level
+               for i, level in enumerate(levels)]
     if len(streams) == 1:
         ds = streams[0]
     else:
-        ds = tf.data.Dataset.sample_from_datasets(streams, seed=seed)
-    return with_fixed_prefetch(ds.batch(int(batch_size), drop_remainder=True))
+        if weights is not None:
+            weights = [float(w) / float(sum(weights)) for w in weights]
+        ds = tf.data.Dataset.sample_from_datasets(streams, weights=weights, seed=seed)
+    return with_fixed_prefetch(ds.batch(batch_size, drop_remainder=True))
 
 
 def random_patches(image, n: int, patch_size: int = 64, seed: int = 0) -> np.ndarray:
     """``n`` patches from :func:`patch_sampler` as one float32 NumPy array (n, p, p, C) in
     [-1, 1]: the real side of a texture metric. Different seeds give independent sets."""
     return next(iter(patch_sampler(image, patch_size, batch_size=n, seed=seed))).numpy()
+
+
+# --------------------------------------------------------------------------- image folders
+
+#: File name endings that the folder loaders read (in any case); other files are ignored.
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff")
+#: pix2pix's jitter: an image is resized to 286/256 of the crop size, then randomly cropped.
+JITTER_RESIZE = 286 / 256
+
+
+def _check_int(value, name: str, minimum: int, example: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name}={value!r} must be an int >= {minimum} (e.g. {example}).")
+    return int(value)
+
+
+def _check_split(validation_split) -> float:
+    if isinstance(validation_split, bool) \
+            or not isinstance(validation_split, (int, float, np.integer, np.floating)) \
+            or not 0.0 <= float(validation_split) < 1.0:
+        raise ValueError(f"validation_split={validation_split!r} must be a fraction in [0, 1): "
+                         "e.g. 0.1 keeps 10 % of the images for validation, 0 keeps none.")
+    return float(validation_split)
+
+
+def _load_size(size: int, jitter: bool) -> int:
+    """The side images are stored at: ``size`` without jitter, about ``size * 286 / 256`` with."""
+    return max(size + 1, round(size * JITTER_RESIZE)) if jitter else size
+
+
+def image_files(folder: str | Path, recursive: bool = True) -> list[Path]:
+    """The image files in ``folder``, sorted by their path relative to it.
+
+    Image files are those whose names end in :data:`IMAGE_SUFFIXES` (in any case); with
+    ``recursive`` (the default) subfolders are searched too, so a folder of class subfolders
+    (``flower_photos/daisy/...``) works. Hidden files and folders (names starting with ".") and
+    other files are ignored. Raises ``FileNotFoundError`` for a missing folder and
+    ``ValueError`` for a file or a folder without image files.
+    """
+    folder = Path(folder).expanduser()
+    if not folder.exists():
+        raise FileNotFoundError(f"No folder at {folder}. Check the path (a relative path starts "
+                                f"from the notebook's folder, {Path.cwd()}).")
+    if not folder.is_dir():
+        raise ValueError(f"{folder} is a file, not a folder: pass the folder that holds the "
+                         "images.")
+    candidates = folder.rglob("*") if recursive else folder.iterdir()
+    files = sorted(
+        (file for file in candidates
+         if file.suffix.lower() in IMAGE_SUFFIXES and file.is_file()
+         and not any(part.startswith(".") for part in file.relative_to(folder).parts)),
+        key=lambda file: file.relative_to(folder).as_posix(),
+    )
+    if not files:
+        where = "it or its subfolders" if recursive else "it"
+        raise ValueError(f"{folder} holds no image files: none of {where} has a name ending in "
+                         f"{', '.join(IMAGE_SUFFIXES)}. Put the photos there, or pass the folder "
+                         "that holds them.")
+    return files
+
+
+def _square_uint8(image: np.ndarray, side: int) -> np.ndarray:
+    """float32 (H, W, C) in [0, 1] -> uint8 (side, side, C): its centred square, resized."""
+    height, width = image.shape[:2]
+    short = min(height, width)
+    top, left = (height - short) // 2, (width - short) // 2
+    square = image[top:top + short, left:left + short]
+    if short != side:
+        import tensorflow as tf
+
+        method = "area" if short > side else "bilinear"
+        square = tf.image.resize(square, (side, side), method=method, antialias=True).numpy()
+    return np.round(np.clip(square, 0.0, 1.0) * 255.0).astype(np.uint8)
+
+
+def _read_folder(folder: Path, files: list[Path], decode) -> tuple[list[str], list[np.ndarray]]:
+    """Decode every file with ``decode``; a bad one is skipped with one line naming it and why."""
+    names, images = [], []
+    for file in files:
+        name = file.relative_to(folder).as_posix()
+        try:
+            images.append(decode(file))
+        except (ValueError, OSError) as error:
+            reason = str(error).replace(str(file), "it").replace("\n", " ")
+            _say(f"Skipped {name} in {folder}: {reason}")
+        else:
+            names.append(name)
+    if not images:
+        raise ValueError(f"None of the {len(files)} image files in {folder} could be read (the "
+                         "lines above say why). Replace them with working images.")
+    return names, images
+
+
+def _split_indices(names: list[str], validation_split: float, seed: int | None, folder: Path):
+    """(train, validation) indices: fixed by the file names and the seed alone.
+
+    Files are ranked by ``sha256(f"{seed}/{name}")`` and the first ``round(n * split)`` (at least
+    one) are validation: the same files every call, and adding or removing a file moves at most
+    one other file between the parts.
+    """
+    if validation_split == 0.0:
+        return list(range(len(names))), []
+    n_validation = max(1, round(len(names) * validation_split))
+    if n_validation >= len(names):
+        raise ValueError(f"{folder} has {len(names)} usable image(s): too few to keep "
+                         f"{validation_split:.0%} for validation and train on the rest. Add "
+                         "images or pass validation_split=0.")
+    key = 0 if seed is None else int(seed)
+    ranked = sorted(range(len(names)),
+                    key=lambda i: hashlib.sha256(f"{key}/{names[i]}".encode()).hexdigest())
+    return sorted(ranked[n_validation:]), sorted(ranked[:n_validation])
+
+
+def _folder_pipelines(images, train_idx, validation_idx, size, batch_size, jitter, seed,
+                      repeat, element, folder):
+    """tf.data pipelines from uint8 (L, L, C) images; ``element`` maps a uint8 (size, size, C)
+    tensor to what the model gets."""
+    import tensorflow as tf
+
+    if len(train_idx) < batch_size:
+        raise ValueError(f"{folder} has {len(train_idx)} training image(s) after the split, fewer "
+                         f"than batch_size={batch_size}. Use a smaller batch_size or "
+                         "validation_split, or add images.")
+    train = np.stack([images[i] for i in train_idx])
+    ds = tf.data.Dataset.from_tensor_slices(train)
+    ds = ds.shuffle(len(train), seed=seed, reshuffle_each_iteration=True)
+    if jitter:
+        crop_shape = (size, size, train.shape[-1])
+
+        def random_crop_and_flip(x, seed_pair):
+            crop_seed, flip_seed = tf.unstack(tf.random.experimental.stateless_split(seed_pair, 2))
+            x = tf.image.stateless_random_crop(x, crop_shape, seed=crop_seed)
+            return tf.image.stateless_random_flip_left_right(x, seed=flip_seed)
+
+        # A new random stream each epoch (rerandomize), still fixed by the seed.
+        seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+        ds = tf.data.Dataset.zip((ds, seeds)).map(random_crop_and_flip,
+                                                  num_parallel_calls=tf.data.AUTOTUNE)
+    ds = ds.map(element, num_parallel_calls=tf.data.AUTOTUNE)
+    if repeat:
+        ds = ds.repeat()
+    train_ds = with_fixed_prefetch(ds.batch(batch_size, drop_remainder=True))
+    del train
+
+    if not validation_idx:
+        return train_ds, None
+    offset = (images[0].shape[0] - size) // 2  # the centre crop
+    validation = np.stack([images[i][offset:offset + size, offset:offset + size]
+                           for i in validation_idx])
+    validation_ds = tf.data.Dataset.from_tensor_slices(validation).map(element)
+    return train_ds, with_fixed_prefetch(validation_ds.batch(batch_size))
+
+
+def image_folder_dataset(
+    path: str | Path,
+    size: int,
+    batch_size: int = 1,
+    validation_split: float = 0.1,
+    jitter: bool = True,
+    seed: int | None = 0,
+    mode: str = "RGB",
+    recursive: bool = True,
+    repeat: bool = False,
+    max_pixels: int = MAX_IMAGE_PIXELS,
+):
+    """Training and validation pipelines of the photos in a folder: ``(train_ds, validation_ds)``.
+
+    Elements are float32 images in [-1, 1] of shape (batch, size, size, C), C = 3 for
+    ``mode="RGB"``, 1 for ``"L"`` (grey), 4 for ``"RGBA"``.
+
+    - Files: every image file of :func:`image_files` (subfolders too unless
+      ``recursive=False``), decoded up front by :func:`load_image` (so its checks apply). Each
+      photo is kept as its centred square, resized on load to the stored side and held as
+      uint8: about ``3 * (1.12 size)^2`` bytes a photo (3,670 photos at size 64: 57 MB; at 256:
+      0.9 GB). A bad file (empty, corrupt, not an image, more than ``max_pixels`` pixels) is
+      skipped with one line naming it and why.
+    - Split: the file names and ``seed`` alone decide which files are validation: the usable
+      files ranked by ``sha256(f"{seed}/{relative path}")``, the first ``round(n *
+      validation_split)`` (at least one) for validation. The same files every call, never
+      trained on; adding or removing a file moves at most one other file between the parts.
+      ``validation_split=0`` gives ``validation_ds=None``.
+    - Training (``jitter=True``, the pix2pix recipe): each epoch, in a new shuffled order, every
+      photo resized to ``round(size * 286 / 256)`` is randomly cropped to ``size`` and flipped
+      left-right with probability 1/2; the crops differ between epochs and are fixed by the
+      seed (None: different each run). ``jitter=False``: the photos resized to ``size``,
+      unflipped. Batches have a fixed size (``drop_remainder=True``); ``repeat=True`` makes
+      the dataset endless.
+    - Validation: the centre ``size`` crop of the same resized photos, in file order, no
+      randomness; the last batch may be smaller.
+
+    Raises ``FileNotFoundError`` for a missing folder and ``ValueError`` for bad arguments
+    (``size`` an int >= 8, ``batch_size`` >= 1, ``0 <= validation_split < 1``), a folder with no
+    usable image, or fewer training images than ``batch_size``.
+    """
+    size = _check_int(size, "size", 8, "64")
+    batch_size = _check_int(batch_size, "batch_size", 1, "16")
+    validation_split = _check_split(validation_split)
+    if mode not in _MODES:
+        raise ValueError(f"mode={mode!r} is not supported; use one of {sorted(_MODES)}.")
+    folder = Path(path).expanduser()
+    files = image_files(folder, recursive=recursive)
+    side = _load_size(size, jitter)
+    names, images = _read_folder(
+        folder, files, lambda file: _square_uint8(load_image(file, mode, max_pixels), side))
+    train_idx, validation_idx = _split_indices(names, validation_split, seed, folder)
+    return _folder_pipelines(images, train_idx, validation_idx, size, batch_size, jitter, seed,
+                             repeat, image_ops.uint8_to_signed, folder)
+
+
+def _decode_pair(file: Path, side: int, mode: str, max_pixels: int) -> np.ndarray:
+    """An A|B file -> uint8 (side, side, 2C): A's channels, then B's, each half squared and
+    resized the same way (so pixels of A and B still correspond)."""
+    image = load_image(file, mode, max_pixels)
+    height, width = image.shape[:2]
+    if width % 2:
+        raise ValueError(f"{file} is {width}x{height} pixels: an odd width cannot hold two "
+                         "images side by side (A|B). Crop or pad it to an even width.")
+    half = width // 2
+    return np.concatenate([_square_uint8(image[:, :half], side),
+                           _square_uint8(image[:, half:], side)], axis=-1)
+
+
+def paired_image_dataset(
+    path: str | Path,
+    size: int,
+    batch_size: int = 1,
+    direction: str = "AtoB",
+    validation_split: float = 0.1,
+    jitter: bool = True,
+    seed: int | None = 0,
+    mode: str = "RGB",
+    recursive: bool = True,
+    repeat: bool = False,
+    max_pixels: int = MAX_IMAGE_PIXELS,
+):
+    """pix2pix pairs from a folder in the reference pix2pix format: ``(train_ds, validation_ds)``.
+
+    Each file holds two images side by side, A on the left and B on the right (the facades and
+    maps sets of the pix2pix paper, ``.../datasets/facades/train/1.jpg``: 512x256 = two 256x256
+    images). Elements are ``(target, input)`` pairs, **target first**, as
+    :class:`gan_course.training.GAN` expects a pix2pix batch (real image, condition): both
+    float32 in [-1, 1] of shape (batch, size, size, C). ``direction="AtoB"`` learns A -> B
+    (input A, target B); ``"BtoA"`` the reverse.
+
+    Everything else is as in :func:`image_folder_dataset` (files, the fixed split, jitter,
+    validation centre crops, errors), with the two halves treated as one image: they are
+    stacked along the channels before the random crop and flip, so both get the same crop and
+    flip. A file of odd width is skipped with a line saying so, like a corrupt one. For a set
+    that comes already split (``facades/train``, ``facades/val``), load the training folder with
+    ``validation_split=0`` and the other one with ``validation_split=0, jitter=False``.
+    """
+    size = _check_int(size, "size", 8, "256")
+    batch_size = _check_int(batch_size, "batch_size", 1, "1, as in pix2pix")
+    validation_split = _check_split(validation_split)
+    if direction not in ("AtoB", "BtoA"):
+        raise ValueError(f"direction={direction!r}: use 'AtoB' (input: the left image A, target: "
+                         "the right image B) or 'BtoA' (the reverse).")
+    if mode not in _MODES:
+        raise ValueError(f"mode={mode!r} is not supported; use one of {sorted(_MODES)}.")
+    folder = Path(path).expanduser()
+    files = image_files(folder, recursive=recursive)
+    side = _load_size(size, jitter)
+    names, images = _read_folder(
+        folder, files, lambda file: _decode_pair(file, side, mode, max_pixels))
+    train_idx, validation_idx = _split_indices(names, validation_split, seed, folder)
+    channels = _MODES[mode]
+
+    def element(x):
+        x = image_ops.uint8_to_signed(x)
+        a, b = x[..., :channels], x[..., channels:]
+        return (b, a) if direction == "AtoB" else (a, b)
+
+    return _folder_pipelines(images, train_idx, validation_idx, size, batch_size, jitter, seed,
+                             repeat, element, folder)
+
+
+# --------------------------------------------------------------------------- colour photos
+
+#: Colour photos that ship inside the course's dependencies, so they load offline:
+#: name -> (package, item, description and licence). data/README.md records their sources.
+COLOUR_PHOTOS = {
+    "astronaut": ("scikit-image", "astronaut",
+                  "512x512 portrait of astronaut Eileen Collins (NASA), public domain"),
+    "coffee": ("scikit-image", "coffee",
+               "400x600 cup of coffee on a wooden table (Rachel Michetti), CC0"),
+    "chelsea": ("scikit-image", "chelsea", "300x451 Chelsea the cat (Stefan van der Walt), CC0"),
+    "rocket": ("scikit-image", "rocket",
+               "427x640 launch of DSCOVR on a Falcon 9 (SpaceX), public domain"),
+    "immunohistochemistry": ("scikit-image", "immunohistochemistry",
+                             "512x512 stained colon tissue under a microscope (CMMI), no known "
+                             "copyright restrictions"),
+    "hubble_deep_field": ("scikit-image", "hubble_deep_field",
+                          "872x1000 Hubble eXtreme Deep Field (NASA), public domain"),
+    "retina": ("scikit-image", "retina",
+               "1411x1411 fundus photograph of a left eye (Mikael Häggström), CC0"),
+    "grace_hopper": ("matplotlib", "grace_hopper.jpg",
+                     "600x512 portrait of Grace Hopper (US Navy), public domain"),
+    "china": ("scikit-learn", "china.jpg",
+              "427x640 a temple in China (danielbuechele on Flickr), CC BY 2.0"),
+    "flower": ("scikit-learn", "flower.jpg",
+               "427x640 a flower (vultilion on Flickr), CC BY 2.0"),
+}
+
+#: The fixed split of :data:`COLOUR_PHOTOS`: the validation photos (an animal and an object,
+#: subjects no training photo shows) are never trained on.
+COLOUR_PHOTO_SPLIT = {
+    "train": ("astronaut", "rocket", "grace_hopper", "china", "flower", "immunohistochemistry",
+              "hubble_deep_field", "retina"),
+    "validation": ("chelsea", "coffee"),
+}
+
+
+def colour_photos(names=None) -> dict[str, np.ndarray]:
+    """The offline colour photos: ``{name: uint8 (H, W, 3) array in [0, 255]}``.
+
+    ``names`` picks some of :data:`COLOUR_PHOTOS` (default: all, in that order). They ship with
+    scikit-image, scikit-learn and matplotlib, so no download is needed;
+    :data:`COLOUR_PHOTO_SPLIT` says which are for training and which for validation.
+    """
+    names = tuple(COLOUR_PHOTOS) if names is None else tuple(names)
+    unknown = [name for name in names if name not in COLOUR_PHOTOS]
+    if unknown:
+        raise ValueError(f"No colour photo named {', '.join(map(repr, unknown))}; the photos are "
+                         f"{', '.join(COLOUR_PHOTOS)}.")
+    return {name: _load_colour_photo(name) for name in names}
+
+
+def _load_colour_photo(name: str) -> np.ndarray:
+    package, item, _ = COLOUR_PHOTOS[name]
+    if package == "scikit-image":
+        import skimage.data
+
+        photo = np.asarray(getattr(skimage.data, item)())
+    elif package == "scikit-learn":
+        from sklearn.datasets import load_sample_image
+
+        photo = np.asarray(load_sample_image(item))
+    else:
+        import matplotlib.cbook
+
+        path = matplotlib.cbook.get_sample_data(item, asfileobj=False)
+        photo = image_ops.to_uint8(load_image(path), image_ops.UNIT, name=item)
+    if photo.dtype != np.uint8 or photo.ndim != 3 or photo.shape[-1] != 3:
+        raise ValueError(f"The colour photo {name!r} from {package} has shape {photo.shape} / "
+                         f"{photo.dtype}, not uint8 (H, W, 3): reinstall {package}.")
+    return photo
+
+
+# --------------------------------------------------------------------------- colorization
+
+#: The TensorFlow flowers photos: 3,670 photos of 5 kinds of flower, 218 MiB, CC-BY 2.0.
+TF_FLOWERS_URL = ("https://storage.googleapis.com/download.tensorflow.org/example_images/"
+                  "flower_photos.tgz")
+COLORIZATION_SOURCES = ("auto", "offline", "tf_flowers")
+
+
+def colorization_dataset(
+    size: int = 64,
+    batch_size: int = 16,
+    source: str = "auto",
+    seed: int | None = 0,
+    scales=(1.0, 0.75, 0.5),
+    verbose: bool = True,
+):
+    """Colour photos for lesson 3's colorization: ``(train_ds, validation_images)``.
+
+    ``train_ds`` is an endless ``tf.data.Dataset`` of float32 RGB batches in [-1, 1] of shape
+    (batch_size, size, size, 3); ``validation_images`` is a float32 NumPy array (N, size, size,
+    3) in [-1, 1] of crops of photos never trained on. The model turns them into lightness and
+    colour itself (:func:`gan_course.image_ops.rgb_to_model_lab`).
+
+    ``source``:
+
+    - ``"offline"``: the training photos of :data:`COLOUR_PHOTO_SPLIT`. Each photo is resized
+      so that its shorter side is ``4 * size`` (but no more than its own, and at least
+      ``2 * size``), then the crops are random: a scale from ``scales`` (zoom factors in (0, 1]),
+      a random ``size`` crop and a left-right flip, each photo equally often. No rotations:
+      skies stay up. The validation images are the non-overlapping ``size`` crops, on a centred
+      grid, of the validation photos resized the same way (48 crops at size 64: 24 per photo).
+    - ``"tf_flowers"``: the 3,670 TensorFlow flower photos (CC-BY 2.0), downloaded once (218
+      MiB) into the course cache (``settings.cache_dir("datasets", "tf_flowers")``) and read by
+      :func:`image_folder_dataset` with the pix2pix jitter and a 10 % validation split
+      (``validation_images`` is every validation photo's centre crop: 367 of them). Every
+      call decodes all the photos again, which takes a while, and holds them in memory at
+      about ``3 * (1.12 size)^2`` bytes each (57 MB at size 64).
+      A failed download raises ``ConnectionError``.
+    - ``"auto"`` (default): ``"tf_flowers"``, unless ``GAN_COURSE_OFFLINE=1`` or the download
+      (or reading the download) fails: then ``"offline"``, with one line saying why.
+
+    With ``verbose``, one line says which photos are used.
+    """
+    size = _check_int(size, "size", 8, "64")
+    batch_size = _check_int(batch_size, "batch_size", 1, "16")
+    if source not in COLORIZATION_SOURCES:
+        raise ValueError(f"source={source!r}: use one of {', '.join(COLORIZATION_SOURCES)}.")
+    scales = tuple(float(s) for s in np.atleast_1d(scales))
+    if not scales or any(not 0.0 < s <= 1.0 for s in scales):
+        raise ValueError(f"scales={scales} must be zoom factors in (0, 1], e.g. (1.0, 0.5).")
+
+    if source == "tf_flowers":
+        return _tf_flowers_colorization(size, batch_size, seed, verbose)
+    reason = None
+    if source == "auto":
+        if settings.offline_mode():
+            reason = "GAN_COURSE_OFFLINE=1"
+        else:
+            try:
+                return _tf_flowers_colorization(size, batch_size, seed, verbose)
+            except Exception as error:  # any download or read failure: use the offline photos
+                reason = f"it could not be loaded ({type(error).__name__}: {_short(error, 200)})"
+    train_ds, validation = _offline_colorization(size, batch_size, seed, scales)
+    if verbose:
+        split = COLOUR_PHOTO_SPLIT
+        what = (f"the offline colour photos ({len(split['train'])} train / "
+                f"{len(split['validation'])} validation photos from scikit-image, scikit-learn "
+                f"and matplotlib, "
+                f"{len(validation)} validation crops)")
+        _say(f"colorization: {what}" + (f" instead of tf_flowers because {reason}."
+                                         if reason else "."))
+    return train_ds, validation
+
+
+def lab_pairs(rgb):
+    """Signed RGB images (..., 3) in [-1, 1] -> ``(ab, lightness)`` in model scale: the
+    colouriser's ``(target, input)`` pair, as :class:`gan_course.training.GAN` takes it.
+
+    ``lightness`` = L / 50 - 1 (..., 1) and ``ab`` = (a, b) / 110 (..., 2), by
+    :func:`gan_course.image_ops.rgb_to_model_lab`. Map a dataset with it:
+    ``train_ds.map(lab_pairs)``.
+    """
+    lightness, ab = image_ops.rgb_to_model_lab((rgb + 1.0) / 2.0)
+    return ab, lightness
+
+
+def _photo_base(photo: np.ndarray, size: int) -> np.ndarray:
+    """uint8 photo -> float32 [0, 1], shorter side ``4 * size`` (capped at its own, >= 2 size)."""
+    import tensorflow as tf
+
+    image = photo.astype(np.float32) / 255.0
+    height, width = image.shape[:2]
+    short = max(2 * size, min(4 * size, height, width))
+    scale = short / min(height, width)
+    if scale <= 1.0:
+        return _downscale(image, scale)
+    target = (max(short, round(height * scale)), max(short, round(width * scale)))
+    return tf.image.resize(image, target, method="bilinear", antialias=True).numpy()
+
+
+def _grid_crops(image: np.ndarray, size: int) -> np.ndarray:
+    """The non-overlapping ``size`` crops of a centred grid, row by row: (n, size, size, C)."""
+    height, width = image.shape[:2]
+    rows, cols = height // size, width // size
+    top, left = (height - rows * size) // 2, (width - cols * size) // 2
+    return np.stack([image[top + r * size:top + (r + 1) * size,
+                           left + c * size:left + (c + 1) * size]
+                     for r in range(rows) for c in range(cols)])
+
+
+def _offline_colorization(size: int, batch_size: int, seed: int | None, scales):
+    photos = colour_photos()
+    levels, weights = [], []
+    for name in COLOUR_PHOTO_SPLIT["train"]:
+        base = _photo_base(photos[name], size)
+        pyramid = [_downscale(base, s) for s in scales]
+        pyramid = [level for level in pyramid if min(level.shape[:2]) >= size]
+        levels += pyramid
+        weights += [1.0 / len(pyramid)] * len(pyramid)  # each photo equally often
+    train_ds = _random_crops(levels, size, batch_size, flips=True, rotations=False, seed=seed,
+                             weights=weights)
+    validation = np.concatenate([_grid_crops(_photo_base(photos[name], size), size)
+                                 for name in COLOUR_PHOTO_SPLIT["validation"]])
+    return train_ds, (validation * 2.0 - 1.0).astype(np.float32)
+
+
+def _tf_flowers_colorization(size: int, batch_size: int, seed: int | None, verbose: bool):
+    folder = _tf_flowers_dir()
+    train_ds, validation_ds = image_folder_dataset(folder, size, batch_size, validation_split=0.1,
+                                                   jitter=True, seed=seed, repeat=True)
+    validation = np.concatenate([batch.numpy() for batch in validation_ds])
+    if verbose:
+        _say(f"colorization: tf_flowers from {folder} ({len(validation):,} validation photos; "
+             "CC-BY 2.0, credits in its LICENSE.txt).")
+    return train_ds, validation
+
+
+def _tf_flowers_dir() -> Path:
+    """The extracted tf_flowers folder in the course cache, downloaded on first use.
+
+    The archive (218 MiB) is fetched by ``keras.utils.get_file`` inside
+    :func:`download_timeout` and deleted once extracted; a marker file records the extracted
+    folder, so later calls (and ``GAN_COURSE_OFFLINE=1``) use it without the network.
+    """
+    root = settings.cache_dir("datasets", "tf_flowers")
+    marker = root / "flower_photos.path"
+    if marker.is_file():
+        folder = Path(marker.read_text().strip())
+        if folder.is_dir():
+            return folder
+    if settings.offline_mode():
+        raise ConnectionError(f"tf_flowers is not in the cache ({root}) and GAN_COURSE_OFFLINE=1 "
+                              "forbids downloading it. Use source='offline', or unset "
+                              "GAN_COURSE_OFFLINE on a machine with internet.")
+    import keras
+
+    try:
+        with download_timeout():
+            extracted = Path(keras.utils.get_file("flower_photos.tgz", origin=TF_FLOWERS_URL,
+                                                  extract=True, cache_dir=str(root),
+                                                  cache_subdir="."))
+    except Exception as error:
+        detail = _short(str(error).replace(TF_FLOWERS_URL, "its URL"))
+        raise ConnectionError(f"Cannot download tf_flowers ({type(error).__name__}: {detail}). "
+                              "Use source='offline' to work without internet.") from error
+    for folder in (extracted / "flower_photos", extracted, root / "flower_photos"):
+        if (folder / "daisy").is_dir():
+            break
+    else:
+        raise ValueError(f"The tf_flowers archive extracted into {extracted} has no "
+                         "flower_photos/daisy folder. Delete that folder and try again.")
+    marker.write_text(str(folder))
+    (root / "flower_photos.tgz").unlink(missing_ok=True)  # extracted: 218 MiB less on disk
+    return folder

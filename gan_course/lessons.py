@@ -93,6 +93,7 @@ def execute_notebook(
         overrides = {METRICS_FILE_VARIABLE: str(metrics_file),
                      "GAN_COURSE_CACHE_DIR": str(Path(scratch) / "cache"),
                      "GAN_COURSE_QUICK": "1" if quick else "0",
+                     "GAN_COURSE_HEADLESS": "1",
                      "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
         saved = {k: os.environ.get(k) for k in overrides}
         os.environ.update(overrides)  # the kernel inherits this process's environment

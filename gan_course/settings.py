@@ -15,6 +15,9 @@ Environment variables
     repository's ``data/`` in a checkout; see :func:`data_dir`).
 ``GAN_COURSE_CACHE_DIR``
     Where downloads, checkpoints and other outputs go (default: ``~/.cache/gan_course``).
+``GAN_COURSE_HEADLESS=1``
+    The notebook runs with nobody watching (``make lessons``, the tests): interactive extras
+    such as an inline TensorBoard are replaced by a line saying how to open them.
 """
 
 from __future__ import annotations
@@ -47,6 +50,11 @@ def _flag(name: str) -> bool:
 def quick_mode() -> bool:
     """True when ``GAN_COURSE_QUICK`` is set: lessons shrink their budgets to run in minutes."""
     return _flag("GAN_COURSE_QUICK")
+
+
+def headless() -> bool:
+    """True when ``GAN_COURSE_HEADLESS`` is set: nobody watches the notebook run."""
+    return _flag("GAN_COURSE_HEADLESS")
 
 
 def offline_mode() -> bool:

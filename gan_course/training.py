@@ -29,7 +29,9 @@ must learn to call real. What G and D are called on follows from two settings:
 - class-conditional (lesson 3): G([z, y]), D([x, y]);
 - paired image-to-image, pix2pix (lesson 3): G(y), D([x, y]); ``latent_dim=None``;
 - a conditional G whose D judges images alone (LapStyle's revision, lesson 4): G(y), D(x);
-  ``latent_dim=None, discriminator_sees_condition=False``.
+  ``latent_dim=None, discriminator_sees_condition=False``;
+- no D at all (``discriminator=None``): G is trained by its ``g_terms`` alone, e.g. the L1-only
+  baseline that lesson 3 sets against pix2pix. It is the same step without D's turn.
 
 For pix2pix the batch is ``(target, input)``: the real image first, the condition second.
 
@@ -111,7 +113,7 @@ class GAN(keras.Model):
             [-1, 1] with tanh.
         discriminator: maps images (plus the condition, if it sees one) to logits: one per
             sample, (batch, 1) or (batch,), or a map of logits (a PatchGAN), which the losses
-            average.
+            average. None: no adversary; G minimises its ``g_terms`` only (a baseline).
         latent_dim: an int for vector noise, a shape tuple such as (8, 8, 64) for spatial
             noise, or None for a generator that takes only the condition (pix2pix, LapStyle).
         loss: "ns" (non-saturating BCE, the default), "minimax", "lsgan", "hinge" or "wgan-gp".
@@ -140,6 +142,10 @@ class GAN(keras.Model):
             raise ValueError("update='simultaneous' needs d_steps=1.")
         if ema_decay is not None and not 0.0 < ema_decay < 1.0:
             raise ValueError(f"ema_decay={ema_decay} must be in (0, 1), e.g. 0.999, or None.")
+        if discriminator is None and not g_terms:
+            raise ValueError("discriminator=None trains G on its g_terms alone; give at least "
+                             "one, e.g. g_terms={'l1': lambda real, fake, c: losses.l1(real, "
+                             "fake)}.")
         self.generator = generator
         self.discriminator = discriminator
         self.latent_shape = _latent_shape(latent_dim)
@@ -161,6 +167,8 @@ class GAN(keras.Model):
 
     def metric_names(self) -> list[str]:
         """What ``fit`` reports: the totals, D's mean scores, then every part of each loss."""
+        if self.discriminator is None:
+            return ["g_loss"] + [f"g_{name}" for name in self.g_terms]
         names = ["d_loss", "g_loss", "d_real", "d_fake"]
         if self.gp_weight or self.d_terms:
             names += ["d_gan"] + (["d_gp"] if self.gp_weight else [])
@@ -184,20 +192,25 @@ class GAN(keras.Model):
         super().compile(jit_compile=jit_compile, steps_per_execution=steps_per_execution,
                         **kwargs)
         self.g_optimizer = _with_loss_scaling(g_optimizer or default_optimizer())
-        self.d_optimizer = _with_loss_scaling(d_optimizer or default_optimizer())
+        self.d_optimizer = None if self.discriminator is None else _with_loss_scaling(
+            d_optimizer or default_optimizer())
         self.build_optimizers()
 
     def build_optimizers(self):
         """Create the optimizers' slots now, so a checkpoint can be restored before training."""
-        for model in (self.generator, self.discriminator):
+        for model in self.players():
             if not model.built:
                 raise ValueError(f"{model.name} is not built: give it a keras.Input (or call it "
                                  "once) before compiling the GAN.")
         if not self.g_optimizer.built:
             self.g_optimizer.build(self.generator.trainable_variables)
-        if not self.d_optimizer.built:
+        if self.d_optimizer is not None and not self.d_optimizer.built:
             self.d_optimizer.build(self.discriminator.trainable_variables)
         self.built = True  # both players are built: Keras need not trace the GAN on data
+
+    def players(self) -> list:
+        """The models that train: G, and D if there is one."""
+        return [m for m in (self.generator, self.discriminator) if m is not None]
 
     @property
     def metrics(self):
@@ -223,7 +236,8 @@ class GAN(keras.Model):
         """
         return {
             "generator": architecture(self.generator),
-            "discriminator": architecture(self.discriminator),
+            "discriminator": (None if self.discriminator is None
+                              else architecture(self.discriminator)),
             "latent_shape": None if self.latent_shape is None else list(self.latent_shape),
             "loss": self.loss_name, "d_steps": self.d_steps, "gp_weight": self.gp_weight,
             "update": self.update, "ema_decay": self.ema_decay,
@@ -231,7 +245,8 @@ class GAN(keras.Model):
             "g_terms": {name: describe_function(f) for name, f in self.g_terms.items()},
             "d_terms": {name: describe_function(f) for name, f in self.d_terms.items()},
             "g_optimizer": optimizer_settings(self.g_optimizer),
-            "d_optimizer": optimizer_settings(self.d_optimizer),
+            "d_optimizer": (None if self.d_optimizer is None
+                            else optimizer_settings(self.d_optimizer)),
         }
 
     def fit(self, *args, callbacks=None, **kwargs):
@@ -299,7 +314,7 @@ class GAN(keras.Model):
 
     def train_step(self, data):
         real, condition = self._unpack(data)
-        if self.update == "simultaneous":
+        if self.update == "simultaneous" and self.discriminator is not None:
             return self._simultaneous_step(real, condition)
         with tf.GradientTape() as g_tape:
             fake = self._generate(real, condition)                 # 1. x_fake = G(z)
@@ -312,8 +327,9 @@ class GAN(keras.Model):
         return self._track({**d_losses, **g_losses})
 
     def _discriminator_turn(self, real, fake, condition):
-        """``d_steps`` updates of D; after the first, each on fresh fakes."""
-        for i in range(self.d_steps):
+        """``d_steps`` updates of D; after the first, each on fresh fakes (none without D)."""
+        d_losses = {}
+        for i in range(self.d_steps if self.discriminator is not None else 0):
             if i > 0:
                 fake = self._generate(real, condition)
             with tf.GradientTape() as d_tape:
@@ -353,9 +369,11 @@ class GAN(keras.Model):
 
     def _generator_losses(self, real, fake, condition, fake_logits=None) -> dict:
         """L_G = L_G,gan + the ``g_terms``; every part by name."""
-        if fake_logits is None:
-            fake_logits = self._discriminate(fake, condition)
-        parts = {"g_gan": self.g_loss_fn(fake_logits)}
+        parts = {}
+        if self.discriminator is not None:
+            if fake_logits is None:
+                fake_logits = self._discriminate(fake, condition)
+            parts["g_gan"] = self.g_loss_fn(fake_logits)
         for name, term in self.g_terms.items():
             parts[f"g_{name}"] = tf.cast(term(real, tf.cast(fake, real.dtype), condition),
                                          tf.float32)

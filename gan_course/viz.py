@@ -129,6 +129,35 @@ def show_gif(path):
     return HTML(f'<img src="data:image/gif;base64,{encoded}" alt="{Path(path).name}" />')
 
 
+def show_tensorboard(logdir) -> str:
+    """Open TensorBoard on ``logdir`` inside the notebook (Jupyter or Colab), and return the
+    command that opens it anywhere else.
+
+    It loads the ``tensorboard`` notebook extension and runs ``%tensorboard --logdir``. Outside
+    a notebook, or in a run nobody watches (:func:`gan_course.settings.headless`), it only
+    prints the command.
+    """
+    from pathlib import Path
+
+    from gan_course import settings
+
+    command = f"tensorboard --logdir {Path(logdir)}"
+    shell = None
+    if not settings.headless():
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            pass
+        else:
+            shell = get_ipython()
+    if shell is None or shell.__class__.__name__ not in ("ZMQInteractiveShell", "Shell"):
+        print(f"TensorBoard logs are in {logdir}; to see them, run: {command}")
+        return command
+    shell.run_line_magic("load_ext", "tensorboard")
+    shell.run_line_magic("tensorboard", f"--logdir '{Path(logdir)}'")
+    return command
+
+
 def compare(image_sets, titles, ncols: int | None = None, scale: float = 1.0,
             value_range=image_ops.SIGNED):
     """Side-by-side grids, one per set, with a title above each (e.g. MLP GAN vs DCGAN vs real).

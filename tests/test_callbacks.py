@@ -332,6 +332,23 @@ def test_sample_grid_uses_fixed_noise():
     assert np.array_equal(first, grid.draw())  # same noise, same weights, same picture
 
 
+def test_sample_grid_turns_outputs_into_pictures():
+    """A G whose outputs are not images (a colouriser's ab) is drawn through to_picture."""
+    gan = tiny_gan()
+    seen = []
+
+    def to_rgb(outputs, condition):
+        seen.append((outputs.shape, condition))
+        return np.repeat(outputs, 3, axis=-1)
+
+    grid = callbacks.SampleGrid(n=4, live=False, scale=1, ncols=4, to_picture=to_rgb)
+    grid.set_model(gan)
+    grid.on_train_begin()
+    picture = grid.draw()
+    assert seen == [((4, 8, 8, 1), None)]
+    assert picture.shape == (1 * 9 + 1, 4 * 9 + 1, 3)
+
+
 def test_progress_bar_prints_readable_lines_in_logs(capsys):
     gan = tiny_gan()
     gan.fit(toy.image_dataset(), epochs=2, steps_per_epoch=3, verbose=0,
@@ -358,3 +375,57 @@ def test_lesson_callbacks_train_resume_and_write_their_files(tmp_path):
     again.fit(toy.image_dataset(), epochs=3, steps_per_epoch=2, verbose=0, callbacks=rerun)
     assert again.step == 6  # resumed at step 4 from the checkpoint, then one more epoch
     assert [type(cb) for cb in callbacks.lesson_callbacks(tmp_path, 1.0)][1] is callbacks.TimeLimit
+
+
+# --------------------------------------------------------------------------- TensorBoard
+
+
+def _logged_scalars(folder: Path) -> dict[str, list[tuple[int, float]]]:
+    """Every scalar in the TensorBoard event files under ``folder``: tag -> [(step, value)]."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    found: dict[str, list[tuple[int, float]]] = {}
+    for directory in sorted({events.parent for events in folder.rglob("events.out.tfevents.*")}):
+        accumulator = EventAccumulator(str(directory), size_guidance={"tensors": 0})
+        accumulator.Reload()
+        for tag in accumulator.Tags()["tensors"]:
+            for event in accumulator.Tensors(tag):
+                value = float(tf.make_ndarray(event.tensor_proto))
+                found.setdefault(tag, []).append((event.step, value))
+    return found
+
+
+def test_tensorboard_logs_every_metric_in_the_run_folder_and_continues_on_resume(tmp_path):
+    def train(epochs):
+        gan = tiny_gan()
+        run = callbacks.lesson_callbacks(tmp_path, budget=60.0, samples=4, tensorboard=True,
+                                         checkpoint_every_n_steps=2)
+        run[0].live = False
+        history = gan.fit(toy.image_dataset(), epochs=epochs, steps_per_epoch=2, verbose=0,
+                          callbacks=run)
+        checkpoint = next(cb for cb in run if isinstance(cb, callbacks.Checkpoint))
+        assert any(isinstance(cb, callbacks.TensorBoardLog) for cb in run)
+        return checkpoint, history
+
+    checkpoint, history = train(2)
+    logs = checkpoint.run_directory / "logs"
+    scalars = _logged_scalars(logs)
+    assert set(scalars) == set(history.history) | {"g_learning_rate", "d_learning_rate"}
+    assert scalars["g_learning_rate"][0] == (2, pytest.approx(2e-4))
+    assert [value for _, value in scalars["g_loss"]] == pytest.approx(
+        history.history["g_loss"], rel=1e-6)
+    train(3)  # resumes at step 4 and logs step 6 into the same run's folder
+    assert [step for step, _ in _logged_scalars(logs)["d_loss"]] == [2, 4, 6]
+
+
+def test_tensorboard_log_needs_a_place():
+    with pytest.raises(ValueError, match="directory or a Checkpoint"):
+        callbacks.TensorBoardLog()
+
+
+def test_show_tensorboard_prints_the_command_when_nobody_watches(tmp_path, monkeypatch, capsys):
+    from gan_course import viz
+
+    monkeypatch.setenv("GAN_COURSE_HEADLESS", "1")
+    assert viz.show_tensorboard(tmp_path) == f"tensorboard --logdir {tmp_path}"
+    assert f"run: tensorboard --logdir {tmp_path}" in capsys.readouterr().out

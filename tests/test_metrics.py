@@ -3,15 +3,19 @@
 import pytest
 
 from gan_course import features, image_ops, metrics
-from gan_course.metrics import distances, fashion_mnist, memorisation, texture
+from gan_course.metrics import colour, distances, fashion_mnist, memorisation, texture
 
-# The public names of gan_course/metrics.py before the split, and where each lives now.
+# The public names of gan_course/metrics.py before the split, and where each lives now (plus the
+# names added since).
 HOMES = {
     distances: ["feature_statistics", "frechet_distance", "polynomial_kernel", "unbiased_mmd2",
                 "kernel_distance", "sliced_wasserstein", "inception_features", "inception_fid"],
     fashion_mnist: ["as_model_input", "fashion_mnist_features", "fashion_mnist_fd",
                     "fashion_mnist_kid", "classify", "class_histogram", "mode_coverage",
-                    "class_probabilities", "recognised_shares", "recognised_classes"],
+                    "class_probabilities", "recognised_shares", "recognised_classes",
+                    "conditional_accuracy", "conditional_accuracy_per_class",
+                    "fashion_mnist_fd_per_class"],
+    colour: ["colour_fidelity", "colourfulness", "colourfulness_ratio", "psnr", "ssim"],
     texture: ["texture_swd", "seam_ratio"],
     memorisation: ["nearest_neighbours", "memorisation_check"],
     features: ["load_fashion_mnist_classifier", "load_inception_model", "FEATURE_LAYER",

@@ -182,3 +182,70 @@ def test_recognised_classes_needs_confident_samples_in_every_class(fashion):
         fm.recognised_shares(x_test, confidence=1.0)
     with pytest.raises(ValueError, match="min_share"):
         fm.recognised_classes(x_test, min_share=0)
+
+
+# --------------------------------------------------------------------------- conditional accuracy
+
+
+def test_conditional_accuracy_reaches_the_ceiling_with_true_labels_and_chance_without(fashion):
+    _, (x_test, y_test) = fashion
+    images, labels = x_test[:1000], y_test[:1000]
+    accuracy = fm.conditional_accuracy(images, labels)
+    assert accuracy > 0.85  # the classifier's test accuracy, about 0.91
+    assert accuracy == pytest.approx(np.mean(fm.classify(images) == labels))
+    shuffled = np.random.default_rng(0).permutation(labels)  # labels unrelated to the images
+    assert fm.conditional_accuracy(images, shuffled) < 0.2  # chance is 0.1
+    # the same images as floats in [-1, 1], labels as a list or (N, 1) column
+    signed = images.astype(np.float32) / 127.5 - 1
+    assert fm.conditional_accuracy(signed, labels.tolist()) == pytest.approx(accuracy)
+    assert fm.conditional_accuracy(images, labels[:, None]) == accuracy
+
+
+def test_conditional_accuracy_per_class(fashion):
+    _, (x_test, y_test) = fashion
+    images, labels = x_test[:1000], y_test[:1000]
+    per_class = fm.conditional_accuracy_per_class(images, labels)
+    assert per_class.shape == (10,) and per_class.dtype == np.float64
+    assert np.all(per_class > 0.5)  # shirts, the hardest class, about 0.7
+    counts = np.bincount(labels, minlength=10)
+    assert np.sum(per_class * counts) / counts.sum() == pytest.approx(
+        fm.conditional_accuracy(images, labels))
+    # only trousers requested: the other classes have no value
+    trousers = images[labels == 1]
+    only = fm.conditional_accuracy_per_class(trousers, np.ones(len(trousers), np.int64))
+    assert only[1] > 0.9 and np.all(np.isnan(np.delete(only, 1)))
+
+
+@pytest.mark.parametrize(
+    ("labels", "error", "match"),
+    [
+        (np.zeros(4, np.int64), ValueError, "5 images but 4 labels"),
+        (np.array([0, 1, 2, 3, 10]), ValueError, r"0\.\.9.*from 0 to 10"),
+        (np.array([-1, 1, 2, 3, 4]), ValueError, r"0\.\.9"),
+        (np.eye(10)[:5], ValueError, r"one-hot.*argmax"),
+        (np.zeros((5, 2), np.int64), ValueError, r"shape \(N,\)"),
+        (np.array([0.5, 1, 2, 3, 4]), ValueError, "whole numbers"),
+        (np.array(["a", "b", "c", "d", "e"]), TypeError, "integer class indices"),
+    ],
+)
+def test_conditional_accuracy_rejects_bad_labels(fashion, labels, error, match):
+    _, (x_test, _) = fashion
+    for function in (fm.conditional_accuracy, fm.conditional_accuracy_per_class):
+        with pytest.raises(error, match=match):
+            function(x_test[:5], labels)
+
+
+def test_fd_per_class_is_low_for_real_classes_and_high_for_a_wrong_class(fashion):
+    (x_train, y_train), (x_test, y_test) = fashion
+    fds = fm.fashion_mnist_fd_per_class(x_train[:2000], y_train[:2000], x_test, y_test)
+    assert fds.shape == (10,) and np.all(np.isfinite(fds))
+    # real images of each class against real images of the same class: near the floor
+    assert fds.max() < 15
+    # the same images, labelled one class off: every class is compared with another one
+    shifted = fm.fashion_mnist_fd_per_class(x_train[:2000], (y_train[:2000] + 1) % 10,
+                                                 x_test, y_test)
+    assert np.all(shifted > 3 * fds)
+    only_bags = y_train[:2000] == 8
+    sparse = fm.fashion_mnist_fd_per_class(x_train[:2000][only_bags], y_train[:2000][only_bags],
+                                                x_test, y_test)
+    assert np.isfinite(sparse[8]) and np.isnan(np.delete(sparse, 8)).all()

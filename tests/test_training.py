@@ -362,6 +362,52 @@ def test_a_generator_without_noise_generates_from_the_condition():
         gan.fit(images.repeat(), epochs=1, steps_per_epoch=1, verbose=0)
 
 
+def test_without_a_discriminator_the_generator_minimises_its_terms_alone():
+    """discriminator=None (lesson 3's L1-only baseline): one step = one optimizer step on the
+    terms, exactly; only G's metrics are reported."""
+    keras.utils.set_random_seed(3)
+    generator, _ = _image_to_image()
+    l1 = {"l1": lambda real, fake, condition: losses.l1(real, fake)}
+    gan = GAN(generator, None, latent_dim=None, g_terms=l1)
+    gan.compile(g_optimizer=keras.optimizers.SGD(0.1))
+    target, condition = next(iter(_pairs()))
+    expected_model = keras.models.clone_model(generator)
+    expected_model.set_weights(generator.get_weights())
+    with tf.GradientTape() as tape:
+        loss = losses.l1(target, expected_model(condition, training=True))
+    grads = tape.gradient(loss, expected_model.trainable_variables)
+    expected = [w - 0.1 * g.numpy() for w, g in
+                zip(expected_model.get_weights(), grads, strict=True)]
+    history = gan.fit(tf.data.Dataset.from_tensors((target, condition)).repeat(), epochs=1,
+                      steps_per_epoch=1, verbose=0)
+    assert set(history.history) == {"g_loss", "g_l1"}
+    assert history.history["g_loss"][0] == pytest.approx(float(loss), rel=1e-5)
+    for got, want in zip(generator.get_weights(), expected, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    assert gan.run_settings()["discriminator"] is None
+    with pytest.raises(ValueError, match="g_terms"):
+        GAN(generator, None, latent_dim=None)
+
+
+def test_a_generator_without_a_discriminator_checkpoints_and_resumes(tmp_path):
+    from gan_course.callbacks import Checkpoint
+
+    def run(steps):
+        keras.utils.set_random_seed(3)
+        generator, _ = _image_to_image()
+        gan = GAN(generator, None, latent_dim=None,
+                  g_terms={"l1": lambda real, fake, condition: losses.l1(real, fake)})
+        gan.compile()
+        gan.fit(_pairs(), epochs=steps, steps_per_epoch=1, verbose=0,
+                callbacks=[Checkpoint(tmp_path, every_n_steps=1)])
+        return gan
+
+    first = run(2)
+    resumed = run(3)
+    assert resumed.step == 3
+    assert first.step == 2
+
+
 # --------------------------------------------------------------------------- run settings
 
 

@@ -13,9 +13,14 @@ real images. One module per subject:
   :func:`fashion_mnist_kid`, offline), and **class histograms** (:func:`class_histogram`,
   :func:`mode_coverage`, :func:`recognised_classes`): a generator that has collapsed onto a few
   modes fills few classes. Lower distances are better; they are only comparable between runs
-  that use the same feature extractor and the same number of images.
+  that use the same feature extractor and the same number of images. For conditional
+  generators, :func:`conditional_accuracy` (and :func:`conditional_accuracy_per_class`): the
+  share of samples the classifier puts in the class they were generated for.
 - :mod:`~gan_course.metrics.texture`: :func:`texture_swd` (multi-scale patch statistics) and
   :func:`seam_ratio` (does a texture tile seamlessly?).
+- :mod:`~gan_course.metrics.colour`: colour fidelity of a colouriser (lesson 3):
+  :func:`colourfulness` (Hasler & Süsstrunk 2003) and :func:`colourfulness_ratio` (generated
+  over real), :func:`psnr` and :func:`ssim` against the real photos.
 - :mod:`~gan_course.metrics.memorisation`: :func:`nearest_neighbours`,
   :func:`memorisation_check`: are the samples closer to training images than unseen real
   images are?
@@ -37,6 +42,13 @@ from gan_course.features import (
     load_inception_model,
 )
 from gan_course.image_ops import laplacian_pyramid
+from gan_course.metrics.colour import (
+    colour_fidelity,
+    colourfulness,
+    colourfulness_ratio,
+    psnr,
+    ssim,
+)
 from gan_course.metrics.distances import (
     feature_statistics,
     frechet_distance,
@@ -52,7 +64,10 @@ from gan_course.metrics.fashion_mnist import (
     class_histogram,
     class_probabilities,
     classify,
+    conditional_accuracy,
+    conditional_accuracy_per_class,
     fashion_mnist_fd,
+    fashion_mnist_fd_per_class,
     fashion_mnist_features,
     fashion_mnist_kid,
     mode_coverage,
@@ -68,10 +83,13 @@ REBUILD_HINT = _features.CLASSIFIER_REBUILD_HINT
 
 __all__ = [
     "CLASSIFIER_FILE", "FEATURE_LAYER", "INCEPTION_WEIGHTS_FILE", "REBUILD_HINT",
-    "as_model_input", "class_histogram", "class_probabilities", "classify", "fashion_mnist_fd",
-    "fashion_mnist_features", "fashion_mnist_kid", "feature_statistics", "frechet_distance",
-    "inception_features", "inception_fid", "kernel_distance", "laplacian_pyramid",
-    "load_fashion_mnist_classifier", "load_inception_model", "memorisation_check",
-    "mode_coverage", "nearest_neighbours", "polynomial_kernel", "recognised_classes",
-    "recognised_shares", "seam_ratio", "sliced_wasserstein", "texture_swd", "unbiased_mmd2",
+    "as_model_input", "class_histogram", "class_probabilities", "classify", "colour_fidelity",
+    "colourfulness", "colourfulness_ratio", "conditional_accuracy",
+    "conditional_accuracy_per_class", "fashion_mnist_fd", "fashion_mnist_fd_per_class",
+    "fashion_mnist_features", "fashion_mnist_kid", "feature_statistics",
+    "frechet_distance", "inception_features", "inception_fid", "kernel_distance",
+    "laplacian_pyramid", "load_fashion_mnist_classifier", "load_inception_model",
+    "memorisation_check", "mode_coverage", "nearest_neighbours", "polynomial_kernel", "psnr",
+    "recognised_classes", "recognised_shares", "seam_ratio", "sliced_wasserstein", "ssim",
+    "texture_swd", "unbiased_mmd2",
 ]

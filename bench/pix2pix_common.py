@@ -1,0 +1,98 @@
+"""What the pix2pix benchmarks share: lesson 3's colouriser (a U-Net from L to ab, a PatchGAN on
+(ab, L) pairs, cGAN + lambda * L1 through ``GAN.fit``), the L1-only baseline, the reference loop
+written the way the TensorFlow pix2pix tutorial writes it, and the measurement on held-out
+photos."""
+
+from __future__ import annotations
+
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from gan_course import image_ops, losses, metrics
+from gan_course.data import colorization_dataset, lab_pairs
+from gan_course.models.pix2pix import (
+    build_patch_discriminator,
+    build_unet_generator,
+    patch_layers_for,
+)
+from gan_course.training import GAN
+
+L1_WEIGHT = 100.0  # lambda of Isola et al. (2017)
+
+
+def colorization_data(size: int, batch: int, seed: int = 0):
+    """(endless dataset of (ab, L) batches, held-out (ab, L) arrays, held-out RGB in [0, 1])."""
+    train, validation = colorization_dataset(size=size, batch_size=batch, source="offline",
+                                             seed=seed)
+    ab, lightness = (x.numpy() for x in lab_pairs(tf.constant(validation)))
+    return train.map(lab_pairs), (ab, lightness), (validation + 1.0) / 2.0
+
+
+def models(size: int, width: float, seed: int):
+    keras.utils.set_random_seed(seed)
+    return (build_unet_generator(size, input_channels=1, output_channels=2, width=width),
+            build_patch_discriminator(size, input_channels=1, target_channels=2, width=width,
+                                      n_layers=patch_layers_for(size)))
+
+
+def l1_term(weight: float = L1_WEIGHT):
+    return {"l1": lambda real, fake, condition: weight * losses.l1(real, fake)}
+
+
+def course_pix2pix(generator, discriminator, update: str = "alternating",
+                   jit_compile="auto"):
+    """cGAN + 100 L1 through the core; ``discriminator=None`` gives the L1-only baseline."""
+    gan = GAN(generator, discriminator, latent_dim=None, g_terms=l1_term(), update=update)
+    gan.compile(g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+                d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5), jit_compile=jit_compile)
+    return gan
+
+
+def colour_scores(gan, held_out, real_rgb) -> dict[str, float]:
+    """PSNR, SSIM and colourfulness ratio of the colourised held-out photos."""
+    _, lightness = held_out
+    predicted_ab = gan.generate(condition=lightness, batch_size=16)
+    rgb = image_ops.model_lab_to_rgb(lightness, predicted_ab).numpy()
+    return metrics.colour_fidelity(np.clip(rgb, 0, 1), real_rgb, value_range=image_ops.UNIT)
+
+
+class ReferenceLoop:
+    """The TF pix2pix tutorial's training: one ``tf.function`` step with two tapes, both players
+    updated from the same forward pass; BCE on the PatchGAN's logit map, plus 100 x L1."""
+
+    def __init__(self, generator, discriminator):
+        self.generator, self.discriminator = generator, discriminator
+        self.g_opt = keras.optimizers.Adam(2e-4, beta_1=0.5)
+        self.d_opt = keras.optimizers.Adam(2e-4, beta_1=0.5)
+        self.bce = keras.losses.BinaryCrossentropy(from_logits=True)
+        self.steps = 0
+
+    @tf.function
+    def train_step(self, target, input_image):
+        with tf.GradientTape() as gen_tape, tf.GradientTape() as disc_tape:
+            gen_output = self.generator(input_image, training=True)
+            disc_real_output = self.discriminator([target, input_image], training=True)
+            disc_generated_output = self.discriminator([gen_output, input_image], training=True)
+            gan_loss = self.bce(tf.ones_like(disc_generated_output), disc_generated_output)
+            l1_loss = tf.reduce_mean(tf.abs(target - gen_output))
+            gen_total_loss = gan_loss + L1_WEIGHT * l1_loss
+            disc_loss = (self.bce(tf.ones_like(disc_real_output), disc_real_output)
+                         + self.bce(tf.zeros_like(disc_generated_output), disc_generated_output))
+        g_grads = gen_tape.gradient(gen_total_loss, self.generator.trainable_variables)
+        d_grads = disc_tape.gradient(disc_loss, self.discriminator.trainable_variables)
+        self.g_opt.apply_gradients(zip(g_grads, self.generator.trainable_variables))  # noqa: B905
+        self.d_opt.apply_gradients(zip(d_grads, self.discriminator.trainable_variables))  # noqa: B905
+        return gen_total_loss, disc_loss
+
+    def run(self, iterator, steps: int) -> float:
+        """Train ``steps`` steps; returns the seconds spent."""
+        start = time.perf_counter()
+        for _ in range(steps):
+            target, input_image = next(iterator)
+            losses_now = self.train_step(target, input_image)
+        float(losses_now[0])  # wait for the last step
+        self.steps += steps
+        return time.perf_counter() - start
