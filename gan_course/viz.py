@@ -129,13 +129,12 @@ def show_gif(path):
     return HTML(f'<img src="data:image/gif;base64,{encoded}" alt="{Path(path).name}" />')
 
 
-def show_tensorboard(logdir) -> str:
-    """Open TensorBoard on ``logdir`` inside the notebook (Jupyter or Colab), and return the
-    command that opens it anywhere else.
+def show_tensorboard(logdir) -> None:
+    """Open TensorBoard on ``logdir`` inside the notebook (Jupyter or Colab).
 
     It loads the ``tensorboard`` notebook extension and runs ``%tensorboard --logdir``. Outside
-    a notebook, or in a run nobody watches (:func:`gan_course.settings.headless`), it only
-    prints the command.
+    a notebook, or in a run nobody watches (:func:`gan_course.settings.headless`), it prints
+    the command that opens TensorBoard instead.
     """
     from pathlib import Path
 
@@ -152,10 +151,9 @@ def show_tensorboard(logdir) -> str:
             shell = get_ipython()
     if shell is None or shell.__class__.__name__ not in ("ZMQInteractiveShell", "Shell"):
         print(f"TensorBoard logs are in {logdir}; to see them, run: {command}")
-        return command
+        return
     shell.run_line_magic("load_ext", "tensorboard")
     shell.run_line_magic("tensorboard", f"--logdir '{Path(logdir)}'")
-    return command
 
 
 def compare(image_sets, titles, ncols: int | None = None, scale: float = 1.0,

@@ -165,8 +165,8 @@ def patch_layers_for(image_size: int) -> int:
     patches) from 128 pixels up, 2 (34x34 patches) below.
 
     A patch should see a part of the image, not all of it (Isola et al. 2017, Table 3: at
-    256x256, 70x70 patches scored as well as the whole 286x286 view, and better than 1x1 or
-    16x16). At 64x64 a 70x70 patch would see the whole crop, so a smaller one is used: 34
+    256x256, 70x70 patches scored better than 1x1 and 16x16 ones, and than the whole 286x286
+    view). At 64x64 a 70x70 patch would see the whole crop, so a smaller one is used: 34
     pixels, about half of the crop, as 70 is about half of 128.
     """
     return 3 if int(image_size) >= 128 else 2
