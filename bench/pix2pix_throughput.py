@@ -35,7 +35,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=None, help="default: the lesson's")
     parser.add_argument("--batch", type=int, default=None, help="default: the lesson's")
     parser.add_argument("--width", type=float, default=None, help="default: the lesson's")
-    parser.add_argument("--steps", type=int, default=20, help="timed steps per round")
+    parser.add_argument("--steps", type=int, default=100, help="timed steps per round")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median)")
     args = parser.parse_args()
 

@@ -24,3 +24,38 @@ def test_dcgan_quality_lesson_only_reports_fd_and_recognised_classes(tmp_path):
     assert "real test images: 10 of 10 classes recognised" in out
     assert "recognised share per class" in out and "Ankle boot" in out
     assert imageio.imread(grid).shape == (10 * 29 + 1, 10 * 29 + 1)  # 100 samples, 10 per row
+
+
+def _run_bench(script, *args):
+    env = dict(os.environ, GAN_COURSE_OFFLINE="1", TF_CPP_MIN_LOG_LEVEL="3")
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / script), *args],
+                            capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def test_pix2pix_throughput_prints_both_ratios():
+    out = _run_bench("pix2pix_throughput.py", "--steps", "2", "--rounds", "1", "--batch", "4")
+    assert "image 64x64, batch 4, width 0.25" in out
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("ratio GAN.fit / reference: simultaneous ")
+    assert float(last.split("simultaneous ")[1].split(",")[0]) > 0
+    assert "alternating" in last
+
+
+def test_colorization_quality_compares_the_cgan_with_l1_alone(tmp_path):
+    grid = tmp_path / "colour.png"
+    out = _run_bench("colorization_quality.py", "--seconds", "2", "--batch", "4",
+                     "--grid", str(grid))
+    assert "cGAN + L1:" in out and "L1 only:" in out and "48 held-out crops" in out
+    assert "colourfulness ratio closer to 1 with the cGAN:" in out.strip().splitlines()[-2]
+    assert imageio.imread(grid).shape == (4 * 65 + 1, 8 * 65 + 1, 3)  # 4 rows of 8 crops
+
+
+def test_cgan_quality_reports_conditional_accuracy_and_fd_per_class():
+    out = _run_bench("cgan_quality.py", "--seconds", "2", "--batch", "32", "--conditioning",
+                     "projection", "--unconditional")
+    assert "conditional GAN (projection):" in out and "conditional accuracy" in out
+    assert "real test images: 91." in out
+    assert "per class (accuracy, FD): T-shirt/top" in out
+    assert "unconditional DCGAN:" in out and "per class it is sorted into" in out
