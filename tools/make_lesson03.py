@@ -41,7 +41,7 @@ md(r"""
 5. write a results page (`index.html`) as the reference pix2pix tool's test mode does, and
    follow the losses in TensorBoard.
 
-**Time.** Quick mode (`GAN_COURSE_QUICK=1`): about 4 minutes on a 2-core CPU (measured), with
+**Time.** Quick mode (`GAN_COURSE_QUICK=1`): about 2 minutes on a 2-core CPU (measured), with
 short budgets and rough results. Full mode: three class-conditional GANs of 10 minutes each and
 two colourisers of 8 minutes each, so about 50 minutes on any machine; a GPU gets more steps
 done in that time. The networks are sized for the device (`hardware.model_scale`), not for the
