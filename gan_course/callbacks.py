@@ -32,15 +32,6 @@ from gan_course.settings import TimeBudget
 # --------------------------------------------------------------------------- samples and GIFs
 
 
-def _in_notebook() -> bool:
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and shell.__class__.__name__ == "ZMQInteractiveShell"
-
-
 def _png_bytes(picture: np.ndarray) -> bytes:
     import imageio.v3 as iio
 
@@ -99,7 +90,7 @@ class SampleGrid(keras.callbacks.Callback):
             import imageio.v3 as iio
 
             iio.imwrite(self.directory / f"epoch_{len(self.frames):04d}.png", picture)
-        if self.live and _in_notebook():
+        if self.live and viz.in_notebook():
             from IPython.display import Image, display
 
             shown = Image(data=_png_bytes(picture))
@@ -499,7 +490,7 @@ class ProgressBar(keras.callbacks.Callback):
         self._epoch_offset = 0
         self._start = self._last_line = time.monotonic()
         self._bar = None
-        if _in_notebook() or sys.stderr.isatty():
+        if viz.in_notebook() or sys.stderr.isatty():
             from tqdm.auto import tqdm
 
             self._bar = tqdm(total=self._total, unit="step", dynamic_ncols=True)

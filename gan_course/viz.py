@@ -129,6 +129,20 @@ def show_gif(path):
     return HTML(f'<img src="data:image/gif;base64,{encoded}" alt="{Path(path).name}" />')
 
 
+#: IPython shells that display rich output: Jupyter's kernel and Colab's.
+NOTEBOOK_SHELLS = ("ZMQInteractiveShell", "Shell")
+
+
+def in_notebook() -> bool:
+    """True inside a Jupyter or Colab notebook (where pictures and widgets display inline)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and shell.__class__.__name__ in NOTEBOOK_SHELLS
+
+
 def show_tensorboard(logdir) -> None:
     """Open TensorBoard on ``logdir`` inside the notebook (Jupyter or Colab).
 
@@ -140,18 +154,13 @@ def show_tensorboard(logdir) -> None:
 
     from gan_course import settings
 
-    command = f"tensorboard --logdir {Path(logdir)}"
-    shell = None
-    if not settings.headless():
-        try:
-            from IPython import get_ipython
-        except ImportError:
-            pass
-        else:
-            shell = get_ipython()
-    if shell is None or shell.__class__.__name__ not in ("ZMQInteractiveShell", "Shell"):
-        print(f"TensorBoard logs are in {logdir}; to see them, run: {command}")
+    if settings.headless() or not in_notebook():
+        print(f"TensorBoard logs are in {logdir}; to see them, run: "
+              f"tensorboard --logdir {Path(logdir)}")
         return
+    from IPython import get_ipython
+
+    shell = get_ipython()
     shell.run_line_magic("load_ext", "tensorboard")
     shell.run_line_magic("tensorboard", f"--logdir '{Path(logdir)}'")
 

@@ -69,3 +69,23 @@ def test_compare_and_per_class():
     fig = viz.show_per_class(np.zeros((20, 5, 5), np.uint8), np.arange(20) % 2, ["x", "y"], 3)
     assert len(fig.axes) == 2
     assert fig.axes[0].images[0].get_clim() == (0, 255)  # black stays black, not stretched
+
+
+@pytest.mark.parametrize(("shell_class", "expected"), [
+    ("ZMQInteractiveShell", True),   # Jupyter
+    ("Shell", True),                 # Colab (google.colab._shell.Shell)
+    ("TerminalInteractiveShell", False),
+])
+def test_in_notebook_knows_jupyter_and_colab(monkeypatch, shell_class, expected):
+    import IPython
+
+    shell = type(shell_class, (), {})()
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    assert viz.in_notebook() is expected
+
+
+def test_in_notebook_is_false_without_a_shell(monkeypatch):
+    import IPython
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: None)
+    assert viz.in_notebook() is False
