@@ -29,7 +29,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 from dcgan_common import LATENT, course_gan, models  # noqa: E402
 
-from gan_course import callbacks, hardware, metrics  # noqa: E402  (first: quiet TensorFlow)
+from gan_course import callbacks, hardware, metrics  # noqa: E402
 from gan_course.data import FASHION_MNIST_CLASSES, gan_dataset, load_fashion_mnist  # noqa: E402
 from gan_course.models.conditional import (  # noqa: E402
     CGAN_SCALE,

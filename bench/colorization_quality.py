@@ -22,10 +22,16 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import imageio.v3 as imageio  # noqa: E402
 import numpy as np  # noqa: E402
-from pix2pix_common import colorization_data, colour_scores, course_pix2pix, models  # noqa: E402
+from pix2pix_common import (  # noqa: E402
+    add_size_arguments,
+    colorization_data,
+    colour_scores,
+    course_pix2pix,
+    lesson_sizes,
+    models,
+)
 
-from gan_course import callbacks, hardware, image_ops, viz  # noqa: E402  (first: quiet TF)
-from gan_course.models.pix2pix import COLORIZATION_IMAGE_SIZE, PIX2PIX_SCALE  # noqa: E402
+from gan_course import callbacks, hardware, image_ops, viz  # noqa: E402
 
 PSNR_MARGIN = 1.5  # dB
 
@@ -33,19 +39,13 @@ PSNR_MARGIN = 1.5  # dB
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=300.0, help="training budget for each")
-    parser.add_argument("--size", type=int, default=None, help="default: the lesson's")
-    parser.add_argument("--batch", type=int, default=None, help="default: the lesson's")
-    parser.add_argument("--width", type=float, default=None, help="default: the lesson's")
+    add_size_arguments(parser)
     parser.add_argument("--grid", default=None,
                         help="save grey | L1 only | cGAN + L1 | real for 8 held-out crops")
     args = parser.parse_args()
 
     print(hardware.describe())
-    scale = hardware.choose_scale("GPU" if hardware.list_gpus() else "CPU", **PIX2PIX_SCALE)
-    width = args.width if args.width is not None else scale.width
-    key = "cpu" if scale.device == "CPU" else "accelerator"
-    args.size = args.size or COLORIZATION_IMAGE_SIZE[key]
-    batch = args.batch if args.batch is not None else scale.batch
+    args.size, batch, width = lesson_sizes(args)
     data, held_out, real_rgb = colorization_data(args.size, batch)
     strategy = hardware.setup(verbose=False)
 
@@ -56,9 +56,8 @@ def main() -> None:
             gan = course_pix2pix(generator, discriminator if with_d else None)
         gan.fit(data, epochs=100_000, steps_per_epoch=50, verbose=0,
                 callbacks=[callbacks.TimeLimit(args.seconds, verbose=False)])
-        results[name] = colour_scores(gan, held_out, real_rgb)
-        outputs[name] = image_ops.model_lab_to_rgb(
-            held_out[1][:8], gan.generate(condition=held_out[1][:8])).numpy()
+        results[name], coloured = colour_scores(gan, held_out, real_rgb)
+        outputs[name] = coloured[:8]
         scores = results[name]
         print(f"{name}: {gan.step} steps in {args.seconds:.0f} s; on {len(real_rgb)} held-out "
               f"crops PSNR {scores['psnr']:.2f} dB, SSIM {scores['ssim']:.3f}, colourfulness "

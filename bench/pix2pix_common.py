@@ -11,9 +11,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from gan_course import image_ops, losses, metrics
+from gan_course import hardware, image_ops, losses, metrics
 from gan_course.data import colorization_dataset, lab_pairs
 from gan_course.models.pix2pix import (
+    COLORIZATION_IMAGE_SIZE,
+    PIX2PIX_SCALE,
     build_patch_discriminator,
     build_unet_generator,
     patch_layers_for,
@@ -21,6 +23,20 @@ from gan_course.models.pix2pix import (
 from gan_course.training import GAN
 
 L1_WEIGHT = 100.0  # lambda of Isola et al. (2017)
+
+
+def add_size_arguments(parser) -> None:
+    """``--size``, ``--batch`` and ``--width``; each defaults to the lesson's for this device."""
+    for flag, kind in (("--size", int), ("--batch", int), ("--width", float)):
+        parser.add_argument(flag, type=kind, default=None, help="default: the lesson's")
+
+
+def lesson_sizes(args) -> tuple[int, int, float]:
+    """(image size, batch, width): the arguments, or lesson 3's choice for this device."""
+    scale = hardware.choose_scale("GPU" if hardware.list_gpus() else "CPU", **PIX2PIX_SCALE)
+    size = COLORIZATION_IMAGE_SIZE["cpu" if scale.device == "CPU" else "accelerator"]
+    return (args.size or size, args.batch or scale.batch,
+            args.width if args.width is not None else scale.width)
 
 
 def colorization_data(size: int, batch: int, seed: int = 0):
@@ -51,12 +67,13 @@ def course_pix2pix(generator, discriminator, update: str = "alternating",
     return gan
 
 
-def colour_scores(gan, held_out, real_rgb) -> dict[str, float]:
-    """PSNR, SSIM and colourfulness ratio of the colourised held-out photos."""
+def colour_scores(gan, held_out, real_rgb) -> tuple[dict[str, float], np.ndarray]:
+    """PSNR, SSIM and colourfulness ratio of the colourised held-out photos, and those photos
+    (RGB in [0, 1])."""
     _, lightness = held_out
     predicted_ab = gan.generate(condition=lightness, batch_size=16)
-    rgb = image_ops.model_lab_to_rgb(lightness, predicted_ab).numpy()
-    return metrics.colour_fidelity(np.clip(rgb, 0, 1), real_rgb, value_range=image_ops.UNIT)
+    rgb = np.clip(image_ops.model_lab_to_rgb(lightness, predicted_ab).numpy(), 0, 1)
+    return metrics.colour_fidelity(rgb, real_rgb, value_range=image_ops.UNIT), rgb
 
 
 class ReferenceLoop:

@@ -24,27 +24,27 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
-from pix2pix_common import ReferenceLoop, colorization_data, course_pix2pix, models  # noqa: E402
+from pix2pix_common import (  # noqa: E402
+    ReferenceLoop,
+    add_size_arguments,
+    colorization_data,
+    course_pix2pix,
+    lesson_sizes,
+    models,
+)
 
-from gan_course import hardware  # noqa: E402  (first: quiet TensorFlow start-up)
-from gan_course.models.pix2pix import COLORIZATION_IMAGE_SIZE, PIX2PIX_SCALE  # noqa: E402
+from gan_course import hardware  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=int, default=None, help="default: the lesson's")
-    parser.add_argument("--batch", type=int, default=None, help="default: the lesson's")
-    parser.add_argument("--width", type=float, default=None, help="default: the lesson's")
+    add_size_arguments(parser)
     parser.add_argument("--steps", type=int, default=100, help="timed steps per round")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median)")
     args = parser.parse_args()
 
     print(hardware.describe())
-    scale = hardware.choose_scale("GPU" if hardware.list_gpus() else "CPU", **PIX2PIX_SCALE)
-    width = args.width if args.width is not None else scale.width
-    key = "cpu" if scale.device == "CPU" else "accelerator"
-    args.size = args.size or COLORIZATION_IMAGE_SIZE[key]
-    batch = args.batch if args.batch is not None else scale.batch
+    args.size, batch, width = lesson_sizes(args)
     data, _, _ = colorization_data(args.size, batch)
 
     keras.mixed_precision.set_global_policy("float32")
