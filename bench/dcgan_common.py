@@ -68,9 +68,9 @@ class ReferenceLoop:
 
 def course_gan(generator, discriminator, ema_decay=None, g_lr=2e-4, d_lr=2e-4, beta_1=0.5,
                steps_per_execution: int = 1, jit_compile="auto", update="alternating",
-               loss="ns"):
+               loss="ns", augment=None):
     gan = GAN(generator, discriminator, latent_dim=LATENT, ema_decay=ema_decay, update=update,
-              loss=loss)
+              loss=loss, augment=augment)
     gan.compile(g_optimizer=keras.optimizers.Adam(g_lr, beta_1=beta_1),
                 d_optimizer=keras.optimizers.Adam(d_lr, beta_1=beta_1),
                 steps_per_execution=steps_per_execution, jit_compile=jit_compile)

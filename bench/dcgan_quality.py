@@ -13,8 +13,8 @@ means the lesson's DCGAN is better.
 ``--lesson-only --seconds 600 --grid samples.png`` trains only the lesson's DCGAN for the
 lesson's full-mode budget (10 minutes) and prints, per class, the share of samples the
 classifier recognises with probability >= 0.9 (``metrics.recognised_shares``; real test images:
-10 of 10 classes). ``--loss``, ``--g-lr``, ``--d-lr``, ``--beta1`` and ``--ema`` try other
-recipes for the lesson's GAN.
+10 of 10 classes). ``--loss``, ``--g-lr``, ``--d-lr``, ``--beta1``, ``--ema`` and ``--augment``
+(DiffAugment for D) try other recipes for the lesson's GAN.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from dcgan_common import ReferenceLoop, course_gan, dataset, models  # noqa: E40
 
 from gan_course import callbacks, hardware, metrics, viz  # noqa: E402
 from gan_course.data import FASHION_MNIST_CLASSES, load_fashion_mnist  # noqa: E402
+from gan_course.layers import DiffAugment  # noqa: E402
 from gan_course.models.fashion_mnist import DCGAN_SCALE  # noqa: E402
 
 
@@ -44,6 +45,8 @@ def main() -> None:
     parser.add_argument("--d-lr", type=float, default=2e-4)
     parser.add_argument("--beta1", type=float, default=0.5)
     parser.add_argument("--ema", type=float, default=0.999, help="EMA decay (0: none)")
+    parser.add_argument("--augment", default="",
+                        help="DiffAugment policy for D, e.g. translation,cutout (default: none)")
     parser.add_argument("--samples", type=int, default=2000)
     parser.add_argument("--lesson-only", action="store_true",
                         help="train only the lesson's GAN (for the full-mode target)")
@@ -69,7 +72,9 @@ def main() -> None:
     strategy = hardware.setup(verbose=False)
     with strategy.scope():
         gan = course_gan(*models(width, seed=0), ema_decay=args.ema or None, loss=args.loss,
-                         g_lr=args.g_lr, d_lr=args.d_lr, beta_1=args.beta1)
+                         g_lr=args.g_lr, d_lr=args.d_lr, beta_1=args.beta1,
+                         augment=DiffAugment(args.augment.split(","), seed=0)
+                         if args.augment else None)
     gan.fit(data, epochs=10_000, steps_per_epoch=100, verbose=0,
             callbacks=[callbacks.TimeLimit(args.seconds, verbose=False)])
     samples = gan.generate(n=args.samples)
@@ -81,7 +86,8 @@ def main() -> None:
           + ", ".join(f"{name} {share:.1%}" for name, share in
                       zip(FASHION_MNIST_CLASSES, metrics.recognised_shares(samples), strict=True)))
     print(f"width {width}, batch {batch}, loss {args.loss}, lr G {args.g_lr} D {args.d_lr}, "
-          f"beta1 {args.beta1}, EMA {args.ema}; real-vs-real FD {floor:.2f}; real test images: "
+          f"beta1 {args.beta1}, EMA {args.ema}, augment {args.augment or 'none'}; "
+          f"real-vs-real FD {floor:.2f}; real test images: "
           f"{recognised(real)}")
     if args.grid:
         imageio.imwrite(args.grid, viz.image_grid(samples[:100], ncols=10))

@@ -1,4 +1,4 @@
-"""Frozen feature extractors: the shipped Fashion-MNIST classifier and ImageNet InceptionV3.
+"""Frozen feature extractors: the shipped Fashion-MNIST classifier, InceptionV3 and VGG-19.
 
 Metrics compare images through networks that are never trained here: the course's small
 Fashion-MNIST classifier (its 128-d ``features`` layer gives the offline FD and KID, its logits
@@ -22,16 +22,15 @@ arrays load everywhere. The file holds one array per weight, keyed ``"<layer nam
 in the builder's layer order, index as in ``layer.get_weights()`` (0 = kernel, 1 = bias), e.g.
 ``conv1a/0`` (3, 3, 1, 32) ... ``logits/1`` (10,).
 
-Adding an extractor (lesson 4's VGG-19): a :class:`PretrainedWeights` record (``VGG19``,
-``"vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"``, about 80 MB, its offline
-alternative), a ``_build_vgg19()`` that calls ``keras.applications.VGG19(include_top=False,
-weights="imagenet")`` inside :func:`gan_course.data.download_timeout`, ``load_vgg19() =
-load_pretrained(VGG19, _build_vgg19)``, and a multi-output model of the chosen layers kept with
-:func:`cached`. Metrics and losses then call ``features.load_vgg19()``.
+VGG-19 (lesson 4's style-transfer encoder) comes two ways, :func:`vgg19_encoder`: with its
+ImageNet weights (downloaded through :func:`load_pretrained`) or, offline, the same architecture
+with fixed random weights generated from a seed by NumPy's frozen ``RandomState`` stream, so
+the same seed gives the same encoder under every library version.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import zipfile
@@ -275,3 +274,202 @@ def load_inception_model():
     """The ImageNet InceptionV3 feature extractor for FID (float32 (B, 299, 299, 3) in [-1, 1]
     -> (B, 2048)), cached; ``RuntimeError`` with advice when its weights cannot be had."""
     return load_pretrained(INCEPTION_V3, _build_inception)
+
+
+# --------------------------------------------------------------------------- VGG-19 encoder
+
+VGG19_WEIGHTS_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
+VGG19 = PretrainedWeights(
+    "VGG19", VGG19_WEIGHTS_FILE, 80,
+    "offline use features.vgg19_encoder(weights='random'), the same network with fixed random "
+    "weights")
+
+#: The encoder's outputs: AdaIN's and LapStyle's relu1_1 ... relu5_1, which are Keras VGG19's
+#: ``block<i>_conv1`` layers (their ReLU is built into the convolution).
+VGG19_LAYERS = {"relu1_1": "block1_conv1", "relu2_1": "block2_conv1", "relu3_1": "block3_conv1",
+                "relu4_1": "block4_conv1", "relu5_1": "block5_conv1"}
+#: Seed of the offline encoder's random weights. Changing it invalidates every model trained on
+#: the random encoder (the shipped LapStyle weights among them).
+VGG19_RANDOM_SEED = 19
+#: ImageNet channel means (B, G, R) on a 0-255 scale, subtracted by Keras' VGG preprocessing.
+VGG_BGR_MEAN = (103.939, 116.779, 123.68)
+VGG19_RANDOM_NOTE = (
+    "random convolutional features still capture texture statistics (Ustyuzhaninov et al. "
+    "2017; He et al. 2016), but styles transfer less faithfully than with ImageNet weights")
+
+
+def vgg_preprocess(images):
+    """RGB in [0, 1] -> what Keras' VGG expects (``keras.applications.vgg19.preprocess_input``
+    of 0-255 input): x' = 255 x[..., ::-1] - mean_BGR, the channels reversed to BGR and the
+    ImageNet means :data:`VGG_BGR_MEAN` subtracted."""
+    import keras
+
+    x = keras.ops.cast(images, "float32") * 255.0
+    return x[..., ::-1] - keras.ops.convert_to_tensor(VGG_BGR_MEAN, dtype="float32")
+
+
+def _vgg19_backbone(weights: str):
+    import keras
+
+    from gan_course.data import download_timeout
+
+    if weights == "imagenet":
+        with download_timeout():
+            return keras.applications.VGG19(include_top=False, weights="imagenet",
+                                            input_shape=(None, None, 3))
+    return keras.applications.VGG19(include_top=False, weights=None, input_shape=(None, None, 3))
+
+
+def random_vgg_weights(model, seed: int = VGG19_RANDOM_SEED) -> None:
+    """Give every convolution of ``model`` He-uniform random weights and zero biases, from
+    NumPy's ``RandomState(seed)``: W ~ U(-sqrt(6 / fan_in), sqrt(6 / fan_in)), fan_in = k_h k_w
+    c_in, drawn layer by layer in the model's order (kernel only; biases 0).
+
+    ``RandomState`` is NumPy's frozen legacy stream: the same seed gives the same numbers in
+    every NumPy version (NEP 19), so networks trained on these features stay valid.
+    """
+    import keras
+
+    stream = np.random.RandomState(seed)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            kernel, bias = layer.get_weights()
+            fan_in = int(np.prod(kernel.shape[:-1]))
+            limit = np.sqrt(6.0 / fan_in)
+            kernel = stream.uniform(-limit, limit, size=kernel.shape).astype(np.float32)
+            layer.set_weights([kernel, np.zeros_like(bias)])
+
+
+def weights_checksum(model) -> str:
+    """sha256 of a model's weights (float32, C order, in ``model.weights`` order), as hex."""
+    digest = hashlib.sha256()
+    for weight in model.weights:
+        digest.update(np.ascontiguousarray(np.asarray(weight, dtype=np.float32)).tobytes())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class VGGEncoder:
+    """A frozen VGG-19 encoder: ``encoder(images)`` -> the feature maps of :attr:`layers`.
+
+    ``images``: float (N, H, W, 3) RGB in [0, 1], any size (sides divisible by 16 keep every
+    level aligned); the preprocessing (:func:`vgg_preprocess`) is inside. Returns a list, one
+    (N, H / 2^k, W / 2^k, C_k) map per layer, in :attr:`layers` order (C = 64, 128, 256, 512,
+    512 for relu1_1 ... relu5_1).
+
+    Each map is divided by :attr:`scales`, its layer's mean activation over the reference photos
+    (:func:`feature_scales`), so every layer's features average about 1 whichever weights are
+    in use. Gatys et al. (2016) normalised VGG the same way, per filter; here it is per layer.
+    It keeps the losses' weights meaningful for both the ImageNet and the random encoder.
+    """
+
+    model: object  #: the keras.Model (inputs preprocessed already)
+    weights: str  #: "imagenet" or "random"
+    layers: tuple[str, ...]  #: names from VGG19_LAYERS, e.g. ("relu1_1", ..., "relu5_1")
+    scales: tuple[float, ...] | None = None  #: per-layer divisors (None: raw features)
+
+    def __call__(self, images):
+        import keras
+
+        outputs = self.model(vgg_preprocess(images), training=False)
+        outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+        if self.scales is None:
+            return outputs
+        return [f / keras.ops.cast(scale, f.dtype)
+                for f, scale in zip(outputs, self.scales, strict=True)]
+
+
+#: The photos whose mean activations set the encoder's feature scales (data.COLOUR_PHOTOS).
+SCALE_REFERENCE_PHOTOS = ("astronaut", "coffee", "chelsea")
+
+
+def reference_photos(size: int = 128) -> np.ndarray:
+    """float32 (3, size, size, 3) in [0, 1]: :data:`SCALE_REFERENCE_PHOTOS`, centre-cropped to a
+    square and resized (bilinear, antialiased)."""
+    import tensorflow as tf
+
+    from gan_course.data import colour_photos
+
+    crops = []
+    for photo in colour_photos(SCALE_REFERENCE_PHOTOS).values():
+        side = min(photo.shape[:2])
+        top, left = (photo.shape[0] - side) // 2, (photo.shape[1] - side) // 2
+        square = photo[top:top + side, left:left + side].astype(np.float32) / 255.0
+        crops.append(tf.image.resize(square, (size, size), antialias=True).numpy())
+    return np.clip(np.stack(crops), 0.0, 1.0)
+
+
+def feature_scales(encoder: VGGEncoder) -> tuple[float, ...]:
+    """Each layer's mean activation over :func:`reference_photos`: s_l = mean_{n,h,w,c}
+    phi_l(x)_{nhwc}, for the raw (unscaled) features phi_l."""
+    raw = VGGEncoder(encoder.model, encoder.weights, encoder.layers)(reference_photos())
+    return tuple(float(np.mean(np.asarray(f))) for f in raw)
+
+
+def build_vgg19_encoder(weights: str = "imagenet", layers=tuple(VGG19_LAYERS),
+                        seed: int = VGG19_RANDOM_SEED) -> VGGEncoder:
+    """VGG-19 up to the deepest of ``layers`` (default relu1_1 ... relu5_1), frozen.
+
+    ``weights="imagenet"`` downloads Keras' ImageNet weights (about 80 MB, once);
+    ``weights="random"`` uses the same architecture with :func:`random_vgg_weights` (``seed``),
+    no download. Not cached: see :func:`vgg19_encoder`.
+    """
+    import keras
+
+    if weights not in ("imagenet", "random"):
+        raise ValueError(f"weights={weights!r}: use 'imagenet' (downloaded once) or 'random' "
+                         "(offline, fixed random weights).")
+    layers = tuple(layers)
+    unknown = [name for name in layers if name not in VGG19_LAYERS]
+    if not layers or unknown:
+        raise ValueError(f"layers={layers!r}: choose from {list(VGG19_LAYERS)}.")
+    backbone = _vgg19_backbone(weights)
+    if weights == "random":
+        random_vgg_weights(backbone, seed)
+    outputs = [backbone.get_layer(VGG19_LAYERS[name]).output for name in layers]
+    model = keras.Model(backbone.input, outputs, name=f"vgg19_encoder_{weights}")
+    model.trainable = False
+    encoder = VGGEncoder(model, weights, layers)
+    return VGGEncoder(model, weights, layers, feature_scales(encoder))
+
+
+def vgg19_encoder(weights: str = "auto", layers=tuple(VGG19_LAYERS)) -> VGGEncoder:
+    """The course's VGG-19 encoder, cached per process.
+
+    ``weights="auto"`` uses the ImageNet weights when they can be had and otherwise the fixed
+    random weights, saying so in one line; ``"imagenet"`` raises ``RuntimeError`` (with advice)
+    when they cannot be had; ``"random"`` never downloads. ``layers``: a subset of
+    :data:`VGG19_LAYERS`, in the order the outputs should come.
+    """
+    import keras
+
+    if weights not in ("auto", "imagenet", "random"):
+        raise ValueError(f"weights={weights!r}: use 'auto', 'imagenet' or 'random'.")
+    layers = tuple(layers)
+    if weights == "auto":
+        try:
+            return vgg19_encoder("imagenet", layers)
+        except RuntimeError as error:
+            reason = ("GAN_COURSE_OFFLINE=1" if settings.offline_mode()
+                      else f"the download failed: {type(error.__cause__).__name__}")
+            print(f"[gan_course] VGG-19: using fixed random weights (seed {VGG19_RANDOM_SEED}) "
+                  f"instead of ImageNet's ({reason}); {VGG19_RANDOM_NOTE}.", flush=True)
+            return vgg19_encoder("random", layers)
+    if weights == "imagenet":
+        full = load_pretrained(VGG19, lambda: build_vgg19_encoder("imagenet"))
+    else:
+        full = cached("VGG19:random", lambda: build_vgg19_encoder("random"))
+    if layers == full.layers:
+        return full
+    unknown = [name for name in layers if name not in VGG19_LAYERS]
+    if not layers or unknown:
+        raise ValueError(f"layers={layers!r}: choose from {list(VGG19_LAYERS)}.")
+
+    def subset():
+        outputs = [full.model.outputs[full.layers.index(name)] for name in layers]
+        model = keras.Model(full.model.input, outputs, name=f"{full.model.name}_{len(layers)}")
+        model.trainable = False
+        scales = tuple(full.scales[full.layers.index(name)] for name in layers)
+        return VGGEncoder(model, full.weights, layers, scales)
+
+    return cached(f"VGG19:{weights}:{layers}", subset)

@@ -1,8 +1,14 @@
 """Layers that several lessons share, each a small ``keras.layers.Layer`` with its formula.
 
 - :class:`CircularPad2D`: torus padding for periodic, tileable textures (lesson 2).
+- :class:`ReflectionPad2D`: mirror padding without repeating the edge (LapStyle's convolutions).
+- :class:`DiffAugment`: differentiable random translation and cutout of the images a
+  discriminator sees (``GAN(..., augment=DiffAugment())``).
+- :func:`channel_mean_std`, :func:`adain` and the layer :class:`AdaIN`: per-channel feature
+  statistics and adaptive instance normalisation (Huang & Belongie 2017), the style-transfer
+  core of LapStyle's drafting network.
 
-Lessons 4 and 5 add AdaIN, pixel norm, minibatch standard deviation, equalised-learning-rate
+Lessons 4 and 5 add pixel norm, minibatch standard deviation, equalised-learning-rate
 convolutions and the fade-in here. Every layer is registered for Keras serialisation under the
 package name ``gan_course``, so saved models that use it load again.
 """
@@ -13,27 +19,17 @@ import keras
 from keras import layers
 
 
-@keras.saving.register_keras_serializable(package="gan_course")
-class CircularPad2D(layers.Layer):
-    """Pads height and width by ``pad`` pixels taken from the opposite edge (torus padding).
+class _Pad2D(layers.Layer):
+    """Pads height and width by ``pad`` pixels on each side; subclasses say with what."""
 
-    (batch, H, W, C) -> (batch, H + 2 pad, W + 2 pad, C). A "valid" convolution after it sees
-    the image as periodic, so a network built from such convolutions maps periodic inputs to
-    periodic outputs.
-    """
+    #: where the padded pixels come from, for the error message
+    source = ""
 
     def __init__(self, pad: int, **kwargs):
         super().__init__(**kwargs)
         if int(pad) < 0:
-            raise ValueError(f"pad={pad} must be >= 0 (pixels taken from the opposite edge).")
+            raise ValueError(f"pad={pad} must be >= 0 (pixels {self.source}).")
         self.pad = int(pad)
-
-    def call(self, x):
-        p = self.pad
-        if p == 0:
-            return x
-        x = keras.ops.concatenate([x[:, -p:], x, x[:, :p]], axis=1)
-        return keras.ops.concatenate([x[:, :, -p:], x, x[:, :, :p]], axis=2)
 
     def compute_output_shape(self, input_shape):
         batch, height, width, channels = input_shape
@@ -42,3 +38,226 @@ class CircularPad2D(layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "pad": self.pad}
+
+
+@keras.saving.register_keras_serializable(package="gan_course")
+class CircularPad2D(_Pad2D):
+    """Pads height and width by ``pad`` pixels taken from the opposite edge (torus padding).
+
+    (batch, H, W, C) -> (batch, H + 2 pad, W + 2 pad, C). A "valid" convolution after it sees
+    the image as periodic, so a network built from such convolutions maps periodic inputs to
+    periodic outputs.
+    """
+
+    source = "taken from the opposite edge"
+
+    def call(self, x):
+        p = self.pad
+        if p == 0:
+            return x
+        x = keras.ops.concatenate([x[:, -p:], x, x[:, :p]], axis=1)
+        return keras.ops.concatenate([x[:, :, -p:], x, x[:, :, :p]], axis=2)
+
+
+@keras.saving.register_keras_serializable(package="gan_course")
+class ReflectionPad2D(_Pad2D):
+    """Pads height and width by ``pad`` pixels mirrored about the edge pixel, which is not
+    repeated: a row [a, b, c, d] padded by 2 becomes [c, b, a, b, c, d, c, b] (PyTorch's
+    ``ReflectionPad2d``, ``tf.pad`` mode "REFLECT"). ``pad`` must be smaller than each side.
+
+    (batch, H, W, C) -> (batch, H + 2 pad, W + 2 pad, C). Style-transfer decoders use it instead
+    of zero padding, which darkens the borders of the generated image.
+    """
+
+    source = "mirrored at each edge"
+
+    def call(self, x):
+        p = self.pad
+        if p == 0:
+            return x
+        import tensorflow as tf
+
+        return tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]], mode="REFLECT")
+
+
+DIFF_AUGMENT_POLICIES = ("translation", "cutout")
+
+
+@keras.saving.register_keras_serializable(package="gan_course")
+class DiffAugment(layers.Layer):
+    """Differentiable augmentation (Zhao et al. 2020, "Differentiable Augmentation for
+    Data-Efficient GAN Training"): each call draws new random transforms, one per image.
+
+    - ``"translation"``: shift by whole pixels, t_y, t_x uniform in [-r H, r H] and [-r W, r W]
+      (r = ``translation``, the paper's 1/8); pixels shifted in are 0:
+      y[i, j] = x[i - t_y, j - t_x], or 0 outside the image.
+    - ``"cutout"``: zero a square of side round(``cutout`` x H) (the paper's 1/2) centred at a
+      uniform random pixel: y = x * (1 - mask).
+
+    Both are products with index selections, so gradients flow to the images, and D's verdict on
+    a fake still teaches G. Applied to real and fake alike, it changes what D can memorise, not
+    the distribution G learns. It always augments; the GAN core calls it only while training.
+    Zero is the middle of [-1, 1] images and black for [0, 1] ones.
+    """
+
+    def __init__(self, policy=DIFF_AUGMENT_POLICIES, translation: float = 0.125,
+                 cutout: float = 0.5, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        policy = (policy,) if isinstance(policy, str) else tuple(policy)
+        unknown = [p for p in policy if p not in DIFF_AUGMENT_POLICIES]
+        if not policy or unknown:
+            raise ValueError(f"policy={policy!r}: choose from {DIFF_AUGMENT_POLICIES}.")
+        if not 0.0 <= translation < 0.5 or not 0.0 <= cutout <= 1.0:
+            raise ValueError(f"translation={translation} must be in [0, 0.5) and cutout={cutout} "
+                             "in [0, 1] (fractions of the image side).")
+        self.policy, self.translation, self.cutout, self.seed = policy, translation, cutout, seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def _uniform_ints(self, n, high):
+        """n integers uniform in [0, high), high an int32 scalar tensor."""
+        import tensorflow as tf
+
+        u = keras.random.uniform((n,), seed=self.seed_generator)
+        return tf.minimum(tf.cast(u * tf.cast(high, "float32"), "int32"), high - 1)
+
+    def _translate(self, x, axis: int):
+        import tensorflow as tf
+
+        n, size = tf.shape(x)[0], tf.shape(x)[axis]
+        reach = tf.cast(tf.round(tf.cast(size, "float32") * self.translation), "int32")
+        shift = self._uniform_ints(n, 2 * reach + 1) - reach               # (n,)
+        source = tf.range(size)[None, :] - shift[:, None]                  # (n, size)
+        inside = tf.cast((source >= 0) & (source < size), x.dtype)
+        moved = tf.gather(x, tf.clip_by_value(source, 0, size - 1), axis=axis, batch_dims=1)
+        shape = [n, 1, 1, 1]
+        shape[axis] = size
+        return moved * tf.reshape(inside, shape)
+
+    def _cutout(self, x):
+        import tensorflow as tf
+
+        n, height, width = tf.shape(x)[0], tf.shape(x)[1], tf.shape(x)[2]
+
+        def band(size):
+            side = tf.cast(tf.round(tf.cast(size, "float32") * self.cutout), "int32")
+            start = self._uniform_ints(n, size) - side // 2
+            index = tf.range(size)[None, :]
+            return (index >= start[:, None]) & (index < start[:, None] + side)  # (n, size)
+
+        hole = band(height)[:, :, None] & band(width)[:, None, :]              # (n, H, W)
+        return x * (1.0 - tf.cast(hole, x.dtype))[..., None]
+
+    def call(self, images):
+        x = images
+        if "translation" in self.policy and self.translation > 0:
+            x = self._translate(self._translate(x, 1), 2)
+        if "cutout" in self.policy and self.cutout > 0:
+            x = self._cutout(x)
+        return x
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "policy": list(self.policy),
+                "translation": self.translation, "cutout": self.cutout, "seed": self.seed}
+
+
+# --------------------------------------------------------------------------- AdaIN
+
+#: dtypes too narrow for the statistics: :func:`adain` computes in float32 for these.
+_LOW_PRECISION = ("float16", "bfloat16")
+
+
+def _check_feature_map(x, name):
+    rank = len(x.shape)
+    if rank != 4:
+        raise ValueError(f"{name} has shape {tuple(x.shape)} (rank {rank}); expected a "
+                         "(batch, height, width, channels) feature map of rank 4. Add the batch "
+                         "axis with x[None] for a single image.")
+
+
+def _check_same_channels(a, b, names):
+    ca, cb = a.shape[-1], b.shape[-1]
+    if ca is not None and cb is not None and ca != cb:
+        raise ValueError(f"{names[0]} has {ca} channels but {names[1]} has {cb}; take both "
+                         "from the same layer of the same feature extractor.")
+
+
+def channel_mean_std(features, eps=1e-5):
+    """Per-sample, per-channel mean and standard deviation over the spatial axes.
+
+    For features f of shape (N, H, W, C), with the sums over the H W positions p:
+
+        mu_nc    = 1/(HW) sum_p f_npc
+        sigma_nc = sqrt( 1/(HW) sum_p (f_npc - mu_nc)^2 + eps )
+
+    Both are returned with shape (N, 1, 1, C), so they broadcast against ``features``. The
+    variance is the population one (divided by HW, as in instance normalisation); PaddleGAN's
+    ``calc_mean_std`` divides by HW - 1, a difference that vanishes for large maps. ``eps``
+    keeps sigma > 0 on constant channels. Computes in the input's dtype.
+    """
+    _check_feature_map(features, "features")
+    mean = keras.ops.mean(features, axis=(1, 2), keepdims=True)
+    var = keras.ops.mean(keras.ops.square(features - mean), axis=(1, 2), keepdims=True)
+    return mean, keras.ops.sqrt(var + eps)
+
+
+def adain(content, style, eps=1e-5):
+    """Adaptive instance normalisation (Huang & Belongie 2017).
+
+        AdaIN(c, s) = sigma(s) * (c - mu(c)) / sigma(c) + mu(s)
+
+    with mu, sigma the per-sample, per-channel statistics of :func:`channel_mean_std`: the
+    content's spatial pattern, normalised, takes the style's channel means and spreads.
+    ``content`` is (N, H, W, C); ``style`` is (N, H', W', C) or (1, H', W', C) (one style for
+    the whole batch); the spatial sizes may differ. float16 / bfloat16 inputs are computed in
+    float32 (squares of float16 activations overflow); the result has ``content``'s dtype.
+    """
+    _check_feature_map(content, "content")
+    _check_feature_map(style, "style")
+    _check_same_channels(content, style, ("content", "style"))
+    n_content, n_style = content.shape[0], style.shape[0]
+    if n_content is not None and n_style is not None and n_style not in (1, n_content):
+        raise ValueError(f"style has batch {n_style} but content has batch {n_content}; pass "
+                         "one style per content image or a single style (batch 1).")
+    out_dtype = keras.backend.standardize_dtype(content.dtype)
+    work = "float32" if out_dtype in _LOW_PRECISION else out_dtype
+    content, style = keras.ops.cast(content, work), keras.ops.cast(style, work)
+    c_mean, c_std = channel_mean_std(content, eps)
+    s_mean, s_std = channel_mean_std(style, eps)
+    return keras.ops.cast(s_std * (content - c_mean) / c_std + s_mean, out_dtype)
+
+
+@keras.saving.register_keras_serializable(package="gan_course")
+class AdaIN(layers.Layer):
+    """Layer form of :func:`adain`: ``AdaIN()([content, style])`` returns
+
+        sigma(s) * (c - mu(c)) / sigma(c) + mu(s)
+
+    with the shape and dtype of ``content``. No weights; ``eps`` is the variance floor.
+    """
+
+    def __init__(self, eps: float = 1e-5, **kwargs):
+        super().__init__(**kwargs)
+        if not float(eps) > 0:
+            raise ValueError(f"eps={eps} must be > 0 (it keeps sigma(c) away from 0).")
+        self.eps = float(eps)
+
+    def _split(self, inputs):
+        if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
+            raise ValueError("AdaIN is called on a list [content, style] of two feature maps, "
+                             f"got {type(inputs).__name__} of length "
+                             f"{len(inputs) if isinstance(inputs, (list, tuple)) else 1}.")
+        return inputs
+
+    def call(self, inputs):
+        content, style = self._split(inputs)
+        return adain(content, style, self.eps)
+
+    def compute_output_shape(self, input_shape):
+        content_shape, _ = self._split(input_shape)
+        return tuple(content_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "eps": self.eps}

@@ -45,6 +45,15 @@ terms are plain functions, added with their weight inside:
 
 Each part is tracked as its own metric (``g_gan``, ``g_l1``, ``d_gan``, ``d_gp``, ``d_drift``)
 beside the totals ``g_loss`` and ``d_loss``, so a learner sees what every term does.
+
+Terms that share work (LapStyle's four perceptual losses all need the same VGG features of the
+output) come as one :class:`Terms` group, whose function returns a dict of named parts computed
+together; each part is tracked as ``g_<part>``.
+
+**Augmentation.** ``augment``, a function of a batch of images (e.g. ``layers.DiffAugment``),
+is applied to every image D sees, real and fake, in both players' losses (DiffAugment, Zhao et
+al. 2020). It must be differentiable, since G's gradient flows through it. It keeps D from
+memorising a small training set, such as a single style image.
 """
 
 from __future__ import annotations
@@ -125,6 +134,8 @@ class GAN(keras.Model):
         update: "alternating" (the default) or "simultaneous" (see the module docstring).
         g_terms, d_terms: extra loss terms, ``{name: function}`` (see the module docstring).
         discriminator_sees_condition: False for a conditional G whose D judges images alone.
+        augment: None, or a differentiable function of a batch of images, applied to the real
+            and the fake images each time D sees them (not to the condition).
         seed: seed of the noise stream.
     """
 
@@ -132,7 +143,7 @@ class GAN(keras.Model):
                  d_steps: int = 1, gp_weight: float = 10.0, ema_decay: float | None = None,
                  update: str = "alternating", g_terms: dict | None = None,
                  d_terms: dict | None = None, discriminator_sees_condition: bool = True,
-                 seed: int | None = None, **kwargs):
+                 augment=None, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
         if update not in UPDATES:
             raise ValueError(f"update={update!r}; use one of {UPDATES}.")
@@ -157,6 +168,12 @@ class GAN(keras.Model):
         self.g_terms = _check_terms(g_terms, "g_terms")
         self.d_terms = _check_terms(d_terms, "d_terms")
         self.discriminator_sees_condition = bool(discriminator_sees_condition)
+        if augment is not None and not callable(augment):
+            raise ValueError(f"augment={augment!r} must be a function of a batch of images "
+                             "(e.g. gan_course.layers.DiffAugment()), or None.")
+        if augment is not None and discriminator is None:
+            raise ValueError("augment changes what D sees, and there is no discriminator.")
+        self.augment = augment
         self.ema_decay = ema_decay
         self.ema_generator = None
         if ema_decay is not None:
@@ -167,14 +184,17 @@ class GAN(keras.Model):
 
     def metric_names(self) -> list[str]:
         """What ``fit`` reports: the totals, D's mean scores, then every part of each loss."""
+        g_parts = [f"g_{part}" for name, term in self.g_terms.items()
+                   for part in _part_names(name, term)]
         if self.discriminator is None:
-            return ["g_loss"] + [f"g_{name}" for name in self.g_terms]
+            return ["g_loss"] + g_parts
         names = ["d_loss", "g_loss", "d_real", "d_fake"]
         if self.gp_weight or self.d_terms:
             names += ["d_gan"] + (["d_gp"] if self.gp_weight else [])
-            names += [f"d_{name}" for name in self.d_terms]
+            names += [f"d_{part}" for name, term in self.d_terms.items()
+                      for part in _part_names(name, term)]
         if self.g_terms:
-            names += ["g_gan"] + [f"g_{name}" for name in self.g_terms]
+            names += ["g_gan"] + g_parts
         return names
 
     # ------------------------------------------------------------------ set-up
@@ -242,6 +262,7 @@ class GAN(keras.Model):
             "loss": self.loss_name, "d_steps": self.d_steps, "gp_weight": self.gp_weight,
             "update": self.update, "ema_decay": self.ema_decay,
             "discriminator_sees_condition": self.discriminator_sees_condition,
+            "augment": None if self.augment is None else describe_function(self.augment),
             "g_terms": {name: describe_function(f) for name, f in self.g_terms.items()},
             "d_terms": {name: describe_function(f) for name, f in self.d_terms.items()},
             "g_optimizer": optimizer_settings(self.g_optimizer),
@@ -362,7 +383,7 @@ class GAN(keras.Model):
             parts["d_gp"] = self.gp_weight * losses.gradient_penalty(
                 lambda x: self._discriminate(x, condition), real, fake, alpha)
         for name, term in self.d_terms.items():
-            parts[f"d_{name}"] = tf.cast(term(real_logits, fake_logits), tf.float32)
+            parts.update(_term_parts("d", name, term, term(real_logits, fake_logits)))
         return {"d_loss": tf.add_n(list(parts.values())), **parts,
                 "d_real": self._score(real_logits), "d_fake": self._score(fake_logits),
                 "fake_logits": fake_logits}
@@ -375,8 +396,8 @@ class GAN(keras.Model):
                 fake_logits = self._discriminate(fake, condition)
             parts["g_gan"] = self.g_loss_fn(fake_logits)
         for name, term in self.g_terms.items():
-            parts[f"g_{name}"] = tf.cast(term(real, tf.cast(fake, real.dtype), condition),
-                                         tf.float32)
+            parts.update(_term_parts("g", name, term,
+                                     term(real, tf.cast(fake, real.dtype), condition)))
         return {"g_loss": tf.add_n(list(parts.values())), **parts}
 
     # ------------------------------------------------------------------ plumbing
@@ -406,6 +427,8 @@ class GAN(keras.Model):
     def _discriminate(self, images, condition, training=True):
         """D's logits in float32 (the losses are float32 whatever the dtype policy)."""
         sees = condition is not None and self.discriminator_sees_condition
+        if self.augment is not None:
+            images = self.augment(images)
         logits = self.discriminator([images, condition] if sees else images, training=training)
         return tf.cast(logits, tf.float32)
 
@@ -468,12 +491,61 @@ def _latent_shape(latent_dim):
     return shape
 
 
+class Terms:
+    """Several loss terms computed together: ``function`` returns ``{part: scalar}`` with the
+    keys ``parts``, each a weighted term of its own, tracked as ``g_<part>`` (or ``d_<part>``).
+
+    For terms that share work, e.g. four perceptual losses from one pass of a feature
+    extractor: ``g_terms={"perceptual": Terms(("content", "style"), f)}``.
+    """
+
+    def __init__(self, parts, function):
+        self.parts = tuple(parts)
+        if not self.parts or not all(isinstance(p, str) and p.isidentifier() for p in self.parts):
+            raise ValueError(f"Terms needs part names like ('content', 'style'); got {parts!r}.")
+        if len(set(self.parts)) != len(self.parts):
+            raise ValueError(f"Terms' part names repeat: {parts!r}.")
+        if not callable(function):
+            raise ValueError(f"Terms' function {function!r} is not callable.")
+        self.function = function
+
+    def __call__(self, *args):
+        return self.function(*args)
+
+    def __repr__(self):
+        return f"Terms({self.parts!r}, {describe_function(self.function)})"
+
+
+def _part_names(name: str, term) -> tuple:
+    return term.parts if isinstance(term, Terms) else (name,)
+
+
+def _term_parts(player: str, name: str, term, value) -> dict:
+    """A term's value as ``{"<player>_<part>": float32 scalar}``."""
+    if not isinstance(term, Terms):
+        return {f"{player}_{name}": tf.cast(value, tf.float32)}
+    if not isinstance(value, dict) or set(value) != set(term.parts):
+        got = sorted(value) if isinstance(value, dict) else type(value).__name__
+        raise ValueError(f"The terms '{name}' must return a dict with the keys {term.parts}; "
+                         f"got {got}.")
+    return {f"{player}_{part}": tf.cast(value[part], tf.float32) for part in term.parts}
+
+
 def _check_terms(terms, name: str) -> dict:
     terms = dict(terms or {})
     for key, function in terms.items():
         if not (isinstance(key, str) and key.isidentifier()) or not callable(function):
             raise ValueError(f"{name} maps names (like 'l1') to functions; got {key!r}: "
                              f"{function!r}.")
+    parts = [part for key, function in terms.items() for part in _part_names(key, function)]
+    repeated = sorted({part for part in parts if parts.count(part) > 1})
+    if repeated:
+        raise ValueError(f"{name}: the part names {repeated} repeat; each term needs its own "
+                         "name.")
+    reserved = sorted({"gan", "gp", "loss", "real", "fake"} & set(parts))
+    if reserved:
+        raise ValueError(f"{name}: {reserved} name the core's own losses or scores; rename "
+                         "the term.")
     return terms
 
 
@@ -540,6 +612,12 @@ def describe_function(function) -> str:
     if isinstance(function, functools.partial):
         values = [*function.args, *sorted(function.keywords.items())]
         return f"{describe_function(function.func)} with {values!r}"
+    if isinstance(function, Terms):
+        return f"Terms {list(function.parts)}: {describe_function(function.function)}"
+    if isinstance(function, keras.layers.Layer):  # e.g. an augmentation layer: its settings
+        config = {k: v for k, v in function.get_config().items()
+                  if k not in ("name", "trainable", "dtype")}
+        return f"{type(function).__module__}.{type(function).__qualname__} {config!r}"
     name = getattr(function, "__qualname__", type(function).__name__)
     module = getattr(function, "__module__", "") or ""
     code = getattr(function, "__code__", None)

@@ -150,3 +150,77 @@ def test_a_new_extractor_gets_the_same_offline_message(monkeypatch, empty_cache)
                                            r"about 80 MB\).*GAN_COURSE_OFFLINE=1.*Run it once "
                                            r"with internet access.*or use a smaller model\.$"):
         features.load_pretrained(vgg, lambda: pytest.fail("must not build offline"))
+
+
+# --------------------------------------------------------------------------- VGG-19 encoder
+
+#: sha256 of the offline encoder's weights (seed 19). If this changes, every model trained on
+#: the random encoder (the shipped LapStyle weights among them) is invalid.
+RANDOM_VGG19_SHA256 = "70df1709ebe82150eba1329975406093e747fa70e541bedf164ded82784cdba9"
+
+
+@pytest.fixture(scope="module")
+def random_vgg():
+    return features.vgg19_encoder("random")
+
+
+def test_random_vgg19_weights_are_pinned(random_vgg):
+    assert random_vgg.weights == "random"
+    assert features.weights_checksum(random_vgg.model) == RANDOM_VGG19_SHA256
+    other = features.build_vgg19_encoder("random", seed=20)
+    assert features.weights_checksum(other.model) != RANDOM_VGG19_SHA256
+
+
+def test_random_vgg19_weights_are_he_uniform_with_zero_bias(random_vgg):
+    conv = random_vgg.model.get_layer("block3_conv1")
+    kernel, bias = conv.get_weights()
+    limit = np.sqrt(6.0 / (3 * 3 * 128))
+    assert np.abs(kernel).max() <= limit and np.abs(kernel).max() > 0.99 * limit
+    assert np.std(kernel) == pytest.approx(limit / np.sqrt(3), rel=0.01)
+    assert not bias.any()
+
+
+def test_vgg19_encoder_gives_relu1_1_to_relu5_1_scaled_to_mean_one(random_vgg):
+    maps = random_vgg(np.random.default_rng(0).random((2, 32, 48, 3), dtype=np.float32))
+    assert [tuple(m.shape) for m in maps] == [(2, 32, 48, 64), (2, 16, 24, 128), (2, 8, 12, 256),
+                                            (2, 4, 6, 512), (2, 2, 3, 512)]
+    assert all(float(np.min(m)) >= 0.0 for m in maps)  # after ReLU
+    means = [float(np.mean(m)) for m in random_vgg(features.reference_photos())]
+    np.testing.assert_allclose(means, 1.0, rtol=1e-4)
+    raw = features.VGGEncoder(random_vgg.model, "random", random_vgg.layers)
+    assert float(np.mean(raw(features.reference_photos())[2])) > 5.0  # unscaled: far from 1
+
+
+def test_vgg_preprocess_matches_keras():
+    import keras
+
+    x = np.random.default_rng(1).random((1, 4, 4, 3)).astype(np.float32)
+    np.testing.assert_allclose(features.vgg_preprocess(x),
+                               keras.applications.vgg19.preprocess_input(255.0 * x), atol=1e-4)
+
+
+def test_vgg19_encoder_picks_layers_in_the_order_asked(random_vgg):
+    picked = features.vgg19_encoder("random", ("relu4_1", "relu2_1"))
+    x = np.random.default_rng(2).random((1, 32, 32, 3), dtype=np.float32)
+    full, part = random_vgg(x), picked(x)
+    np.testing.assert_allclose(part[0], full[3], rtol=1e-5)
+    np.testing.assert_allclose(part[1], full[1], rtol=1e-5)
+    assert picked.model.trainable is False and not picked.model.trainable_weights
+    with pytest.raises(ValueError, match="choose from"):
+        features.vgg19_encoder("random", ("relu9_9",))
+    with pytest.raises(ValueError, match="'auto', 'imagenet' or 'random'"):
+        features.vgg19_encoder("pretrained")
+
+
+def test_vgg19_offline_falls_back_to_random_weights_and_says_so(monkeypatch, random_vgg, capsys):
+    monkeypatch.setenv("GAN_COURSE_OFFLINE", "1")
+    monkeypatch.setattr(features, "keras_weights_cached", lambda name: False)
+    monkeypatch.setattr(features, "_vgg19_backbone", lambda weights: pytest.fail(
+        "offline mode must not try the network") if weights == "imagenet" else None)
+    encoder = features.vgg19_encoder("auto")
+    assert encoder is random_vgg
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1 and "VGG-19: using fixed random weights" in lines[0]
+    assert "GAN_COURSE_OFFLINE=1" in lines[0] and "texture statistics" in lines[0]
+    with pytest.raises(RuntimeError, match=r"VGG19 needs its ImageNet weights.*weights='random'"):
+        features.vgg19_encoder("imagenet")

@@ -111,3 +111,201 @@ def test_l1_and_drift_terms():
         drift = losses.drift(real)
     assert float(drift) == pytest.approx((4 + 1) / 2)
     np.testing.assert_allclose(tape.gradient(drift, real).numpy(), [[2.0], [-1.0]])  # 2x/N
+
+
+# --------------------------------------------------------------------------- perceptual losses
+
+
+def feats(seed, shape, scale=1.0, shift=0.0, positive=False):
+    """Gaussian features; ``positive``: through a softplus, like ReLU features but never a zero
+    vector (a zero vector is at cosine distance 1 even from itself)."""
+    x = shift + scale * np.random.default_rng(seed).normal(size=shape)
+    return tf.constant(np.logaddexp(0.0, x) if positive else x, tf.float32)
+
+
+def shuffle_space(x, seed=0):
+    """The same feature vectors at permuted positions (per batch, same permutation)."""
+    n, h, w, c = x.shape
+    order = np.random.default_rng(seed).permutation(h * w)
+    return tf.reshape(tf.gather(tf.reshape(x, [n, h * w, c]), order, axis=1), [n, h, w, c])
+
+
+def test_mean_variance_norm_standardises_each_channel():
+    f = feats(0, (2, 4, 5, 3), scale=[0.5, 2.0, 7.0], shift=[3.0, -1.0, 0.0])
+    normed = losses.mean_variance_norm(f).numpy()
+    np.testing.assert_allclose(normed.mean(axis=(1, 2)), 0.0, atol=1e-5)
+    np.testing.assert_allclose(normed.std(axis=(1, 2)), 1.0, rtol=1e-3)
+    with pytest.raises(ValueError, match="not a list"):
+        losses.mean_variance_norm([f])
+
+
+def test_content_loss_compares_normalised_patterns():
+    out = [feats(1, (2, 4, 4, 3)), feats(2, (2, 2, 2, 5))]
+    content = [feats(3, (2, 4, 4, 3)), feats(4, (2, 2, 2, 5))]
+    assert float(losses.content_loss(out, out)) == pytest.approx(0.0, abs=1e-8)
+    base = float(losses.content_loss(out, content))
+    assert base > 0.1
+    # a positive per-channel gain and any per-channel offset change no normalised pattern
+    affine = [out[0] * tf.constant([0.3, 2.0, 5.0]) + tf.constant([1.0, -4.0, 0.5]),
+              out[1] * 3.0 - 2.0]
+    assert float(losses.content_loss(affine, out)) == pytest.approx(0.0, abs=1e-6)
+    assert float(losses.content_loss(affine, content)) == pytest.approx(base, rel=1e-4)
+    # ... but moving the features around does
+    assert float(losses.content_loss(shuffle_space(out[0]), out[0])) > 0.1
+    # numpy reference: the sum over layers of the MSE of standardised maps
+    def standardise(x):
+        x = np.asarray(x)
+        return (x - x.mean((1, 2), keepdims=True)) / np.sqrt(x.var((1, 2), keepdims=True)
+                                                              + 1e-5)
+    expected = sum(np.mean((standardise(o) - standardise(c)) ** 2)
+                   for o, c in zip(out, content, strict=True))
+    assert base == pytest.approx(expected, rel=1e-5)
+    # a single map is a one-layer list
+    assert float(losses.content_loss(out[0], content[0])) == pytest.approx(
+        float(losses.content_loss(out[:1], content[:1])))
+
+
+def test_style_loss_compares_channel_statistics():
+    out = [feats(5, (2, 4, 4, 3), shift=1.0), feats(6, (2, 2, 2, 4))]
+    assert float(losses.style_loss(out, [shuffle_space(f) for f in out])) == pytest.approx(
+        0.0, abs=1e-9)
+    scaled = [out[0] * tf.constant([1.0, 2.0, 1.0]), out[1]]
+    assert float(losses.style_loss(scaled, out)) > 0.1
+    # numpy reference on one layer: MSE of the means + MSE of the standard deviations
+    style = feats(7, (2, 6, 6, 3), scale=2.0, shift=-1.0)  # another spatial size is fine
+    o, s = out[0].numpy(), style.numpy()
+    expected = (np.mean((o.mean((1, 2)) - s.mean((1, 2))) ** 2)
+                + np.mean((np.sqrt(o.var((1, 2)) + 1e-5) - np.sqrt(s.var((1, 2)) + 1e-5)) ** 2))
+    assert float(losses.style_loss(out[0], style)) == pytest.approx(expected, rel=1e-5)
+
+
+def test_style_loss_broadcasts_one_style_image():
+    out = [feats(8, (3, 4, 4, 2)), feats(9, (3, 2, 2, 3))]
+    style = [feats(10, (1, 5, 5, 2), shift=2.0), feats(11, (1, 3, 3, 3), scale=0.5)]
+    repeated = [tf.repeat(s, 3, axis=0) for s in style]
+    one = float(losses.style_loss(out, style))
+    assert one > 0.1 and one == pytest.approx(float(losses.style_loss(out, repeated)), rel=1e-6)
+
+
+def test_cosine_distance_matrix_matches_numpy():
+    x, y = feats(12, (2, 5, 3)), feats(13, (2, 4, 3))
+    d = losses.cosine_distance_matrix(x, y).numpy()
+    xn = x.numpy() / np.linalg.norm(x.numpy(), axis=-1, keepdims=True)
+    yn = y.numpy() / np.linalg.norm(y.numpy(), axis=-1, keepdims=True)
+    np.testing.assert_allclose(d, 1.0 - np.einsum("npc,nqc->npq", xn, yn), atol=1e-6)
+    assert d.shape == (2, 5, 4) and d.min() >= 0.0 and d.max() <= 2.0
+    self_d = losses.cosine_distance_matrix(x, x * 3.0).numpy()
+    np.testing.assert_allclose(np.diagonal(self_d, axis1=1, axis2=2), 0.0, atol=1e-6)
+    # a batch-1 y is broadcast; a zero vector is at distance 1, not NaN
+    np.testing.assert_allclose(losses.cosine_distance_matrix(x, y[:1]).numpy()[1],
+                               losses.cosine_distance_matrix(x[1:], y[:1]).numpy()[0], atol=1e-6)
+    zero = losses.cosine_distance_matrix(tf.zeros((1, 1, 3)), y[:1]).numpy()
+    np.testing.assert_allclose(zero, 1.0)
+    with pytest.raises(ValueError, match="rank 2.*flatten"):
+        losses.cosine_distance_matrix(x[0], y)
+    with pytest.raises(ValueError, match="3 channels but y has 2"):
+        losses.cosine_distance_matrix(x, y[..., :2])
+
+
+def test_relaxed_emd_is_zero_only_for_the_same_vectors():
+    out = [feats(14, (2, 4, 4, 3), positive=True, shift=0.5),
+           feats(15, (2, 2, 2, 2), positive=True, shift=0.5)]
+    # a shuffled single map holds the same vectors: ~0
+    assert float(losses.relaxed_emd(out[0], shuffle_space(out[0]))) == pytest.approx(0.0,
+                                                                                    abs=1e-5)
+    assert float(losses.relaxed_emd(out, out)) == pytest.approx(0.0, abs=1e-5)
+    style = [feats(16, (2, 6, 6, 3), positive=True, shift=0.5),
+             feats(17, (2, 3, 3, 2), positive=True, shift=0.5)]
+    forward = float(losses.relaxed_emd(out, style))
+    assert forward > 0.01
+    assert float(losses.relaxed_emd(style, out)) == pytest.approx(forward, rel=1e-6)  # symmetric
+
+
+def test_relaxed_emd_value_and_hypercolumns():
+    # two layers: the second is resized bilinearly to the first's size, then concatenated
+    out = [feats(18, (1, 4, 4, 2)), feats(19, (1, 2, 2, 3))]
+    style = [feats(20, (1, 2, 2, 2)), feats(21, (1, 1, 1, 3))]
+    def columns(maps):
+        size = maps[0].shape[1:3]
+        stacked = tf.concat([maps[0], tf.image.resize(maps[1], size)], axis=-1).numpy()
+        return stacked.reshape(1, -1, 5)
+    x, y = columns(out)[0], columns(style)[0]
+    cos = (x / np.linalg.norm(x, axis=1, keepdims=True)) @ (
+        y / np.linalg.norm(y, axis=1, keepdims=True)).T
+    dist = 1.0 - cos  # (16, 4)
+    expected = max(dist.min(axis=1).mean(), dist.min(axis=0).mean())
+    assert float(losses.relaxed_emd(out, style)) == pytest.approx(expected, rel=1e-5)
+    # batch: the mean of the per-sample values; a batch-1 style is broadcast
+    batch = [tf.concat([o, feats(22, o.shape)], axis=0) for o in out]
+    per_sample = [float(losses.relaxed_emd([b[k:k + 1] for b in batch], style)) for k in (0, 1)]
+    assert float(losses.relaxed_emd(batch, style)) == pytest.approx(np.mean(per_sample),
+                                                                     rel=1e-5)
+
+
+def test_self_similarity_loss_compares_layouts():
+    out = [feats(23, (2, 4, 4, 3), positive=True, shift=0.3), feats(24, (2, 2, 2, 2))]
+    content = [feats(25, (2, 4, 4, 3), positive=True, shift=0.3), feats(26, (2, 2, 2, 2))]
+    assert float(losses.self_similarity_loss(out, out)) == pytest.approx(0.0, abs=1e-7)
+    different = float(losses.self_similarity_loss(out, content))
+    assert different > 0.01
+    # cosine distances ignore lengths: a positive scale per sample changes nothing
+    gain = tf.constant([0.2, 7.0])[:, None, None, None]
+    assert float(losses.self_similarity_loss([f * gain for f in out], content)) == (
+        pytest.approx(different, rel=1e-5))
+    assert float(losses.self_similarity_loss([f * gain for f in out], out)) == pytest.approx(
+        0.0, abs=1e-6)
+
+
+def test_self_similarity_loss_value():
+    """Column-normalised self-distances, L1, scaled by P (PaddleGAN's CalcContentReltLoss)."""
+    out, content = feats(27, (1, 3, 3, 4)), feats(28, (1, 3, 3, 4))
+    def normalised(f):
+        x = f.numpy().reshape(-1, 4)
+        x = x / np.linalg.norm(x, axis=1, keepdims=True)
+        d = 1.0 - x @ x.T
+        return d / d.sum(axis=0, keepdims=True)  # M_ij / sum_i M_ij
+    diff = np.abs(normalised(out) - normalised(content))
+    expected = diff.mean() * 9  # = 1/P sum_ij |...|
+    assert float(losses.self_similarity_loss(out, content)) == pytest.approx(expected, rel=1e-5)
+
+
+def test_perceptual_losses_return_float32_for_float16_and_have_gradients():
+    half = [tf.cast(feats(29, (2, 4, 4, 3), positive=True, shift=0.5), tf.float16),
+            tf.cast(feats(30, (2, 2, 2, 2), positive=True, shift=0.5), tf.float16)]
+    other = [tf.cast(feats(31, f.shape, positive=True, shift=0.5), tf.float16) for f in half]
+    for loss in (losses.content_loss, losses.style_loss, losses.relaxed_emd,
+                 losses.self_similarity_loss):
+        assert loss(half, other).dtype == tf.float32, loss.__name__
+        variables = [tf.Variable(tf.cast(f, tf.float32)) for f in half]
+        with tf.GradientTape() as tape:
+            value = loss(variables, other)
+        grads = tape.gradient(value, variables)
+        assert all(g is not None and np.all(np.isfinite(g.numpy())) for g in grads), loss.__name__
+    assert losses.mean_variance_norm(half[0]).dtype == tf.float32
+    assert losses.cosine_distance_matrix(tf.ones((1, 2, 3), tf.float16),
+                                         tf.ones((1, 2, 3), tf.float16)).dtype == tf.float32
+
+
+@pytest.mark.parametrize("loss", [losses.content_loss, losses.style_loss, losses.relaxed_emd,
+                                  losses.self_similarity_loss])
+def test_perceptual_losses_explain_bad_inputs(loss):
+    good = tf.zeros((1, 4, 4, 3))
+    with pytest.raises(ValueError, match=r"rank 3.*f\[None\]"):
+        loss(tf.zeros((4, 4, 3)), good)
+    with pytest.raises(ValueError, match="layer 0: output_features has 3 channels but .* has 5"):
+        loss(good, tf.zeros((1, 4, 4, 5)))
+    with pytest.raises(ValueError, match="2 maps but .* has 1.*same layers"):
+        loss([good, good], [good])
+    with pytest.raises(ValueError, match="empty"):
+        loss([], [])
+
+
+def test_content_terms_need_the_same_size():
+    for loss in (losses.content_loss, losses.self_similarity_loss):
+        with pytest.raises(ValueError, match=r"\(4, 4\) but content_features is \(2, 2\)"):
+            loss(tf.zeros((1, 4, 4, 3)), tf.zeros((1, 2, 2, 3)))
+
+
+def test_lapstyle_weights():
+    assert losses.LAPSTYLE_LOSS_WEIGHTS == {"content": 1.0, "style": 3.0, "relaxed_emd": 10.0,
+                                            "self_similarity": 16.0}

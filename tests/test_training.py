@@ -453,3 +453,93 @@ def test_describe_function_sees_numbers_from_globals_closures_and_partials():
     assert training.describe_function(weighted(1.0)) != training.describe_function(weighted(2.0))
     assert (training.describe_function(functools.partial(losses.drift))
             != training.describe_function(functools.partial(losses.l1, 3)))
+
+
+# --------------------------------------------------------------------------- term groups, augment
+
+
+def test_a_group_of_terms_is_computed_once_and_tracked_part_by_part():
+    calls = []
+
+    def both(real, fake, condition):
+        calls.append(1)  # traced once per step function, not once per part
+        error = tf.abs(real - fake)
+        return {"mean": tf.reduce_mean(error), "peak": 0.1 * tf.reduce_max(error)}
+
+    gan, data, _ = _setup("paired image-to-image")
+    gan = GAN(gan.generator, gan.discriminator, latent_dim=None,
+              g_terms={"pixels": training.Terms(("mean", "peak"), both)})
+    gan.compile()
+    logs = gan.fit(data, epochs=1, steps_per_epoch=2, verbose=0).history
+    assert {"g_mean", "g_peak", "g_gan"} <= set(logs) and "g_pixels" not in logs
+    assert logs["g_loss"][0] == pytest.approx(logs["g_gan"][0] + logs["g_mean"][0]
+                                              + logs["g_peak"][0], rel=1e-5)
+    assert len(calls) == 1
+    assert "Terms ['mean', 'peak']" in gan.run_settings()["g_terms"]["pixels"]
+
+
+def test_term_groups_are_checked():
+    gan, data, _ = _setup("paired image-to-image")
+    wrong = training.Terms(("a", "b"), lambda real, fake, condition: {"a": tf.constant(0.0)})
+    bad = GAN(gan.generator, gan.discriminator, latent_dim=None, g_terms={"x": wrong})
+    bad.compile()
+    with pytest.raises(ValueError, match="keys"):
+        bad.fit(data, epochs=1, steps_per_epoch=1, verbose=0)
+    with pytest.raises(ValueError, match="repeat"):
+        training.Terms(("a", "a"), lambda *args: {})
+    with pytest.raises(ValueError, match="repeat"):
+        GAN(gan.generator, gan.discriminator, latent_dim=None,
+            g_terms={"a": lambda *args: 0.0, "g": training.Terms(("a",), lambda *args: {})})
+    with pytest.raises(ValueError, match="core's own"):
+        GAN(gan.generator, gan.discriminator, latent_dim=None,
+            g_terms={"gan": lambda *args: 0.0})
+
+
+def test_augment_is_applied_to_every_image_the_discriminator_sees():
+    """An augmentation that blanks every image leaves D nothing to tell apart: equal scores
+    for real and fake, and G gets no gradient from D, only from its terms."""
+    seen = []
+
+    def blank(images):
+        seen.append(images.shape)
+        return 0.0 * images
+
+    keras.utils.set_random_seed(7)
+    generator, discriminator = toy.tiny_image_models(batch_norm=False)
+    gan = GAN(generator, discriminator, latent_dim=4, augment=blank, seed=0)
+    gan.compile()
+    g_before = [w.copy() for w in generator.get_weights()]
+    logs = gan.fit(toy.image_dataset(), epochs=1, steps_per_epoch=2, verbose=0).history
+    assert logs["d_real"][-1] == pytest.approx(logs["d_fake"][-1], abs=1e-6)
+    assert len(seen) >= 3  # real and fake for D, fake for G
+    for got, want in zip(generator.get_weights(), g_before, strict=True):
+        np.testing.assert_allclose(got, want)  # D(blank) does not depend on G
+    assert "blank" in gan.run_settings()["augment"]
+    plain = GAN(*toy.tiny_image_models(batch_norm=False), latent_dim=4)
+    plain.compile()
+    assert plain.run_settings()["augment"] is None
+
+
+def test_diff_augment_trains_and_its_settings_count():
+    from gan_course.layers import DiffAugment
+
+    keras.utils.set_random_seed(8)
+    gan = GAN(*toy.tiny_image_models(), latent_dim=4, augment=DiffAugment(seed=0))
+    gan.compile()
+    before = [w.copy() for w in gan.generator.get_weights()]
+    logs = gan.fit(toy.image_dataset(), epochs=1, steps_per_epoch=3, verbose=0).history
+    assert all(np.isfinite(v[-1]) for v in logs.values())
+    assert any(not np.allclose(a, b) for a, b in zip(before, gan.generator.get_weights(),
+                                                     strict=True))
+    assert _settings(augment=DiffAugment(cutout=0.5))["augment"] != _settings(
+        augment=DiffAugment(cutout=0.25))["augment"]
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [({"augment": "cutout"}, "function"),
+                                               ({"discriminator": None}, "no discriminator")])
+def test_bad_augment(kwargs, match):
+    generator, discriminator = toy.tiny_image_models()
+    options = {"discriminator": discriminator, "augment": lambda x: x,
+               "g_terms": {"l1": lambda r, f, c: losses.l1(r, f)}, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        GAN(generator, options.pop("discriminator"), latent_dim=4, **options)

@@ -1,0 +1,304 @@
+"""LapStyle for lesson 4: drafting at low resolution, revision up a Laplacian pyramid (Lin et al.
+2021, "Drafting and Revision: Laplacian Pyramid Network for Fast High-Quality Artistic Style
+Transfer"; official code: PaddleGAN, ``ppgan/models/generators/generater_lapstyle.py`` and
+``discriminators/discriminator_lapstyle.py``).
+
+One model per style. With the content pyramid ``laplacian_pyramid(c, levels)`` = [L_0 (finest
+band), ..., L_{levels-2}, c_low (low-pass residual)]::
+
+    draft      x_low = Dec(AdaIN(Enc(c_low), style))           DraftingNetwork, e.g. at 128
+    revision   x_k   = up(x_{k+1}) + Rev_k([L_k, up(x_{k+1})])  one per band, 256, 512, ...
+
+Enc is the frozen VGG-19 (``features.vgg19_encoder``); the style's per-channel statistics at
+relu2_1, relu3_1 and relu4_1 are computed once (:meth:`DraftingNetwork.set_style`) and kept as
+weights, so a trained model carries its style. Each revision network outputs a residual that
+adds the detail of its band to the upsampled coarser result. A shallow patch discriminator
+(:func:`build_lapstyle_discriminator`) judges the revised images against crops of the style
+image.
+
+Sizes: the decoder upsamples relu4_1 (1/8 of the side) three times, so the draft's sides must be
+multiples of 8; each revision level doubles them. :func:`check_lapstyle_size` says what fits.
+Images are RGB in [0, 1] (VGG's convention), and the outputs are not clipped (clip to show them).
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+from gan_course import image_ops
+from gan_course.layers import ReflectionPad2D, channel_mean_std
+
+#: Where the drafting decoder takes its AdaIN'd features from, shallow to deep.
+DRAFT_LAYERS = ("relu2_1", "relu3_1", "relu4_1")
+#: VGG-19 channels at those layers.
+DRAFT_CHANNELS = (128, 256, 512)
+#: The draft's resolution in the paper and the official configs (content and style at 128).
+DRAFT_SIZE = 128
+#: The decoder upsamples 3 times, so draft sides are multiples of 2^3.
+DRAFT_MULTIPLE = 8
+
+
+def _conv(filters: int, name: str, stride: int = 1, activation: str | None = "relu"):
+    """3x3 convolution with reflect padding (the official code's ConvBlock)."""
+    return keras.Sequential([ReflectionPad2D(1), layers.Conv2D(filters, 3, strides=stride,
+                                                               activation=activation)],
+                            name=name)
+
+
+def _res_block(x, name: str):
+    """x + conv(relu(conv(x))), 3x3 reflect-padded convolutions keeping the channels."""
+    channels = x.shape[-1]
+    y = _conv(channels, f"{name}_a")(x)
+    y = _conv(channels, f"{name}_b", activation=None)(y)
+    return layers.Add(name=name)([x, y])
+
+
+def _scaled(filters: int, width: float) -> int:
+    return max(4, round(filters * width))
+
+
+def _check_width(width: float):
+    if not width > 0:
+        raise ValueError(f"width={width} must be > 0 (1.0 = the paper's channels).")
+
+
+def build_drafting_decoder(width: float = 1.0, name: str = "drafting_decoder") -> keras.Model:
+    """The drafting network's decoder: AdaIN'd VGG features -> a draft image.
+
+    Inputs ``[a2, a3, a4]``: AdaIN(relu2_1), AdaIN(relu3_1), AdaIN(relu4_1) for an (h, w)
+    image: (h/2, w/2, 128), (h/4, w/4, 256), (h/8, w/8, 512). Output (h, w, 3), no activation.
+    As in the official decoder (channels x ``width``)::
+
+        a4 -> ResBlock 512 -> conv 256 -> up x2, + a3 -> ResBlock 256 -> conv 128 -> up x2,
+        + a2 -> conv 128 -> conv 64 -> up x2 -> conv 64 -> conv 3
+
+    3x3 convolutions with reflect padding and ReLU, nearest-neighbour upsampling. With
+    ``width`` < 1 a 1x1 convolution first brings each AdaIN map to the decoder's channels.
+    """
+    _check_width(width)
+    c = [_scaled(n, width) for n in (64, 128, 256, 512)]
+    inputs = [keras.Input((None, None, ch), name=f"adain_{layer}")
+              for layer, ch in zip(DRAFT_LAYERS, DRAFT_CHANNELS, strict=True)]
+
+    def fit(x, filters, label):
+        return x if x.shape[-1] == filters else layers.Conv2D(filters, 1, name=f"fit_{label}")(x)
+
+    x = _res_block(fit(inputs[2], c[3], "relu4_1"), "res4")
+    x = _conv(c[2], "conv4")(x)
+    x = layers.UpSampling2D(2, name="up4")(x)
+    x = layers.Add(name="skip3")([x, fit(inputs[1], c[2], "relu3_1")])
+    x = _res_block(x, "res3")
+    x = _conv(c[1], "conv3")(x)
+    x = layers.UpSampling2D(2, name="up3")(x)
+    x = layers.Add(name="skip2")([x, fit(inputs[0], c[1], "relu2_1")])
+    x = _conv(c[1], "conv2a")(x)
+    x = _conv(c[0], "conv2b")(x)
+    x = layers.UpSampling2D(2, name="up2")(x)
+    x = _conv(c[0], "conv1")(x)
+    x = _conv(3, "to_rgb", activation=None)(x)
+    outputs = layers.Activation("linear", dtype="float32", name="draft")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_revision_network(width: float = 1.0, name: str = "revision") -> keras.Model:
+    """One revision level: [Laplacian band, upsampled coarser result] (H, W, 6) -> a residual
+    (H, W, 3) that is added to the upsampled result. H and W must be even.
+
+    As in the official code (channels x ``width``): conv 64 -> conv 64 stride 2 -> ResBlock 64
+    -> up x2 (nearest) -> conv 64 -> conv 3, 3x3 reflect-padded, ReLU, no output activation.
+    """
+    _check_width(width)
+    c = _scaled(64, width)
+    inputs = keras.Input((None, None, 6), name="band_and_upsampled")
+    x = _conv(c, "conv_in")(inputs)
+    x = _conv(c, "down", stride=2)(x)
+    x = _res_block(x, "res")
+    x = layers.UpSampling2D(2, name="up")(x)
+    x = _conv(c, "conv_out")(x)
+    x = _conv(3, "to_rgb", activation=None)(x)
+    outputs = layers.Activation("linear", dtype="float32", name="residual")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_lapstyle_discriminator(width: float = 1.0, n_layers: int = 3,
+                                 name: str = "lapstyle_discriminator") -> keras.Model:
+    """The shallow patch discriminator: ``n_layers`` 3x3 stride-1 convolutions (32 channels x
+    ``width``, then 1), BatchNorm and LeakyReLU(0.2) on all but the last; images (H, W, 3) ->
+    a map of logits (H, W, 1).
+
+    Its receptive field is only 2 n_layers + 1 pixels (7 for the default 3), so it judges local
+    texture and cannot memorise the single style image's layout.
+    """
+    _check_width(width)
+    if int(n_layers) != n_layers or n_layers < 2:
+        raise ValueError(f"n_layers={n_layers!r} must be an int >= 2.")
+    c = _scaled(32, width)
+    inputs = keras.Input((None, None, 3), name="image")
+    x = inputs
+    for i in range(int(n_layers) - 1):
+        x = layers.Conv2D(c, 3, padding="same", name=f"conv{i}")(x)
+        x = layers.BatchNormalization(name=f"bn{i}")(x)
+        x = layers.LeakyReLU(0.2, name=f"lrelu{i}")(x)
+    x = layers.Conv2D(1, 3, padding="same", name="logits")(x)
+    outputs = layers.Activation("linear", dtype="float32", name="patch_logits")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def check_lapstyle_size(height: int, width: int, revisions: int) -> None:
+    """Raise ``ValueError`` unless an (height, width) content image fits ``revisions`` levels:
+    both sides multiples of 8 x 2^revisions (draft at side / 2^revisions, a multiple of 8)."""
+    multiple = DRAFT_MULTIPLE * 2 ** int(revisions)
+    bad = [side for side in (height, width) if side is not None and side % multiple]
+    if bad:
+        fit = [max(multiple, side // multiple * multiple) for side in (height, width)]
+        raise ValueError(
+            f"A {height}x{width} image does not fit LapStyle with {revisions} revision level(s): "
+            f"both sides must be multiples of {multiple} (the draft, at 1/{2 ** revisions} of "
+            f"the size, is upsampled 3 times). Crop or resize it, e.g. to {fit[0]}x{fit[1]}.")
+
+
+class DraftingNetwork(keras.Model):
+    """Content (N, h, w, 3) in [0, 1] -> the draft in the style set by :meth:`set_style`.
+
+    Dec(AdaIN(Enc(c))) with AdaIN(c, s) = sigma_s (c - mu_c) / sigma_c + mu_s at relu2_1,
+    relu3_1 and relu4_1; the style's mu_s, sigma_s are non-trainable weights. Only the decoder
+    trains. ``encoder``: a ``features.VGGEncoder`` with (at least) :data:`DRAFT_LAYERS`.
+    """
+
+    def __init__(self, encoder, decoder: keras.Model | None = None, **kwargs):
+        kwargs.setdefault("name", "drafting_network")
+        super().__init__(**kwargs)
+        missing = [name for name in DRAFT_LAYERS if name not in encoder.layers]
+        if missing:
+            raise ValueError(f"The encoder has no {missing}; build it with "
+                             f"features.vgg19_encoder(layers=...) including {DRAFT_LAYERS}.")
+        self.encoder = encoder
+        self._picks = [encoder.layers.index(name) for name in DRAFT_LAYERS]
+        self.decoder = decoder if decoder is not None else build_drafting_decoder()
+        self.style_mean = [self.add_weight(shape=(ch,), initializer="zeros", trainable=False,
+                                           name=f"style_mean_{layer}")
+                           for layer, ch in zip(DRAFT_LAYERS, DRAFT_CHANNELS, strict=True)]
+        self.style_std = [self.add_weight(shape=(ch,), initializer="ones", trainable=False,
+                                          name=f"style_std_{layer}")
+                          for layer, ch in zip(DRAFT_LAYERS, DRAFT_CHANNELS, strict=True)]
+        self.has_style = False
+        self.built = True  # every weight exists now: the decoder is a built functional model
+
+    def draft_features(self, images) -> list:
+        """Enc at :data:`DRAFT_LAYERS` (float32)."""
+        features = self.encoder(images)
+        return [keras.ops.cast(features[i], "float32") for i in self._picks]
+
+    def set_style(self, style_images) -> None:
+        """Keep the style's statistics: per channel, the mean and standard deviation over space,
+        averaged over the given images (one style image, or several crops of it)."""
+        style = image_ops.check_images(style_images, "the style image(s)",
+                                       value_range=image_ops.UNIT)
+        for feature, mean_var, std_var in zip(self.draft_features(style), self.style_mean,
+                                              self.style_std, strict=True):
+            mean, std = channel_mean_std(feature)
+            mean_var.assign(keras.ops.reshape(keras.ops.mean(mean, axis=0), (-1,)))
+            std_var.assign(keras.ops.reshape(keras.ops.mean(std, axis=0), (-1,)))
+        self.has_style = True
+
+    def call(self, content, training=False):
+        if len(content.shape) != 4:
+            raise ValueError(f"The content must be a batch (N, H, W, 3), got {content.shape}.")
+        check_lapstyle_size(content.shape[1], content.shape[2], revisions=0)
+        adain = []
+        for feature, mean, std in zip(self.draft_features(content), self.style_mean,
+                                      self.style_std, strict=True):
+            c_mean, c_std = channel_mean_std(feature)
+            adain.append(std * (feature - c_mean) / c_std + mean)
+        return self.decoder(adain, training=training)
+
+
+class LapStyleNet(keras.Model):
+    """The full LapStyle generator: content (N, H, W, 3) in [0, 1] -> the stylised image.
+
+    The content's Laplacian pyramid (``image_ops.laplacian_pyramid``, ``len(revisions) + 1``
+    levels) gives the draft its low-pass content and each revision network its band, coarse to
+    fine. Only the revisions listed in ``train`` (default: the last, the stage being trained)
+    are trainable; the drafting network and earlier revisions are frozen. Inference at a higher
+    resolution repeats a trained revision: ``LapStyleNet(draft, [rev1, rev2, rev2])``.
+    """
+
+    def __init__(self, drafting: DraftingNetwork, revisions, train=None, **kwargs):
+        kwargs.setdefault("name", "lapstyle")
+        super().__init__(**kwargs)
+        self.drafting = drafting
+        self.revisions = list(revisions)
+        if not self.revisions:
+            raise ValueError("LapStyleNet needs at least one revision network; the draft alone "
+                             "is the DraftingNetwork.")
+        train = {len(self.revisions) - 1} if train is None else set(train)
+        self.drafting.trainable = False
+        for i, revision in enumerate(self.revisions):
+            if i not in train:
+                revision.trainable = False
+        self.built = True  # made of built models, no weights of its own
+
+    def call(self, content, training=False):
+        check_lapstyle_size(content.shape[1], content.shape[2], revisions=len(self.revisions))
+        pyramid = image_ops.laplacian_pyramid(keras.ops.cast(content, "float32"),
+                                              len(self.revisions) + 1)
+        result = self.drafting(pyramid[-1], training=False)
+        for band, revision in zip(reversed(pyramid[:-1]), self.revisions, strict=True):
+            upsampled = image_ops.pyramid_up(result, keras.ops.shape(band)[1:3])
+            residual = revision(keras.ops.concatenate([band, upsampled], axis=-1),
+                                training=training)
+            result = upsampled + residual
+        return result
+
+
+#: The layers of the relaxed-EMD and self-similarity terms (PaddleGAN: relu3_1 and relu4_1 for
+#: the draft and the first revision; the second revision uses relu4_1 alone, since at 512 px
+#: relu3_1's distance matrices take gigabytes).
+REMD_LAYERS = ("relu3_1", "relu4_1")
+
+
+def perceptual_terms(encoder, weights=None, remd_layers=REMD_LAYERS):
+    """LapStyle's four perceptual losses as one group of GAN-core terms, sharing one encoder pass
+    per image: ``GAN(..., g_terms={"perceptual": perceptual_terms(encoder)})``.
+
+    Called as ``terms(real, fake, condition)`` with real = crops of the style image, fake = the
+    stylised output and condition = the content, all (N, H, W, 3) in [0, 1]. With phi_l the
+    encoder's layer l and the weights w (default ``losses.LAPSTYLE_LOSS_WEIGHTS``)::
+
+        content         = w_c    * content_loss(phi(fake), phi(content))        all layers
+        style           = w_s    * style_loss(phi(fake), phi(style))             all layers
+        relaxed_emd     = w_r    * sum_{l in remd_layers} rEMD(phi_l(fake), phi_l(style))
+        self_similarity = w_ss   * sum_{l in remd_layers} SS(phi_l(fake), phi_l(content))
+    """
+    from gan_course import losses
+    from gan_course.training import Terms
+
+    weights = dict(losses.LAPSTYLE_LOSS_WEIGHTS if weights is None else weights)
+    missing = sorted(set(losses.LAPSTYLE_LOSS_WEIGHTS) - set(weights))
+    if missing:
+        raise ValueError(f"weights lacks {missing}; give all of "
+                         f"{list(losses.LAPSTYLE_LOSS_WEIGHTS)} (0 turns a term off).")
+    unknown = [name for name in remd_layers if name not in encoder.layers]
+    if unknown:
+        raise ValueError(f"remd_layers {unknown} are not among the encoder's {encoder.layers}.")
+    picks = [encoder.layers.index(name) for name in remd_layers]
+    w_content, w_style = float(weights["content"]), float(weights["style"])
+    w_remd, w_ss = float(weights["relaxed_emd"]), float(weights["self_similarity"])
+
+    def terms(real, fake, condition):
+        import tensorflow as tf
+
+        out = encoder(fake)
+        style = [tf.stop_gradient(f) for f in encoder(real)]
+        content = [tf.stop_gradient(f) for f in encoder(condition)]
+        return {
+            "content": w_content * losses.content_loss(out, content),
+            "style": w_style * losses.style_loss(out, style),
+            "relaxed_emd": w_remd * tf.add_n(
+                [losses.relaxed_emd([out[i]], [style[i]]) for i in picks]),
+            "self_similarity": w_ss * tf.add_n(
+                [losses.self_similarity_loss([out[i]], [content[i]]) for i in picks]),
+        }
+
+    return Terms(("content", "style", "relaxed_emd", "self_similarity"), terms)

@@ -1,0 +1,198 @@
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from gan_course import features, losses
+from gan_course.layers import DiffAugment, channel_mean_std
+from gan_course.models import lapstyle, receptive_field
+from gan_course.training import GAN
+
+WIDTH = 0.125  # decoders with 8 to 64 channels: tiny, same structure
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return features.vgg19_encoder("random")
+
+
+def _images(n, size, seed=0):
+    return np.random.default_rng(seed).random((n, size, size, 3), dtype=np.float32)
+
+
+def _drafting(encoder, style_seed=1):
+    keras.utils.set_random_seed(0)
+    net = lapstyle.DraftingNetwork(encoder, lapstyle.build_drafting_decoder(WIDTH))
+    net.set_style(_images(1, 64, seed=style_seed))
+    return net
+
+
+# --------------------------------------------------------------------------- builders
+
+
+def test_drafting_decoder_maps_adain_features_back_to_the_image_size(encoder):
+    decoder = lapstyle.build_drafting_decoder(WIDTH)
+    maps = encoder(_images(2, 128))
+    out = decoder([maps[1], maps[2], maps[3]])  # relu2_1, relu3_1, relu4_1
+    assert tuple(out.shape) == (2, 128, 128, 3) and out.dtype == "float32"
+    full = lapstyle.build_drafting_decoder()
+    assert full.get_layer("conv4").layers[-1].filters == 256  # the paper's channels at width 1
+    assert not any(layer.name.startswith("fit_") for layer in full.layers)
+    with pytest.raises(ValueError, match="width"):
+        lapstyle.build_drafting_decoder(0)
+
+
+@pytest.mark.parametrize("size", [256, 512])
+def test_revision_network_returns_a_residual_of_its_input_size(size):
+    revision = lapstyle.build_revision_network(WIDTH)
+    out = revision(np.zeros((1, size, size, 6), np.float32))
+    assert tuple(out.shape) == (1, size, size, 3)
+    assert revision.get_layer("down").layers[-1].strides == (2, 2)
+
+
+def test_lapstyle_discriminator_is_shallow():
+    d = lapstyle.build_lapstyle_discriminator()
+    assert tuple(d(np.zeros((2, 40, 24, 3), np.float32)).shape) == (2, 40, 24, 1)
+    assert receptive_field(d, pointwise=(keras.layers.BatchNormalization,)) == 7
+    assert receptive_field(lapstyle.build_lapstyle_discriminator(n_layers=5),
+                           pointwise=(keras.layers.BatchNormalization,)) == 11
+    with pytest.raises(ValueError, match="n_layers"):
+        lapstyle.build_lapstyle_discriminator(n_layers=1)
+
+
+@pytest.mark.parametrize(("shape", "revisions", "message"), [
+    ((100, 128), 1, r"multiples of 16.*96x128"),
+    ((128, 130), 0, r"multiples of 8.*128x128"),
+    ((256, 200), 2, r"multiples of 32.*256x192"),
+])
+def test_sizes_that_do_not_fit_are_refused_with_a_fix(shape, revisions, message):
+    with pytest.raises(ValueError, match=message):
+        lapstyle.check_lapstyle_size(*shape, revisions=revisions)
+    lapstyle.check_lapstyle_size(512, 256, revisions=2)  # fits: no error
+
+
+# --------------------------------------------------------------------------- drafting
+
+
+def test_drafting_network_keeps_the_style_statistics_and_trains_only_its_decoder(encoder):
+    net = _drafting(encoder)
+    style_maps = net.draft_features(_images(1, 64, seed=1))
+    for feature, mean, std in zip(style_maps, net.style_mean, net.style_std, strict=True):
+        want_mean, want_std = channel_mean_std(feature)
+        np.testing.assert_allclose(mean.numpy(), np.ravel(want_mean), rtol=1e-5)
+        np.testing.assert_allclose(std.numpy(), np.ravel(want_std), rtol=1e-5)
+    content = _images(2, 32)
+    assert tuple(net(content).shape) == (2, 32, 32, 3)
+    assert len(net.trainable_variables) == len(net.decoder.trainable_variables)
+    before = net(content).numpy()
+    net.set_style(_images(1, 64, seed=5))
+    assert not np.allclose(before, net(content).numpy())
+    with pytest.raises(ValueError, match="multiples of 8"):
+        net(_images(1, 36))
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        net.set_style(2.0 * _images(1, 32))
+    with pytest.raises(ValueError, match="relu2_1"):
+        lapstyle.DraftingNetwork(features.vgg19_encoder("random", ("relu1_1",)))
+
+
+# --------------------------------------------------------------------------- the pyramid
+
+
+def test_lapstyle_net_adds_each_band_on_top_of_the_draft(encoder):
+    draft = _drafting(encoder)
+    revisions = [lapstyle.build_revision_network(WIDTH), lapstyle.build_revision_network(WIDTH)]
+    for revision in revisions:  # zero residuals: the output is the upsampled draft
+        revision.set_weights([np.zeros_like(w) for w in revision.get_weights()])
+    net = lapstyle.LapStyleNet(draft, revisions)
+    content = _images(1, 128)
+    out = net(content)
+    assert tuple(out.shape) == (1, 128, 128, 3)
+    low = tf.image.resize(tf.image.resize(draft(features_low(content, 2)), (64, 64)), (128, 128))
+    np.testing.assert_allclose(out, low, atol=1e-4)
+    # only the last revision trains; the draft and earlier revisions are frozen
+    assert {id(v) for v in net.trainable_variables} == {
+        id(v) for v in revisions[1].trainable_variables}
+    with pytest.raises(ValueError, match="multiples of 32"):
+        net(_images(1, 112))
+
+
+def features_low(content, levels):
+    """The pyramid's low-pass residual after ``levels`` steps down."""
+    from gan_course.image_ops import laplacian_pyramid
+
+    return laplacian_pyramid(tf.convert_to_tensor(content), levels + 1)[-1]
+
+
+def test_a_revision_can_be_stacked_again_for_a_higher_resolution(encoder):
+    draft = _drafting(encoder)
+    first, second = lapstyle.build_revision_network(WIDTH), lapstyle.build_revision_network(WIDTH)
+    at_128 = lapstyle.LapStyleNet(draft, [first, second])
+    at_256 = lapstyle.LapStyleNet(draft, [first, second, second], train=())
+    assert tuple(at_256(_images(1, 256)).shape) == (1, 256, 256, 3)
+    assert not at_256.trainable_variables
+    assert at_128.count_params() == at_256.count_params()  # the same weights, used twice
+    with pytest.raises(ValueError, match="at least one revision"):
+        lapstyle.LapStyleNet(draft, [])
+
+
+# --------------------------------------------------------------------------- training stages
+
+
+def _stage_data(size, n=4, batch=2):
+    style_crops, content = _images(n, size, seed=3), _images(n, size, seed=4)
+    return tf.data.Dataset.from_tensor_slices((style_crops, content)).repeat().batch(batch)
+
+
+def test_the_drafting_stage_trains_through_the_core_without_a_discriminator(encoder):
+    draft = _drafting(encoder)
+    gan = GAN(draft, None, latent_dim=None,
+              g_terms={"perceptual": lapstyle.perceptual_terms(encoder)})
+    gan.compile(g_optimizer=keras.optimizers.Adam(1e-4))
+    before = [w.copy() for w in draft.decoder.get_weights()]
+    style_stats = [w.numpy().copy() for w in draft.style_mean]
+    logs = gan.fit(_stage_data(32), epochs=1, steps_per_epoch=2, verbose=0).history
+    assert set(logs) == {"g_loss", "g_content", "g_style", "g_relaxed_emd", "g_self_similarity"}
+    assert all(np.isfinite(v[-1]) and v[-1] > 0 for v in logs.values())
+    assert logs["g_loss"][-1] == pytest.approx(sum(logs[k][-1] for k in logs if k != "g_loss"),
+                                               rel=1e-4)
+    assert any(not np.allclose(a, b) for a, b in zip(before, draft.decoder.get_weights(),
+                                                     strict=True))
+    for kept, now in zip(style_stats, draft.style_mean, strict=True):
+        np.testing.assert_array_equal(kept, now.numpy())
+
+
+def test_the_revision_stage_trains_adversarially_and_leaves_the_draft_alone(encoder):
+    draft = _drafting(encoder)
+    revision = lapstyle.build_revision_network(WIDTH)
+    generator = lapstyle.LapStyleNet(draft, [revision])
+    gan = GAN(generator, lapstyle.build_lapstyle_discriminator(), latent_dim=None,
+              discriminator_sees_condition=False, augment=DiffAugment(seed=0),
+              g_terms={"perceptual": lapstyle.perceptual_terms(encoder)})
+    gan.compile()
+    draft_before = [w.copy() for w in draft.get_weights()]
+    revision_before = [w.copy() for w in revision.get_weights()]
+    logs = gan.fit(_stage_data(64), epochs=1, steps_per_epoch=2, verbose=0).history
+    assert {"d_loss", "g_gan", "g_content", "g_relaxed_emd"} <= set(logs)
+    assert all(np.isfinite(v[-1]) for v in logs.values())
+    for a, b in zip(draft_before, draft.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert any(not np.allclose(a, b) for a, b in zip(revision_before, revision.get_weights(),
+                                                     strict=True))
+
+
+def test_perceptual_terms_match_the_losses_and_check_their_weights(encoder):
+    terms = lapstyle.perceptual_terms(encoder, remd_layers=("relu4_1",))
+    style, fake, content = _images(2, 32, 1), _images(2, 32, 2), _images(2, 32, 3)
+    parts = terms(tf.constant(style), tf.constant(fake), tf.constant(content))
+    out, s = encoder(fake), encoder(style)
+    assert float(parts["style"]) == pytest.approx(3.0 * float(losses.style_loss(out, s)),
+                                                  rel=1e-4)
+    assert float(parts["relaxed_emd"]) == pytest.approx(
+        10.0 * float(losses.relaxed_emd([out[3]], [s[3]])), rel=1e-4)
+    same = terms(tf.constant(style), tf.constant(content), tf.constant(content))
+    assert float(same["content"]) == pytest.approx(0.0, abs=1e-5)
+    assert float(same["self_similarity"]) == pytest.approx(0.0, abs=1e-5)
+    with pytest.raises(ValueError, match="lacks"):
+        lapstyle.perceptual_terms(encoder, weights={"content": 1.0})
+    with pytest.raises(ValueError, match="relu9_1"):
+        lapstyle.perceptual_terms(encoder, remd_layers=("relu9_1",))
