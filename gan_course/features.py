@@ -284,10 +284,13 @@ VGG19 = PretrainedWeights(
     "offline use features.vgg19_encoder(weights='random'), the same network with fixed random "
     "weights")
 
-#: The encoder's outputs: AdaIN's and LapStyle's relu1_1 ... relu5_1, which are Keras VGG19's
-#: ``block<i>_conv1`` layers (their ReLU is built into the convolution).
+#: The layers the encoder can give: relu1_1 ... relu5_1, which are Keras VGG19's
+#: ``block<i>_conv1`` layers (their ReLU is built into the convolution), and relu5_2, Gatys et
+#: al.'s content layer.
 VGG19_LAYERS = {"relu1_1": "block1_conv1", "relu2_1": "block2_conv1", "relu3_1": "block3_conv1",
-                "relu4_1": "block4_conv1", "relu5_1": "block5_conv1"}
+                "relu4_1": "block4_conv1", "relu5_1": "block5_conv1", "relu5_2": "block5_conv2"}
+#: The encoder's default outputs: AdaIN's and LapStyle's relu1_1 ... relu5_1.
+ENCODER_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 #: Seed of the offline encoder's random weights. Changing it invalidates every model trained on
 #: the random encoder (the shipped LapStyle weights among them).
 VGG19_RANDOM_SEED = 19
@@ -433,7 +436,7 @@ def build_vgg19_encoder(weights: str = "imagenet", layers=tuple(VGG19_LAYERS),
     return VGGEncoder(model, weights, layers, feature_scales(encoder))
 
 
-def vgg19_encoder(weights: str = "auto", layers=tuple(VGG19_LAYERS)) -> VGGEncoder:
+def vgg19_encoder(weights: str = "auto", layers=ENCODER_LAYERS) -> VGGEncoder:
     """The course's VGG-19 encoder, cached per process.
 
     ``weights="auto"`` uses the ImageNet weights when they can be had and otherwise the fixed

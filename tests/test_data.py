@@ -715,3 +715,79 @@ def test_lab_pairs_give_the_colourisers_target_and_input():
     np.testing.assert_allclose(ab.numpy(), lab[..., 1:] / 110, atol=2e-4)
     back = image_ops.model_lab_to_rgb(lightness, ab).numpy()
     np.testing.assert_allclose(back, (rgb + 1) / 2, atol=1e-3)
+
+
+# --------------------------------------------------------------------------- style transfer
+
+
+def test_offline_style_is_a_flat_colour_dark_outlined_rendering():
+    style = data.offline_style_image(side=96)
+    assert style.dtype == np.float32 and min(style.shape[:2]) == 96 and style.shape[-1] == 3
+    assert 0.0 <= style.min() and style.max() <= 1.0
+    np.testing.assert_array_equal(style, data.offline_style_image(side=96))  # deterministic
+    full = data.offline_style_image(side=data.OFFLINE_STYLE_SIDE)
+    strokes = np.all(np.isclose(full, 0.08), axis=-1).mean()
+    assert 0.05 < strokes < 0.3
+    colours = len(np.unique(full.reshape(-1, 3), axis=0))
+    assert colours < 1000  # flat superpixels, where the photo has tens of thousands of colours
+    import tensorflow as tf
+
+    small = tf.image.resize(full, style.shape[:2], antialias=True).numpy()
+    assert np.abs(style - small).mean() < 0.01  # the same picture at every size
+    with pytest.raises(ValueError, match="stained_glass_flower"):
+        data.offline_style_image("van_gogh")
+
+
+def test_style_image_falls_back_offline_and_says_why(monkeypatch, capsys):
+    monkeypatch.setenv("GAN_COURSE_OFFLINE", "1")
+    image, description = data.style_image(side=64)
+    assert min(image.shape[:2]) == 64 and description.startswith("stained_glass_flower")
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and "not a painting" in out[0] and "GAN_COURSE_OFFLINE=1" in out[0]
+    assert "kandinsky_composition_7" in out[0]
+
+
+def test_style_image_download_failure_falls_back(monkeypatch, capsys):
+    monkeypatch.setenv("GAN_COURSE_OFFLINE", "0")
+    urls = []
+
+    def unreachable(url):
+        urls.append(url)
+        raise ConnectionError(f"Cannot fetch {url} (no network)")
+
+    monkeypatch.setattr(data, "_download", unreachable)
+    image, description = data.style_image(side=48)
+    assert urls == [data.STYLE_PAINTINGS["kandinsky_composition_7"][0]]
+    assert description.startswith("stained_glass_flower")
+    assert "no network" in capsys.readouterr().out
+
+
+def test_style_image_reads_your_own_file_and_checks_sizes(tmp_path, capsys):
+    from PIL import Image
+
+    pixels = np.random.default_rng(0).integers(0, 256, (40, 60, 3), dtype=np.uint8)
+    path = _save(tmp_path, Image.fromarray(pixels), "mine.png")
+    image, description = data.style_image(path, side=80)  # documented upscale to side 80
+    assert image.shape == (80, 120, 3) and "your image" in description
+    assert "style image" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="smaller than the training crop"):
+        data.style_image(path, side=64, min_side=128)
+    with pytest.raises(FileNotFoundError):
+        data.style_image(tmp_path / "missing.png")
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    with pytest.raises(ValueError, match="empty"):
+        data.style_image(empty)
+
+
+def test_style_transfer_dataset_pairs_style_and_content_crops():
+    style = data.offline_style_image(side=64)
+    style_crops, content = next(iter(data.style_transfer_dataset(style, size=32, batch_size=3)))
+    assert style_crops.shape == (3, 32, 32, 3) and content.shape == (3, 32, 32, 3)
+    for batch in (style_crops.numpy(), content.numpy()):
+        assert -1e-5 <= batch.min() and batch.max() <= 1.0 + 1e-5
+    assert not np.allclose(style_crops[0], style_crops[1])
+    with pytest.raises(ValueError, match="at least 128 px"):
+        data.style_transfer_dataset(style, size=128)
+    with pytest.raises(ValueError, match="must be RGB"):
+        data.style_transfer_dataset(style[..., :1], size=32)

@@ -196,3 +196,48 @@ def test_perceptual_terms_match_the_losses_and_check_their_weights(encoder):
         lapstyle.perceptual_terms(encoder, weights={"content": 1.0})
     with pytest.raises(ValueError, match="relu9_1"):
         lapstyle.perceptual_terms(encoder, remd_layers=("relu9_1",))
+
+
+# --------------------------------------------------------------------------- weights on disk
+
+
+def test_lapstyle_weights_round_trip_in_float16(encoder, tmp_path):
+    draft = _drafting(encoder)
+    revision = lapstyle.build_revision_network(WIDTH)
+    path = lapstyle.save_lapstyle_weights(tmp_path / "w.npz", draft, [revision], {"steps": 3})
+    again = lapstyle.save_lapstyle_weights(tmp_path / "again.npz", draft, [revision],
+                                           {"steps": 3})
+    assert path.read_bytes() == again.read_bytes()  # same weights, same file
+    loaded, revisions, record = lapstyle.load_lapstyle_weights(path, encoder)
+    assert record["steps"] == 3 and record["decoder_width"] == WIDTH
+    assert record["encoder_weights"] == "random"
+    content = _images(1, 64)
+    want = lapstyle.LapStyleNet(draft, [revision])(content)
+    got = lapstyle.LapStyleNet(loaded, revisions)(content)
+    np.testing.assert_allclose(got, want, atol=2e-2 * float(np.abs(want).max()))
+    np.testing.assert_allclose(loaded.style_std[2].numpy(), draft.style_std[2].numpy(),
+                               rtol=1e-3)
+
+
+def test_lapstyle_weights_refuse_the_wrong_encoder_and_bad_files(encoder, tmp_path):
+    path = lapstyle.save_lapstyle_weights(tmp_path / "w.npz", _drafting(encoder),
+                                          [lapstyle.build_revision_network(WIDTH)])
+    imagenet_like = features.VGGEncoder(encoder.model, "imagenet", encoder.layers,
+                                        encoder.scales)
+    with pytest.raises(ValueError, match="trained with the random VGG-19 encoder"):
+        lapstyle.load_lapstyle_weights(path, imagenet_like)
+    with pytest.raises(FileNotFoundError, match="tools/train_lapstyle.py"):
+        lapstyle.load_lapstyle_weights(tmp_path / "missing.npz", encoder)
+    corrupt = tmp_path / "corrupt.npz"
+    corrupt.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(ValueError, match="unreadable or corrupt"):
+        lapstyle.load_lapstyle_weights(corrupt, encoder)
+    import zipfile
+
+    cut = tmp_path / "cut.npz"  # a weight missing: not the architecture this version builds
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(cut, "w") as target:
+        for item in source.namelist():
+            if item != "revision0/0003.npy":
+                target.writestr(item, source.read(item))
+    with pytest.raises(ValueError, match="do not match the revision0 network"):
+        lapstyle.load_lapstyle_weights(cut, encoder)

@@ -21,6 +21,9 @@ real images. One module per subject:
 - :mod:`~gan_course.metrics.colour`: colour fidelity of a colouriser (lesson 3):
   :func:`colourfulness` (Hasler & Süsstrunk 2003) and :func:`colourfulness_ratio` (generated
   over real), :func:`psnr` and :func:`ssim` against the real photos.
+- :mod:`~gan_course.metrics.style_transfer`: lesson 4's :func:`style_swd_ratio` (style
+  matched, against a floor from the style image's two halves) and :func:`content_ssim`
+  (luminance SSIM against the content).
 - :mod:`~gan_course.metrics.memorisation`: :func:`nearest_neighbours`,
   :func:`memorisation_check`: are the samples closer to training images than unseen real
   images are?
@@ -75,6 +78,7 @@ from gan_course.metrics.fashion_mnist import (
     recognised_shares,
 )
 from gan_course.metrics.memorisation import memorisation_check, nearest_neighbours
+from gan_course.metrics.style_transfer import content_ssim, luminance, style_swd_ratio
 from gan_course.metrics.texture import seam_ratio, texture_swd
 
 #: The classifier's weight file in data/, and what to do when it is missing (older names).
@@ -84,12 +88,12 @@ REBUILD_HINT = _features.CLASSIFIER_REBUILD_HINT
 __all__ = [
     "CLASSIFIER_FILE", "FEATURE_LAYER", "INCEPTION_WEIGHTS_FILE", "REBUILD_HINT",
     "as_model_input", "class_histogram", "class_probabilities", "classify", "colour_fidelity",
-    "colourfulness", "colourfulness_ratio", "conditional_accuracy",
+    "colourfulness", "colourfulness_ratio", "conditional_accuracy", "content_ssim",
     "conditional_accuracy_per_class", "fashion_mnist_fd", "fashion_mnist_fd_per_class",
     "fashion_mnist_features", "fashion_mnist_kid", "feature_statistics",
     "frechet_distance", "inception_features", "inception_fid", "kernel_distance",
-    "laplacian_pyramid", "load_fashion_mnist_classifier", "load_inception_model",
+    "laplacian_pyramid", "load_fashion_mnist_classifier", "load_inception_model", "luminance",
     "memorisation_check", "mode_coverage", "nearest_neighbours", "polynomial_kernel", "psnr",
     "recognised_classes", "recognised_shares", "seam_ratio", "sliced_wasserstein", "ssim",
-    "texture_swd", "unbiased_mmd2",
+    "style_swd_ratio", "texture_swd", "unbiased_mmd2",
 ]

@@ -302,3 +302,98 @@ def perceptual_terms(encoder, weights=None, remd_layers=REMD_LAYERS):
         }
 
     return Terms(("content", "style", "relaxed_emd", "self_similarity"), terms)
+
+
+# --------------------------------------------------------------------------- weights on disk
+
+#: LapStyle's size per device, for ``hardware.model_scale(**LAPSTYLE_SCALE)``: (decoder width,
+#: batch). The official configs use batch 5 for the draft and the first revision; on a CPU the
+#: drafting decoder runs at half width (a quarter of the multiply-adds, 1.9 M weights).
+LAPSTYLE_SCALE = {"cpu": (0.5, 4), "accelerator": (1.0, 5)}
+
+
+def save_lapstyle_weights(path, drafting: DraftingNetwork, revisions, record: dict | None = None):
+    """Write a trained LapStyle (drafting network with its style, and revision networks) as an
+    ``.npz`` of float16 arrays keyed ``drafting/0000`` ..., ``revision0/0000`` ... in the
+    models' weight order, plus a ``record`` entry (JSON text: widths, encoder, style, and
+    whatever ``record`` adds). Same weights, same file. float16 halves the size; the models
+    compute in float32 after loading."""
+    import io
+    import json
+    import zipfile
+    from pathlib import Path
+
+    import numpy as np
+
+    arrays = {f"drafting/{i:04d}": w for i, w in enumerate(drafting.get_weights())}
+    for k, revision in enumerate(revisions):
+        arrays.update({f"revision{k}/{i:04d}": w for i, w in enumerate(revision.get_weights())})
+    meta = {"decoder_width": _model_width(drafting.decoder, "conv1"),
+            "revision_widths": [_model_width(r, "conv_out") for r in revisions],
+            "encoder_weights": drafting.encoder.weights, **(record or {})}
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        entries = {**{k: np.asarray(v, np.float16) for k, v in arrays.items()},
+                   "record": np.array(json.dumps(meta, sort_keys=True))}
+        for key, array in entries.items():
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, array, allow_pickle=False)
+            archive.writestr(zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0)),
+                             buffer.getvalue())
+    return path
+
+
+def _model_width(model, block: str) -> float:
+    """The width a builder was given, read back from a block that has 64 x width channels."""
+    return model.get_layer(block).layers[-1].filters / 64
+
+
+def load_lapstyle_weights(path, encoder):
+    """Read :func:`save_lapstyle_weights`' file: ``(drafting, revisions, record)``, built with
+    the widths it records and ``encoder`` (which must have the weights it was trained with).
+    Raises ``ValueError`` naming the problem for a file that is missing, corrupt, or made for
+    another encoder or architecture."""
+    import json
+    from pathlib import Path
+
+    import numpy as np
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No LapStyle weights at {path}. Train them in the lesson, or "
+                                "restore the file (tools/train_lapstyle.py makes it).")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {key: archive[key] for key in archive.files}
+        record = json.loads(str(arrays.pop("record")))
+    except Exception as error:
+        raise ValueError(f"LapStyle weights {path} are unreadable or corrupt "
+                         f"({type(error).__name__}: {error}). Restore or retrain them.") from error
+    if record["encoder_weights"] != encoder.weights:
+        raise ValueError(f"LapStyle weights {path} were trained with the "
+                         f"{record['encoder_weights']} VGG-19 encoder, not the "
+                         f"{encoder.weights} one in use: their features "
+                         "differ, so the decoder would produce noise. Use "
+                         f"features.vgg19_encoder('{record['encoder_weights']}'), or train anew.")
+    drafting = DraftingNetwork(encoder, build_drafting_decoder(record["decoder_width"]))
+    revisions = [build_revision_network(width) for width in record["revision_widths"]]
+
+    def assign(model, prefix):
+        weights = model.get_weights()
+        stored = [arrays.get(f"{prefix}/{i:04d}") for i in range(len(weights))]
+        extra = [k for k in arrays if k.startswith(prefix + "/")
+                 and int(k.split("/")[1]) >= len(weights)]
+        bad = [i for i, (w, s) in enumerate(zip(weights, stored, strict=True))
+               if s is None or s.shape != w.shape]
+        if bad or extra:
+            raise ValueError(f"LapStyle weights {path} do not match the {prefix} network that "
+                             "this version of gan_course builds; retrain them "
+                             "(tools/train_lapstyle.py).")
+        model.set_weights([s.astype(np.float32) for s in stored])
+
+    assign(drafting, "drafting")
+    for k, revision in enumerate(revisions):
+        assign(revision, f"revision{k}")
+    drafting.has_style = True
+    return drafting, revisions, record

@@ -1,0 +1,68 @@
+"""How well a style transfer worked (lesson 4): style matched, content kept.
+
+Neither number uses VGG, the network the methods are trained with, so a method cannot score
+well by fooling its own loss.
+
+- :func:`style_swd_ratio`: the texture distance (:func:`~gan_course.metrics.texture.texture_swd`)
+  between the outputs and the style image, divided by the distance between two halves of the
+  style image itself (the floor: how different one part of the painting is from another).
+  About 1 means "as close to the style as the style is to itself"; larger is further.
+- :func:`content_ssim`: SSIM between the luminance of the outputs and of the content images:
+  1 keeps every edge and shading of the content, near 0 keeps nothing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gan_course import image_ops
+from gan_course.metrics.colour import ssim
+from gan_course.metrics.texture import texture_swd
+
+
+def style_halves(style) -> tuple[np.ndarray, np.ndarray]:
+    """One (H, W, 3) style image -> its two halves along the longer side, each (1, h, w, 3)."""
+    style = image_ops.check_images(style, "the style image", value_range=image_ops.UNIT,
+                                   batched=False, channels=(3,))
+    height, width = style.shape[:2]
+    if width >= height:
+        return style[None, :, :width // 2], style[None, :, width // 2:2 * (width // 2)]
+    return style[None, :height // 2], style[None, height // 2:2 * (height // 2)]
+
+
+def style_swd_ratio(outputs, style, levels: int = 3, descriptors: int = 4096,
+                    seed: int = 0) -> dict[str, float]:
+    """Style match: r = SWD(outputs, A) / SWD(B, A), for the halves A, B of the style image
+    (:func:`style_halves`) and SWD = ``texture_swd`` with the given settings.
+
+    ``outputs``: (N, H, W, 3) in [0, 1] (clipped first: a decoder's outputs may overshoot);
+    ``style``: (H, W, 3) in [0, 1]. Returns ``{"swd": SWD(outputs, A), "floor": SWD(B, A),
+    "ratio": r}``. Each half's sides must be at least 7 x 2^(levels - 1) pixels.
+    """
+    outputs = np.clip(np.asarray(outputs, np.float32), 0.0, 1.0)
+    outputs = image_ops.check_images(outputs, "outputs", value_range=image_ops.UNIT,
+                                     channels=(3,))
+    a, b = style_halves(style)
+    options = {"levels": levels, "descriptors": descriptors, "seed": seed,
+               "value_range": image_ops.UNIT}
+    swd = texture_swd(outputs, a, **options)
+    floor = texture_swd(b, a, **options)
+    return {"swd": swd, "floor": floor, "ratio": swd / floor}
+
+
+def luminance(images) -> np.ndarray:
+    """Y = 0.2125 R + 0.7154 G + 0.0721 B (``skimage.color.rgb2gray``, ITU-R BT.709), for
+    (N, H, W, 3) in [0, 1] -> (N, H, W, 1)."""
+    from skimage.color import rgb2gray
+
+    images = image_ops.check_images(images, "images", value_range=image_ops.UNIT,
+                                    channels=(3,))
+    return rgb2gray(images)[..., None].astype(np.float32)
+
+
+def content_ssim(outputs, contents, win_size: int = 7) -> float:
+    """Content kept: mean SSIM (:func:`~gan_course.metrics.colour.ssim`) between the luminance
+    of each output and of its content image, both (N, H, W, 3) in [0, 1] (outputs clipped)."""
+    outputs = np.clip(np.asarray(outputs, np.float32), 0.0, 1.0)
+    return ssim(luminance(outputs), luminance(contents), value_range=image_ops.UNIT,
+                win_size=win_size)

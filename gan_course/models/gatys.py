@@ -1,0 +1,94 @@
+"""Gatys et al. (2016), "Image Style Transfer Using Convolutional Neural Networks": style
+transfer by optimising the image itself, lesson 4's slow baseline.
+
+Set up as the TensorFlow style_transfer tutorial does it: start from the content image; content
+features at relu5_2 (``block5_conv2``); style as Gram matrices at relu1_1 ... relu5_1; raw VGG-19
+features (no rescaling); weights 1e4 (content) and 1e-2 (style); Adam(0.02, beta_1 0.99,
+epsilon 0.1); the image clipped to [0, 1] after every step; 1,000 steps; optionally a total
+variation term (weight 30)::
+
+    L(x) = w_s / 5 sum_l mean((G_l(x) - G_l(s))^2) + w_c mean((F(x) - F(c))^2) + w_tv TV(x)
+
+with G_l = :func:`gram_matrix` of layer l's features. Every image needs its own optimisation,
+which is why it is slow (:mod:`gan_course.models.lapstyle` trains a network once instead).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gan_course import image_ops
+
+STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+CONTENT_LAYER = "relu5_2"
+#: The TF tutorial's settings.
+TUTORIAL = {"steps": 1000, "style_weight": 1e-2, "content_weight": 1e4, "learning_rate": 0.02,
+            "beta_1": 0.99, "epsilon": 0.1}
+
+
+def gram_matrix(features):
+    """G_cd = 1 / (H W) sum_{i,j} F_ijc F_ijd, per image: (N, H, W, C) -> (N, C, C), float32."""
+    import tensorflow as tf
+
+    f = tf.cast(features, tf.float32)
+    positions = tf.cast(tf.shape(f)[1] * tf.shape(f)[2], tf.float32)
+    return tf.einsum("bijc,bijd->bcd", f, f) / positions
+
+
+def gatys_transfer(content, style, steps: int = TUTORIAL["steps"], encoder=None,
+                   style_weight: float = TUTORIAL["style_weight"],
+                   content_weight: float = TUTORIAL["content_weight"],
+                   total_variation_weight: float = 0.0, callback=None) -> np.ndarray:
+    """Optimise an image, starting from ``content``, towards ``style``'s Gram matrices and
+    ``content``'s relu5_2 features; returns it, float32 (H, W, 3) in [0, 1].
+
+    ``content``, ``style``: (H, W, 3) images in [0, 1] (sizes may differ). ``encoder``: a
+    ``features.VGGEncoder`` with layers STYLE_LAYERS + (CONTENT_LAYER,) (default:
+    ``features.vgg19_encoder("auto", ...)``), used without its feature scales, as the tutorial
+    uses VGG. ``callback(step, image, loss)`` is called after every step.
+    """
+    import keras
+    import tensorflow as tf
+
+    from gan_course import features
+
+    content = image_ops.check_images(content, "the content image", value_range=image_ops.UNIT,
+                                     batched=False, channels=(3,))
+    style = image_ops.check_images(style, "the style image", value_range=image_ops.UNIT,
+                                   batched=False, channels=(3,))
+    if int(steps) < 1:
+        raise ValueError(f"steps={steps} must be >= 1 (the tutorial uses 1,000).")
+    encoder = encoder or features.vgg19_encoder("auto", STYLE_LAYERS + (CONTENT_LAYER,))
+    raw = features.VGGEncoder(encoder.model, encoder.weights, encoder.layers)
+    if set(raw.layers) != set(STYLE_LAYERS + (CONTENT_LAYER,)):
+        raise ValueError(f"The encoder must give {STYLE_LAYERS + (CONTENT_LAYER,)}; it gives "
+                         f"{raw.layers}.")
+    style_at = [raw.layers.index(name) for name in STYLE_LAYERS]
+    content_at = raw.layers.index(CONTENT_LAYER)
+    style_maps = raw(style[None])
+    style_targets = [gram_matrix(style_maps[i]) for i in style_at]
+    content_target = raw(content[None])[content_at]
+    image = tf.Variable(content[None].astype(np.float32))
+    optimizer = keras.optimizers.Adam(TUTORIAL["learning_rate"], beta_1=TUTORIAL["beta_1"],
+                                      epsilon=TUTORIAL["epsilon"])
+
+    @tf.function
+    def step():
+        with tf.GradientTape() as tape:
+            maps = raw(image)
+            style_loss = tf.add_n([tf.reduce_mean(tf.square(gram_matrix(maps[i]) - target))
+                                   for i, target in zip(style_at, style_targets, strict=True)])
+            loss = (style_weight / len(STYLE_LAYERS) * style_loss
+                    + content_weight * tf.reduce_mean(tf.square(maps[content_at]
+                                                                - content_target)))
+            if total_variation_weight:
+                loss += total_variation_weight * tf.reduce_sum(tf.image.total_variation(image))
+        optimizer.apply([tape.gradient(loss, image)], [image])
+        image.assign(tf.clip_by_value(image, 0.0, 1.0))
+        return loss
+
+    for i in range(int(steps)):
+        loss = step()
+        if callback is not None:
+            callback(i + 1, image.numpy()[0], float(loss))
+    return image.numpy()[0]

@@ -1,0 +1,42 @@
+import numpy as np
+import pytest
+
+from gan_course import data, metrics
+from gan_course.metrics import style_transfer
+
+
+@pytest.fixture(scope="module")
+def style():
+    return data.offline_style_image(side=64)
+
+
+def test_style_halves_split_the_longer_side(style):
+    a, b = style_transfer.style_halves(style)
+    assert a.shape == b.shape == (1, 64, style.shape[1] // 2, 3)
+    tall_a, _ = style_transfer.style_halves(np.transpose(style, (1, 0, 2)))
+    assert tall_a.shape == (1, style.shape[1] // 2, 64, 3)
+
+
+def test_style_swd_ratio_ranks_the_style_before_a_photo_before_noise(style):
+    rng = np.random.default_rng(0)
+    options = {"descriptors": 1024, "levels": 2}
+    same = style_transfer.style_swd_ratio(style[None, :, ::-1], style, **options)  # mirrored
+    photo = data.colour_photos(["chelsea"])["chelsea"][:64, :96].astype(np.float32) / 255.0
+    other = style_transfer.style_swd_ratio(photo[None], style, **options)
+    noise = style_transfer.style_swd_ratio(rng.random((1, 64, 96, 3)), style, **options)
+    assert same["ratio"] < other["ratio"] < noise["ratio"]
+    assert same["ratio"] < 2.0 and noise["ratio"] > 3.0
+    assert other["floor"] == same["floor"] and other["swd"] / other["floor"] == other["ratio"]
+    with pytest.raises(ValueError):
+        style_transfer.style_swd_ratio(rng.random((1, 64, 96, 1)), style)
+
+
+def test_content_ssim_keeps_luminance_not_colour():
+    photos = data.colour_photos(["coffee"])["coffee"][None, :64, :64].astype(np.float32) / 255.0
+    assert metrics.content_ssim(photos, photos) == pytest.approx(1.0)
+    recoloured = photos[..., ::-1]  # other colours, similar shading
+    flat = np.full_like(photos, 0.5)
+    assert metrics.content_ssim(recoloured, photos) > metrics.content_ssim(flat, photos) + 0.3
+    over = metrics.content_ssim(photos * 1.5, photos)  # clipped to [0, 1], not refused
+    assert 0.0 < over < 1.0
+    np.testing.assert_allclose(metrics.luminance(np.ones((1, 2, 2, 3)))[..., 0], 1.0, rtol=1e-6)

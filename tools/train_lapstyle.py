@@ -1,0 +1,121 @@
+"""Train ``data/lapstyle_stained_glass_flower.npz``: the LapStyle that lesson 4 ships for its
+offline encoder and offline default style.
+
+LapStyle needs GPU-hours (30,000 iterations per stage in the official configs); a CPU lesson
+cannot train one in its budget. So that quick mode still shows drafting and revision, this
+script trains one, on this machine, with exactly what the lesson uses offline:
+
+- the encoder: ``features.vgg19_encoder("random")`` (fixed random VGG-19 weights, seed 19);
+- the style: ``data.offline_style_image("stained_glass_flower")``;
+- the content: the offline training photos (``data.style_transfer_dataset(content="offline")``);
+- the models: ``models.lapstyle`` at the CPU width (``LAPSTYLE_SCALE["cpu"]``), through the
+  course's one GAN core: the draft on its perceptual terms alone at 128 px, then the first
+  revision at 256 px against the shallow patch discriminator.
+
+The schedule follows PaddleGAN's configs (Adam(1e-4, 0.9, 0.999), lr / (1 + 5e-5 t); the style
+resized to 136 px for 128 px crops and to 280 px for 256 px crops), with far fewer steps. Run from
+the repository root::
+
+    python tools/train_lapstyle.py                   # about an hour on 2 CPU cores
+
+It writes the ``.npz`` (float16 weights and a JSON record of the steps, time, hardware,
+versions and last losses) and prints its sha256 for data/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("GAN_COURSE_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from gan_course import data, features  # noqa: E402
+from gan_course.models import lapstyle  # noqa: E402
+from gan_course.training import GAN  # noqa: E402
+
+OUT = ROOT / "data" / "lapstyle_stained_glass_flower.npz"
+#: Style image sides for each stage's crops, as PaddleGAN's load_size / crop_size.
+STYLE_SIDES = {128: 136, 256: 280}
+
+
+def adam():
+    schedule = keras.optimizers.schedules.InverseTimeDecay(1e-4, decay_steps=1, decay_rate=5e-5)
+    return keras.optimizers.Adam(schedule, beta_1=0.9, beta_2=0.999)
+
+
+def train(gan, dataset, steps: int, label: str) -> tuple[dict, float]:
+    start = time.perf_counter()
+    history = gan.fit(dataset, epochs=max(1, steps // 50), steps_per_epoch=min(50, steps),
+                      verbose=2)
+    seconds = time.perf_counter() - start
+    last = {k: round(float(v[-1]), 4) for k, v in history.history.items()}
+    print(f"{label}: {gan.step} steps in {seconds:.0f} s; last losses {last}", flush=True)
+    return last, seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--draft-steps", type=int, default=1200)
+    parser.add_argument("--revision-steps", type=int, default=300)
+    parser.add_argument("--draft-batch", type=int, default=lapstyle.LAPSTYLE_SCALE["cpu"][1])
+    parser.add_argument("--revision-batch", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args()
+    keras.utils.set_random_seed(0)
+    width = lapstyle.LAPSTYLE_SCALE["cpu"][0]
+    encoder = features.vgg19_encoder("random")
+    style_name = data.DEFAULT_OFFLINE_STYLE
+
+    # ---- stage 1: the draft at 128 px, perceptual terms only
+    style = data.offline_style_image(style_name, side=STYLE_SIDES[128])
+    drafting = lapstyle.DraftingNetwork(encoder, lapstyle.build_drafting_decoder(width))
+    drafting.set_style(style[None])
+    draft_gan = GAN(drafting, None, latent_dim=None,
+                    g_terms={"perceptual": lapstyle.perceptual_terms(encoder)})
+    draft_gan.compile(g_optimizer=adam())
+    draft_losses, draft_seconds = train(
+        draft_gan, data.style_transfer_dataset(style, 128, args.draft_batch, seed=0),
+        args.draft_steps, "draft")
+
+    # ---- stage 2: the first revision at 256 px, against the shallow patch discriminator
+    style = data.offline_style_image(style_name, side=STYLE_SIDES[256])
+    revision = lapstyle.build_revision_network()
+    revision_gan = GAN(lapstyle.LapStyleNet(drafting, [revision]),
+                       lapstyle.build_lapstyle_discriminator(), latent_dim=None,
+                       discriminator_sees_condition=False,
+                       g_terms={"perceptual": lapstyle.perceptual_terms(encoder)})
+    revision_gan.compile(g_optimizer=adam(), d_optimizer=adam())
+    revision_losses, revision_seconds = train(
+        revision_gan, data.style_transfer_dataset(style, 256, args.revision_batch, seed=1),
+        args.revision_steps, "revision")
+
+    record = {
+        "style": style_name, "decoder_width_device": "cpu",
+        "draft": {"size": 128, "batch": args.draft_batch, "steps": draft_gan.step,
+                  "seconds": round(draft_seconds), "last_losses": draft_losses},
+        "revision": {"size": 256, "batch": args.revision_batch, "steps": revision_gan.step,
+                     "seconds": round(revision_seconds), "last_losses": revision_losses},
+        "hardware": f"{platform.machine()}, {os.cpu_count()} CPU cores, no GPU",
+        "versions": {"python": platform.python_version(), "tensorflow": tf.__version__,
+                     "keras": keras.__version__},
+        "encoder_sha256": features.weights_checksum(encoder.model),
+    }
+    path = lapstyle.save_lapstyle_weights(args.out, drafting, [revision], record)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    print(f"wrote {path} ({path.stat().st_size / 2**20:.2f} MiB), sha256 {digest}")
+
+
+if __name__ == "__main__":
+    main()
