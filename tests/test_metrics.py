@@ -3,7 +3,14 @@
 import pytest
 
 from gan_course import features, image_ops, metrics
-from gan_course.metrics import colour, distances, fashion_mnist, memorisation, texture
+from gan_course.metrics import (
+    colour,
+    distances,
+    fashion_mnist,
+    memorisation,
+    style_transfer,
+    texture,
+)
 
 # The public names of gan_course/metrics.py before the split, and where each lives now (plus the
 # names added since).
@@ -17,6 +24,7 @@ HOMES = {
                     "fashion_mnist_fd_per_class"],
     colour: ["colour_fidelity", "colourfulness", "colourfulness_ratio", "psnr", "ssim"],
     texture: ["texture_swd", "seam_ratio"],
+    style_transfer: ["style_swd_ratio", "content_ssim", "luminance"],
     memorisation: ["nearest_neighbours", "memorisation_check"],
     features: ["load_fashion_mnist_classifier", "load_inception_model", "FEATURE_LAYER",
                "INCEPTION_WEIGHTS_FILE"],
