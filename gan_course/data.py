@@ -569,7 +569,7 @@ def image_files(folder: str | Path, recursive: bool = True) -> list[Path]:
     return files
 
 
-def _square_uint8(image: np.ndarray, side: int) -> np.ndarray:
+def centre_square(image: np.ndarray, side: int) -> np.ndarray:
     """float32 (H, W, C) in [0, 1] -> uint8 (side, side, C): its centred square, resized."""
     height, width = image.shape[:2]
     short = min(height, width)
@@ -711,7 +711,7 @@ def image_folder_dataset(
     files = image_files(folder, recursive=recursive)
     side = _load_size(size, jitter)
     names, images = _read_folder(
-        folder, files, lambda file: _square_uint8(load_image(file, mode, max_pixels), side))
+        folder, files, lambda file: centre_square(load_image(file, mode, max_pixels), side))
     train_idx, validation_idx = _split_indices(names, validation_split, seed, folder)
     return _folder_pipelines(images, train_idx, validation_idx, size, batch_size, jitter, seed,
                              repeat, image_ops.uint8_to_signed, folder)
@@ -726,8 +726,8 @@ def _decode_pair(file: Path, side: int, mode: str, max_pixels: int) -> np.ndarra
         raise ValueError(f"{file} is {width}x{height} pixels: an odd width cannot hold two "
                          "images side by side (A|B). Crop or pad it to an even width.")
     half = width // 2
-    return np.concatenate([_square_uint8(image[:, :half], side),
-                           _square_uint8(image[:, half:], side)], axis=-1)
+    return np.concatenate([centre_square(image[:, :half], side),
+                           centre_square(image[:, half:], side)], axis=-1)
 
 
 def paired_image_dataset(
@@ -944,16 +944,8 @@ def lab_pairs(rgb):
 
 def _photo_base(photo: np.ndarray, size: int) -> np.ndarray:
     """uint8 photo -> float32 [0, 1], shorter side ``4 * size`` (capped at its own, >= 2 size)."""
-    import tensorflow as tf
-
-    image = photo.astype(np.float32) / 255.0
-    height, width = image.shape[:2]
-    short = max(2 * size, min(4 * size, height, width))
-    scale = short / min(height, width)
-    if scale <= 1.0:
-        return _downscale(image, scale)
-    target = (max(short, round(height * scale)), max(short, round(width * scale)))
-    return tf.image.resize(image, target, method="bilinear", antialias=True).numpy()
+    return _resize_shorter_side(photo.astype(np.float32) / 255.0,
+                                max(2 * size, min(4 * size, *photo.shape[:2])))
 
 
 def _grid_crops(image: np.ndarray, size: int) -> np.ndarray:
@@ -1097,7 +1089,8 @@ def style_image(source: str | Path = "auto", side: int = 512, min_side: int | No
     ``source``:
 
     - ``"auto"`` (default): the painting :data:`DEFAULT_PAINTING` (downloaded once into the
-      course cache), or, offline or when the download fails, the offline style
+      course cache), or, offline without it in the cache or when the download fails, the
+      offline style
       :data:`DEFAULT_OFFLINE_STYLE`, with one line saying so and why;
     - a name in :data:`STYLE_PAINTINGS` (download) or :data:`OFFLINE_STYLES` (no download);
     - a path or URL of your own image, read by :func:`load_image` with all its checks.
@@ -1112,9 +1105,7 @@ def style_image(source: str | Path = "auto", side: int = 512, min_side: int | No
     source_text = str(source)
     reason = None
     if source_text == "auto":
-        try:
-            if settings.offline_mode():
-                raise ConnectionError("GAN_COURSE_OFFLINE=1")
+        try:  # offline, a painting already in the course cache is still used
             return style_image(DEFAULT_PAINTING, side, verbose=verbose)
         except (ConnectionError, ValueError) as error:
             reason = _short(error, 160)
@@ -1139,16 +1130,15 @@ def style_image(source: str | Path = "auto", side: int = 512, min_side: int | No
 
 
 def _resize_shorter_side(image: np.ndarray, side: int) -> np.ndarray:
-    """float (H, W, C) in [0, 1] -> shorter side ``side``: antialiased down, bicubic up."""
+    """float (H, W, C) in [0, 1] -> shorter side ``side``, aspect kept: :func:`_downscale` down,
+    bilinear up."""
     import tensorflow as tf
 
     scale = side / min(image.shape[:2])
-    if scale == 1.0:
-        return image.astype(np.float32)
-    if scale < 1.0:
-        return _downscale(image, scale)
+    if scale <= 1.0:
+        return _downscale(image.astype(np.float32), scale)
     target = (max(side, round(image.shape[0] * scale)), max(side, round(image.shape[1] * scale)))
-    return np.clip(tf.image.resize(image, target, method="bicubic").numpy(), 0.0, 1.0)
+    return tf.image.resize(image, target, method="bilinear", antialias=True).numpy()
 
 
 def style_transfer_dataset(style: np.ndarray, size: int = 128, batch_size: int = 4,

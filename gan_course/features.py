@@ -30,6 +30,7 @@ the same seed gives the same encoder under every library version.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import os
@@ -104,19 +105,25 @@ def classifier_weight_arrays(model) -> dict[str, np.ndarray]:
             for layer in model.layers for index, weight in enumerate(layer.get_weights())}
 
 
-def save_fashion_mnist_classifier_weights(model, path: str | Path) -> Path:
-    """Write a classifier's weights as an ``.npz`` that :func:`load_fashion_mnist_classifier`
-    reads: keys as in :func:`classifier_weight_arrays`, uncompressed, with fixed zip time
-    stamps, so the same weights always give the same file (and sha256)."""
+def write_arrays_npz(path: str | Path, arrays: dict[str, np.ndarray]) -> Path:
+    """Write ``{key: array}`` as an ``.npz`` that ``np.load(path, allow_pickle=False)`` reads:
+    uncompressed, with fixed zip time stamps, so the same arrays always give the same file (and
+    sha256). The shipped weight files are written this way."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
-        for key, array in classifier_weight_arrays(model).items():
+        for key, array in arrays.items():
             buffer = io.BytesIO()
-            np.lib.format.write_array(buffer, array, allow_pickle=False)
+            np.lib.format.write_array(buffer, np.asarray(array), allow_pickle=False)
             archive.writestr(zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0)),
                              buffer.getvalue())
     return path
+
+
+def save_fashion_mnist_classifier_weights(model, path: str | Path) -> Path:
+    """Write a classifier's weights as an ``.npz`` that :func:`load_fashion_mnist_classifier`
+    reads: keys as in :func:`classifier_weight_arrays`, by :func:`write_arrays_npz`."""
+    return write_arrays_npz(path, classifier_weight_arrays(model))
 
 
 def _read_weight_file(path: Path) -> dict[str, np.ndarray]:
@@ -371,6 +378,10 @@ class VGGEncoder:
     layers: tuple[str, ...]  #: names from VGG19_LAYERS, e.g. ("relu1_1", ..., "relu5_1")
     scales: tuple[float, ...] | None = None  #: per-layer divisors (None: raw features)
 
+    def raw(self) -> VGGEncoder:
+        """The same encoder without the feature scales (VGG's own activations)."""
+        return dataclasses.replace(self, scales=None)
+
     def __call__(self, images):
         import keras
 
@@ -387,26 +398,26 @@ SCALE_REFERENCE_PHOTOS = ("astronaut", "coffee", "chelsea")
 
 
 def reference_photos(size: int = 128) -> np.ndarray:
-    """float32 (3, size, size, 3) in [0, 1]: :data:`SCALE_REFERENCE_PHOTOS`, centre-cropped to a
-    square and resized (bilinear, antialiased)."""
-    import tensorflow as tf
+    """float32 (3, size, size, 3) in [0, 1]: :data:`SCALE_REFERENCE_PHOTOS`, each its centred
+    square resized to ``size`` (``data.centre_square``)."""
+    from gan_course.data import centre_square, colour_photos
 
-    from gan_course.data import colour_photos
-
-    crops = []
-    for photo in colour_photos(SCALE_REFERENCE_PHOTOS).values():
-        side = min(photo.shape[:2])
-        top, left = (photo.shape[0] - side) // 2, (photo.shape[1] - side) // 2
-        square = photo[top:top + side, left:left + side].astype(np.float32) / 255.0
-        crops.append(tf.image.resize(square, (size, size), antialias=True).numpy())
-    return np.clip(np.stack(crops), 0.0, 1.0)
+    return np.stack([centre_square(photo.astype(np.float32) / 255.0, size)
+                     for photo in colour_photos(SCALE_REFERENCE_PHOTOS).values()]
+                    ).astype(np.float32) / 255.0
 
 
 def feature_scales(encoder: VGGEncoder) -> tuple[float, ...]:
     """Each layer's mean activation over :func:`reference_photos`: s_l = mean_{n,h,w,c}
     phi_l(x)_{nhwc}, for the raw (unscaled) features phi_l."""
-    raw = VGGEncoder(encoder.model, encoder.weights, encoder.layers)(reference_photos())
-    return tuple(float(np.mean(np.asarray(f))) for f in raw)
+    return tuple(float(np.mean(np.asarray(f))) for f in encoder.raw()(reference_photos()))
+
+
+def _check_vgg_layers(layers) -> tuple[str, ...]:
+    layers = tuple(layers)
+    if not layers or any(name not in VGG19_LAYERS for name in layers):
+        raise ValueError(f"layers={layers!r}: choose from {list(VGG19_LAYERS)}.")
+    return layers
 
 
 def build_vgg19_encoder(weights: str = "imagenet", layers=tuple(VGG19_LAYERS),
@@ -422,10 +433,7 @@ def build_vgg19_encoder(weights: str = "imagenet", layers=tuple(VGG19_LAYERS),
     if weights not in ("imagenet", "random"):
         raise ValueError(f"weights={weights!r}: use 'imagenet' (downloaded once) or 'random' "
                          "(offline, fixed random weights).")
-    layers = tuple(layers)
-    unknown = [name for name in layers if name not in VGG19_LAYERS]
-    if not layers or unknown:
-        raise ValueError(f"layers={layers!r}: choose from {list(VGG19_LAYERS)}.")
+    layers = _check_vgg_layers(layers)
     backbone = _vgg19_backbone(weights)
     if weights == "random":
         random_vgg_weights(backbone, seed)
@@ -433,7 +441,7 @@ def build_vgg19_encoder(weights: str = "imagenet", layers=tuple(VGG19_LAYERS),
     model = keras.Model(backbone.input, outputs, name=f"vgg19_encoder_{weights}")
     model.trainable = False
     encoder = VGGEncoder(model, weights, layers)
-    return VGGEncoder(model, weights, layers, feature_scales(encoder))
+    return dataclasses.replace(encoder, scales=feature_scales(encoder))
 
 
 def vgg19_encoder(weights: str = "auto", layers=ENCODER_LAYERS) -> VGGEncoder:
@@ -464,9 +472,7 @@ def vgg19_encoder(weights: str = "auto", layers=ENCODER_LAYERS) -> VGGEncoder:
         full = cached("VGG19:random", lambda: build_vgg19_encoder("random"))
     if layers == full.layers:
         return full
-    unknown = [name for name in layers if name not in VGG19_LAYERS]
-    if not layers or unknown:
-        raise ValueError(f"layers={layers!r}: choose from {list(VGG19_LAYERS)}.")
+    _check_vgg_layers(layers)
 
     def subset():
         outputs = [full.model.outputs[full.layers.index(name)] for name in layers]

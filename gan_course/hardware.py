@@ -206,6 +206,11 @@ class ModelScale:
         return f"{self.device}: width {self.width:g}, batch {self.batch}{other}"
 
 
+def scaled_filters(filters: int, width: float) -> int:
+    """A layer's channel count at network ``width``: max(4, round(filters x width))."""
+    return max(4, round(filters * width))
+
+
 def choose_scale(device: str, cpu: tuple[float, int], accelerator: tuple[float, int]
                  ) -> ModelScale:
     """``cpu`` = (width, batch) on a CPU, ``accelerator`` = (width, batch) on a GPU or TPU."""

@@ -203,6 +203,22 @@ def channel_mean_std(features, eps=1e-5):
     return mean, keras.ops.sqrt(var + eps)
 
 
+def adain_with_statistics(content, style_mean, style_std, eps=1e-5):
+    """AdaIN with the style given by its statistics: sigma_s (c - mu(c)) / sigma(c) + mu_s.
+
+    ``style_mean``, ``style_std``: per-channel values that broadcast against (N, H, W, C), e.g.
+    (C,) kept as a model's weights, or (N, 1, 1, C) from :func:`channel_mean_std`. Computed in
+    float32 for float16 / bfloat16 content; the result has ``content``'s dtype.
+    """
+    _check_feature_map(content, "content")
+    out_dtype = keras.backend.standardize_dtype(content.dtype)
+    work = "float32" if out_dtype in _LOW_PRECISION else out_dtype
+    content = keras.ops.cast(content, work)
+    c_mean, c_std = channel_mean_std(content, eps)
+    return keras.ops.cast(keras.ops.cast(style_std, work) * (content - c_mean) / c_std
+                          + keras.ops.cast(style_mean, work), out_dtype)
+
+
 def adain(content, style, eps=1e-5):
     """Adaptive instance normalisation (Huang & Belongie 2017).
 
@@ -221,12 +237,10 @@ def adain(content, style, eps=1e-5):
     if n_content is not None and n_style is not None and n_style not in (1, n_content):
         raise ValueError(f"style has batch {n_style} but content has batch {n_content}; pass "
                          "one style per content image or a single style (batch 1).")
-    out_dtype = keras.backend.standardize_dtype(content.dtype)
-    work = "float32" if out_dtype in _LOW_PRECISION else out_dtype
-    content, style = keras.ops.cast(content, work), keras.ops.cast(style, work)
-    c_mean, c_std = channel_mean_std(content, eps)
-    s_mean, s_std = channel_mean_std(style, eps)
-    return keras.ops.cast(s_std * (content - c_mean) / c_std + s_mean, out_dtype)
+    work = "float32" if keras.backend.standardize_dtype(style.dtype) in _LOW_PRECISION \
+        else keras.backend.standardize_dtype(style.dtype)
+    s_mean, s_std = channel_mean_std(keras.ops.cast(style, work), eps)
+    return adain_with_statistics(content, s_mean, s_std, eps)
 
 
 @keras.saving.register_keras_serializable(package="gan_course")

@@ -7,7 +7,7 @@ import pytest
 import skimage.color
 from PIL import Image
 
-from gan_course import data
+from gan_course import data, settings
 
 # --------------------------------------------------------------------------- Fashion-MNIST
 
@@ -738,7 +738,7 @@ def test_offline_style_is_a_flat_colour_dark_outlined_rendering():
         data.offline_style_image("van_gogh")
 
 
-def test_style_image_falls_back_offline_and_says_why(monkeypatch, capsys):
+def test_style_image_falls_back_offline_and_says_why(monkeypatch, cache_dir, capsys):
     monkeypatch.setenv("GAN_COURSE_OFFLINE", "1")
     image, description = data.style_image(side=64)
     assert min(image.shape[:2]) == 64 and description.startswith("stained_glass_flower")
@@ -747,7 +747,7 @@ def test_style_image_falls_back_offline_and_says_why(monkeypatch, capsys):
     assert "kandinsky_composition_7" in out[0]
 
 
-def test_style_image_download_failure_falls_back(monkeypatch, capsys):
+def test_style_image_download_failure_falls_back(monkeypatch, cache_dir, capsys):
     monkeypatch.setenv("GAN_COURSE_OFFLINE", "0")
     urls = []
 
@@ -791,3 +791,20 @@ def test_style_transfer_dataset_pairs_style_and_content_crops():
         data.style_transfer_dataset(style, size=128)
     with pytest.raises(ValueError, match="must be RGB"):
         data.style_transfer_dataset(style[..., :1], size=32)
+
+
+def test_a_cached_painting_is_used_offline(monkeypatch, cache_dir, capsys):
+    import hashlib
+
+    from PIL import Image
+
+    monkeypatch.setenv("GAN_COURSE_OFFLINE", "1")
+    url = data.STYLE_PAINTINGS["kandinsky_composition_7"][0]
+    cached = (settings.cache_dir("downloads")
+              / (hashlib.sha256(url.encode()).hexdigest()[:24] + ".jpg"))
+    pixels = np.random.default_rng(1).integers(0, 256, (60, 90, 3), dtype=np.uint8)
+    _save(cached.parent, Image.fromarray(pixels), cached.name)
+    image, description = data.style_image(side=48)
+    assert description.startswith("kandinsky_composition_7") and "Kandinsky" in description
+    assert image.shape == (48, 72, 3)
+    assert "instead of" not in capsys.readouterr().out

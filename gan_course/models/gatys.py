@@ -59,7 +59,7 @@ def gatys_transfer(content, style, steps: int = TUTORIAL["steps"], encoder=None,
     if int(steps) < 1:
         raise ValueError(f"steps={steps} must be >= 1 (the tutorial uses 1,000).")
     encoder = encoder or features.vgg19_encoder("auto", STYLE_LAYERS + (CONTENT_LAYER,))
-    raw = features.VGGEncoder(encoder.model, encoder.weights, encoder.layers)
+    raw = encoder.raw()
     if set(raw.layers) != set(STYLE_LAYERS + (CONTENT_LAYER,)):
         raise ValueError(f"The encoder must give {STYLE_LAYERS + (CONTENT_LAYER,)}; it gives "
                          f"{raw.layers}.")

@@ -27,7 +27,8 @@ import keras
 from keras import layers
 
 from gan_course import image_ops
-from gan_course.layers import ReflectionPad2D, channel_mean_std
+from gan_course.hardware import scaled_filters as _scaled
+from gan_course.layers import ReflectionPad2D, adain_with_statistics, channel_mean_std
 
 #: Where the drafting decoder takes its AdaIN'd features from, shallow to deep.
 DRAFT_LAYERS = ("relu2_1", "relu3_1", "relu4_1")
@@ -52,10 +53,6 @@ def _res_block(x, name: str):
     y = _conv(channels, f"{name}_a")(x)
     y = _conv(channels, f"{name}_b", activation=None)(y)
     return layers.Add(name=name)([x, y])
-
-
-def _scaled(filters: int, width: float) -> int:
-    return max(4, round(filters * width))
 
 
 def _check_width(width: float):
@@ -206,11 +203,8 @@ class DraftingNetwork(keras.Model):
         if len(content.shape) != 4:
             raise ValueError(f"The content must be a batch (N, H, W, 3), got {content.shape}.")
         check_lapstyle_size(content.shape[1], content.shape[2], revisions=0)
-        adain = []
-        for feature, mean, std in zip(self.draft_features(content), self.style_mean,
-                                      self.style_std, strict=True):
-            c_mean, c_std = channel_mean_std(feature)
-            adain.append(std * (feature - c_mean) / c_std + mean)
+        adain = [adain_with_statistics(feature, mean, std) for feature, mean, std in
+                 zip(self.draft_features(content), self.style_mean, self.style_std, strict=True)]
         return self.decoder(adain, training=training)
 
 
@@ -318,12 +312,11 @@ def save_lapstyle_weights(path, drafting: DraftingNetwork, revisions, record: di
     models' weight order, plus a ``record`` entry (JSON text: widths, encoder, style, and
     whatever ``record`` adds). Same weights, same file. float16 halves the size; the models
     compute in float32 after loading."""
-    import io
     import json
-    import zipfile
-    from pathlib import Path
 
     import numpy as np
+
+    from gan_course.features import write_arrays_npz
 
     arrays = {f"drafting/{i:04d}": w for i, w in enumerate(drafting.get_weights())}
     for k, revision in enumerate(revisions):
@@ -331,17 +324,8 @@ def save_lapstyle_weights(path, drafting: DraftingNetwork, revisions, record: di
     meta = {"decoder_width": _model_width(drafting.decoder, "conv1"),
             "revision_widths": [_model_width(r, "conv_out") for r in revisions],
             "encoder_weights": drafting.encoder.weights, **(record or {})}
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
-        entries = {**{k: np.asarray(v, np.float16) for k, v in arrays.items()},
-                   "record": np.array(json.dumps(meta, sort_keys=True))}
-        for key, array in entries.items():
-            buffer = io.BytesIO()
-            np.lib.format.write_array(buffer, array, allow_pickle=False)
-            archive.writestr(zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0)),
-                             buffer.getvalue())
-    return path
+    return write_arrays_npz(path, {**{k: np.asarray(v, np.float16) for k, v in arrays.items()},
+                                   "record": np.array(json.dumps(meta, sort_keys=True))})
 
 
 def _model_width(model, block: str) -> float:

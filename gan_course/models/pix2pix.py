@@ -21,6 +21,8 @@ import math
 import keras
 from keras import layers
 
+from gan_course.hardware import scaled_filters as _scaled
+
 #: Lesson 3's pix2pix size per device, for ``hardware.model_scale(**PIX2PIX_SCALE)``:
 #: (width, batch).
 #:
@@ -44,10 +46,6 @@ INIT_STDDEV = 0.02
 
 def _initializer():
     return keras.initializers.RandomNormal(0.0, INIT_STDDEV)
-
-
-def _scaled(filters: int, width: float) -> int:
-    return max(4, round(filters * width))
 
 
 def _norm(kind: str, name: str | None = None):
