@@ -1141,6 +1141,26 @@ def _resize_shorter_side(image: np.ndarray, side: int) -> np.ndarray:
     return tf.image.resize(image, target, method="bilinear", antialias=True).numpy()
 
 
+def content_images(sources=COLOUR_PHOTO_SPLIT["validation"], size: int = 512) -> np.ndarray:
+    """Content images for style transfer, as lesson 4 measures on them: float32 (N, size, size,
+    3) in [0, 1], each the centre square of its image, resized (:func:`centre_square`).
+
+    ``sources``: names of shipped photos (:data:`COLOUR_PHOTOS`; the default is the validation
+    photos, never trained on) or paths and URLs of your own images, read by :func:`load_image`
+    with all its checks. A single source may be given as a string.
+    """
+    size = _check_int(size, "size", 8, "512")
+    sources = [sources] if isinstance(sources, (str, Path)) else list(sources)
+    if not sources:
+        raise ValueError("sources is empty: give photo names, paths or URLs.")
+    images = []
+    for source in sources:
+        image = (_load_colour_photo(source).astype(np.float32) / 255.0
+                 if isinstance(source, str) and source in COLOUR_PHOTOS else load_image(source))
+        images.append(centre_square(image, size))
+    return np.stack(images).astype(np.float32) / 255.0
+
+
 def style_transfer_dataset(style: np.ndarray, size: int = 128, batch_size: int = 4,
                            content: str = "offline", seed: int | None = 0):
     """Endless batches of ``(style_crops, content_crops)`` for LapStyle: both float32 (batch,

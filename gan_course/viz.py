@@ -87,7 +87,8 @@ def show_per_class(images, labels, class_names, per_class: int = 8, seed: int = 
 
 
 def plot_history(history, steps_per_epoch: int | None = None, title: str = ""):
-    """Loss curves (left) and the discriminator's mean scores D(x), D(G(z)) (right).
+    """Loss curves (left: D's and G's totals, and G's named terms ``g_*`` as thin lines) and the
+    discriminator's mean scores D(x), D(G(z)) (right; no right panel without a discriminator).
 
     ``history`` is what ``fit`` returns (or its ``.history`` dict). With ``steps_per_epoch``
     the x axis counts training steps, else epochs. A healthy GAN's losses wander but stay
@@ -98,19 +99,26 @@ def plot_history(history, steps_per_epoch: int | None = None, title: str = ""):
     logs = getattr(history, "history", history)
     n = len(next(iter(logs.values()))) if logs else 0
     x = np.arange(1, n + 1) * (steps_per_epoch or 1)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.2))
+    scores = [key for key in ("d_real", "d_fake") if key in logs]
+    fig, axes = plt.subplots(1, 2 if scores else 1, figsize=(10 if scores else 5, 3.2))
+    left, right = (axes[0], axes[1]) if scores else (axes, None)
     for key, label in (("d_loss", "D loss"), ("g_loss", "G loss")):
         if key in logs:
             left.plot(x, logs[key], label=label)
+    for key in sorted(k for k in logs if k.startswith("g_") and k != "g_loss"):
+        left.plot(x, logs[key], label=key[2:].replace("_", " "), lw=0.8, alpha=0.8)
     for key, label in (("d_real", "D(x), real"), ("d_fake", "D(G(z)), fake")):
         if key in logs:
             right.plot(x, logs[key], label=label)
     if "d_real" in logs and 0 <= min(logs["d_real"]) and max(logs["d_real"]) <= 1:
         right.axhline(0.5, color="grey", lw=0.8, ls="--", label="equilibrium, 1/2")
     for ax, name in ((left, "loss"), (right, "mean score")):
+        if ax is None:
+            continue
         ax.set_xlabel("step" if steps_per_epoch else "epoch")
         ax.set_ylabel(name)
-        ax.legend(fontsize=8)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
     if title:
         fig.suptitle(title)

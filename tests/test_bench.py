@@ -59,3 +59,40 @@ def test_cgan_quality_reports_conditional_accuracy_and_fd_per_class():
     assert "real test images: 91." in out
     assert "per class (accuracy, FD): T-shirt/top" in out
     assert "unconditional DCGAN:" in out and "per class it is sorted into" in out
+
+
+def test_lapstyle_speed_reports_images_per_second_flops_and_the_gatys_speed_up():
+    out = _run_bench("lapstyle_speed.py", "--sizes", "512", "--repeats", "1",
+                     "--gatys-steps", "2", "--width", "0.125")
+    line = next(row for row in out.splitlines() if row.startswith("LapStyle 512 px"))
+    assert "images/s" in line and "GFLOP/image" in line
+    assert float(line.split("s/image), ")[1].split(" GFLOP/image")[0]) > 1.0  # VGG at 128 px
+    assert "dense 3x3 convolution" in out
+    assert "first step + 999 x the mean of steps 2-2" in out
+    assert "speed-up LapStyle / Gatys at 512 px:" in out
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("ratio LapStyle GFLOP/s / dense convolution: 512 px ")
+    assert float(last.split("512 px ")[1].split()[0]) > 0
+
+
+def test_lapstyle_quality_compares_the_three_methods(tmp_path):
+    import keras
+
+    from gan_course import features
+    from gan_course.models import lapstyle
+
+    keras.utils.set_random_seed(0)
+    encoder = features.vgg19_encoder("random")
+    drafting = lapstyle.DraftingNetwork(encoder, lapstyle.build_drafting_decoder(0.125))
+    weights = lapstyle.save_lapstyle_weights(
+        tmp_path / "w.npz", drafting, [lapstyle.build_revision_network(0.125)],
+        {"draft": {"steps": 0}, "revision": {"steps": 0}})
+    grid = tmp_path / "grid.png"
+    out = _run_bench("lapstyle_quality.py", "--size", "128", "--weights", str(weights),
+                     "--gatys-steps", "2", "--grid", str(grid))
+    for name in ("Gatys", "AdaIN (draft, upsampled)", "LapStyle"):
+        assert f"{name}: style-SWD ratio " in out
+    assert "Gatys: style-SWD ratio" in out and "(2/2 steps," in out
+    assert imageio.imread(grid).shape == (4 * 129 + 1, 2 * 129 + 1, 3)
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("LapStyle vs AdaIN: style-SWD ratio ") and "target" in last

@@ -808,3 +808,22 @@ def test_a_cached_painting_is_used_offline(monkeypatch, cache_dir, capsys):
     assert description.startswith("kandinsky_composition_7") and "Kandinsky" in description
     assert image.shape == (48, 72, 3)
     assert "instead of" not in capsys.readouterr().out
+
+
+def test_content_images_are_centre_squares_of_photos_paths_or_one_source(tmp_path):
+    from PIL import Image
+
+    default = data.content_images(size=64)
+    assert default.shape == (len(data.COLOUR_PHOTO_SPLIT["validation"]), 64, 64, 3)
+    assert default.dtype == np.float32 and 0.0 <= default.min() and default.max() <= 1.0
+    pixels = np.zeros((40, 80, 3), dtype=np.uint8)
+    pixels[:, 20:60] = 255  # the centre square is all white; the sides are black
+    path = _save(tmp_path, Image.fromarray(pixels), "wide.png")
+    mine = data.content_images(path, size=16)  # one source as a plain path
+    assert mine.shape == (1, 16, 16, 3) and mine.min() == pytest.approx(1.0)
+    both = data.content_images(["coffee", str(path)], size=32)
+    np.testing.assert_array_equal(both[0], data.content_images("coffee", size=32)[0])
+    with pytest.raises(ValueError, match="sources is empty"):
+        data.content_images([], size=32)
+    with pytest.raises(FileNotFoundError):
+        data.content_images([tmp_path / "missing.png"])

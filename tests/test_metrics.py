@@ -24,7 +24,7 @@ HOMES = {
                     "fashion_mnist_fd_per_class"],
     colour: ["colour_fidelity", "colourfulness", "colourfulness_ratio", "psnr", "ssim"],
     texture: ["texture_swd", "seam_ratio"],
-    style_transfer: ["style_swd_ratio", "content_ssim", "luminance"],
+    style_transfer: ["style_swd_ratio", "content_ssim", "luminance", "style_transfer_scores"],
     memorisation: ["nearest_neighbours", "memorisation_check"],
     features: ["load_fashion_mnist_classifier", "load_inception_model", "FEATURE_LAYER",
                "INCEPTION_WEIGHTS_FILE"],

@@ -40,3 +40,14 @@ def test_content_ssim_keeps_luminance_not_colour():
     over = metrics.content_ssim(photos * 1.5, photos)  # clipped to [0, 1], not refused
     assert 0.0 < over < 1.0
     np.testing.assert_allclose(metrics.luminance(np.ones((1, 2, 2, 3)))[..., 0], 1.0, rtol=1e-6)
+
+
+def test_style_transfer_scores_are_the_two_numbers_for_matching_outputs(style):
+    photos = data.colour_photos(["coffee"])["coffee"][None, :64, :96].astype(np.float32) / 255.0
+    options = {"descriptors": 512, "levels": 2}
+    scores = metrics.style_transfer_scores(photos, photos, style, **options)
+    assert scores == {
+        "style_swd_ratio": style_transfer.style_swd_ratio(photos, style, **options)["ratio"],
+        "content_ssim": pytest.approx(1.0)}
+    with pytest.raises(ValueError, match="one output per content image"):
+        metrics.style_transfer_scores(photos, np.concatenate([photos, photos]), style)

@@ -32,3 +32,19 @@ def test_gatys_moves_the_image_towards_the_style():
     with pytest.raises(ValueError):
         gatys.gatys_transfer(content[..., :1], style, steps=1, encoder=encoder)
     assert tf.is_tensor(gatys.gram_matrix(np.ones((1, 2, 2, 3), np.float32)))
+
+
+def test_gatys_stops_when_its_time_budget_is_spent():
+    encoder = features.vgg19_encoder("random", gatys.STYLE_LAYERS + (gatys.CONTENT_LAYER,))
+    content = data.colour_photos(["coffee"])["coffee"][:32, :32].astype(np.float32) / 255.0
+    style = data.offline_style_image(side=48)[:32, :32]
+    steps = []
+    gatys.gatys_transfer(content, style, steps=50, encoder=encoder, seconds=1e-6,
+                         callback=lambda i, *_: steps.append(i))
+    assert steps == [1]  # the first step spends the budget
+    steps.clear()
+    gatys.gatys_transfer(content, style, steps=3, encoder=encoder, seconds=600,
+                         callback=lambda i, *_: steps.append(i))
+    assert steps == [1, 2, 3]
+    with pytest.raises(ValueError, match="seconds"):
+        gatys.gatys_transfer(content, style, steps=3, encoder=encoder, seconds=0)

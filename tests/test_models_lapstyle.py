@@ -210,6 +210,10 @@ def test_lapstyle_weights_round_trip_in_float16(encoder, tmp_path):
     assert path.read_bytes() == again.read_bytes()  # same weights, same file
     loaded, revisions, record = lapstyle.load_lapstyle_weights(path, encoder)
     assert record["steps"] == 3 and record["decoder_width"] == WIDTH
+    stale = {"steps": 3, "revision_widths": [9.0], "encoder_weights": "imagenet"}  # reloaded
+    lapstyle.save_lapstyle_weights(tmp_path / "again.npz", loaded, revisions, stale)
+    assert lapstyle.load_lapstyle_weights(tmp_path / "again.npz", encoder)[2][
+        "revision_widths"] == [WIDTH]  # what the file holds, not what a stale record says
     assert record["encoder_weights"] == "random"
     content = _images(1, 64)
     want = lapstyle.LapStyleNet(draft, [revision])(content)
@@ -241,3 +245,37 @@ def test_lapstyle_weights_refuse_the_wrong_encoder_and_bad_files(encoder, tmp_pa
                 target.writestr(item, source.read(item))
     with pytest.raises(ValueError, match="do not match the revision0 network"):
         lapstyle.load_lapstyle_weights(cut, encoder)
+
+
+def test_upsampled_draft_is_the_lapstyle_output_without_revisions(encoder):
+    draft = _drafting(encoder)
+    revision = lapstyle.build_revision_network(WIDTH)
+    for variable in revision.trainable_variables:  # a revision that adds nothing
+        variable.assign(tf.zeros_like(variable))
+    content = _images(2, 128)
+    plain = lapstyle.upsampled_draft(draft, content, revisions=1)
+    assert plain.shape == (2, 128, 128, 3)
+    np.testing.assert_allclose(plain, lapstyle.LapStyleNet(draft, [revision])(content),
+                               atol=1e-5)
+    low = draft(tf.image.resize(content, (64, 64)))  # not the pyramid's blur: differs a little
+    assert not np.allclose(plain, tf.image.resize(low, (128, 128)), atol=1e-6)
+    with pytest.raises(ValueError, match="multiples of 16"):
+        lapstyle.upsampled_draft(draft, _images(1, 120), revisions=1)
+
+
+def test_shipped_lapstyle_loads_only_for_its_style_and_encoder(encoder, capsys):
+    assert lapstyle.shipped_lapstyle("kandinsky_composition_7", encoder) is None
+    assert "none ships for the style 'kandinsky_composition_7'" in capsys.readouterr().out
+    imagenet_like = features.VGGEncoder(encoder.model, "imagenet", encoder.layers,
+                                        encoder.scales)
+    assert lapstyle.shipped_lapstyle("stained_glass_flower", imagenet_like) is None
+    said = capsys.readouterr().out
+    assert "trained with the random VGG-19 encoder, not the imagenet one" in said
+    assert said.count("\n") == 1
+    drafting, revisions, record = lapstyle.shipped_lapstyle("stained_glass_flower", encoder)
+    said = capsys.readouterr().out
+    assert said.startswith("Shipped LapStyle for stained_glass_flower") and "draft" in said
+    assert len(revisions) == 2 and record["style"] == "stained_glass_flower"
+    assert record["encoder_sha256"] == features.weights_checksum(encoder.model)
+    out = lapstyle.LapStyleNet(drafting, revisions)(_images(1, 128)).numpy()
+    assert out.shape == (1, 128, 128, 3) and np.isfinite(out).all()

@@ -54,6 +54,17 @@ def test_plot_history_draws_losses_and_scores():
     assert "equilibrium, 1/2" in [line.get_label() for line in right.lines]
 
 
+def test_plot_history_without_a_discriminator_draws_the_terms_in_one_panel():
+    import warnings
+
+    history = {"g_loss": [3.0, 2.0], "g_content": [1.0, 0.8], "g_style": [2.0, 1.2]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "no artists with labels" legend warning
+        fig = viz.plot_history(history)
+    (only,) = fig.axes
+    assert [line.get_label() for line in only.lines] == ["G loss", "content", "style"]
+
+
 def test_show_gif_embeds_the_file(tmp_path):
     path = tmp_path / "a.gif"
     iio.imwrite(path, np.zeros((2, 4, 4), np.uint8), extension=".gif")

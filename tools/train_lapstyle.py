@@ -10,13 +10,15 @@ script trains one, on this machine, with exactly what the lesson uses offline:
 - the content: the offline training photos (``data.style_transfer_dataset(content="offline")``);
 - the models: ``models.lapstyle`` at the CPU width (``LAPSTYLE_SCALE["cpu"]``), through the
   course's one GAN core: the draft on its perceptual terms alone at 128 px, then the first
-  revision at 256 px against the shallow patch discriminator.
+  revision at 256 px and the second at 512 px, each against the shallow patch discriminator.
 
 The schedule follows PaddleGAN's configs (Adam(1e-4, 0.9, 0.999), lr / (1 + 5e-5 t); the style
 resized to 136 px for 128 px crops and to 280 px for 256 px crops), with far fewer steps. Run from
 the repository root::
 
     python tools/train_lapstyle.py                   # about an hour on 2 CPU cores
+    python tools/train_lapstyle.py --continue-from data/lapstyle_stained_glass_flower.npz
+                                                     # only the stages the file lacks
 
 It writes the ``.npz`` (float16 weights and a JSON record of the steps, time, hardware,
 versions and last losses) and prints its sha256 for data/README.md.
@@ -46,12 +48,14 @@ from gan_course.models import lapstyle  # noqa: E402
 from gan_course.training import GAN  # noqa: E402
 
 OUT = ROOT / "data" / "lapstyle_stained_glass_flower.npz"
-#: Style image sides for each stage's crops, as PaddleGAN's load_size / crop_size.
-STYLE_SIDES = {128: 136, 256: 280}
+#: Style image sides for each stage's crops: 136 and 280 are PaddleGAN's load sizes for its 128
+#: and 256 crops; 544 keeps about the same margin for 512 crops.
+STYLE_SIDES = {128: 136, 256: 280, 512: 544}
 
 
-def adam():
-    schedule = keras.optimizers.schedules.InverseTimeDecay(1e-4, decay_steps=1, decay_rate=5e-5)
+def adam(learning_rate: float = 1e-4):
+    schedule = keras.optimizers.schedules.InverseTimeDecay(learning_rate, decay_steps=1,
+                                                           decay_rate=5e-5)
     return keras.optimizers.Adam(schedule, beta_1=0.9, beta_2=0.999)
 
 
@@ -65,12 +69,40 @@ def train(gan, dataset, steps: int, label: str) -> tuple[dict, float]:
     return last, seconds
 
 
+def stage_record(gan, size: int, batch: int, seconds: float, last: dict) -> dict:
+    return {"size": size, "batch": batch, "steps": gan.step, "seconds": round(seconds),
+            "last_losses": last}
+
+
+def revision_stage(drafting, revisions, encoder, style_name, size, batch, steps, lr, seed,
+                   remd_layers, label):
+    """Train one more revision level at ``size`` px (the earlier ones frozen): its network and
+    its stage record."""
+    style = data.offline_style_image(style_name, side=STYLE_SIDES[size])
+    revision = lapstyle.build_revision_network()
+    gan = GAN(lapstyle.LapStyleNet(drafting, [*revisions, revision]),
+              lapstyle.build_lapstyle_discriminator(), latent_dim=None,
+              discriminator_sees_condition=False,
+              g_terms={"perceptual": lapstyle.perceptual_terms(encoder,
+                                                               remd_layers=remd_layers)})
+    gan.compile(g_optimizer=adam(lr), d_optimizer=adam(lr))
+    last, seconds = train(gan, data.style_transfer_dataset(style, size, batch, seed=seed),
+                          steps, label)
+    return revision, stage_record(gan, size, batch, seconds, last)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draft-steps", type=int, default=1200)
     parser.add_argument("--revision-steps", type=int, default=300)
+    parser.add_argument("--second-revision-steps", type=int, default=100)
     parser.add_argument("--draft-batch", type=int, default=lapstyle.LAPSTYLE_SCALE["cpu"][1])
     parser.add_argument("--revision-batch", type=int, default=2)
+    parser.add_argument("--second-revision-batch", type=int, default=1)
+    parser.add_argument("--lr", type=float, default=1e-4, help="Adam's initial learning rate")
+    parser.add_argument("--continue-from", type=Path, default=None,
+                        help="a file this script wrote: keep its trained stages and train only "
+                             "the missing ones (e.g. the second revision)")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     keras.utils.set_random_seed(0)
@@ -78,41 +110,42 @@ def main() -> None:
     encoder = features.vgg19_encoder("random")
     style_name = data.DEFAULT_OFFLINE_STYLE
 
-    # ---- stage 1: the draft at 128 px, perceptual terms only
-    style = data.offline_style_image(style_name, side=STYLE_SIDES[128])
-    drafting = lapstyle.DraftingNetwork(encoder, lapstyle.build_drafting_decoder(width))
-    drafting.set_style(style[None])
-    draft_gan = GAN(drafting, None, latent_dim=None,
-                    g_terms={"perceptual": lapstyle.perceptual_terms(encoder)})
-    draft_gan.compile(g_optimizer=adam())
-    draft_losses, draft_seconds = train(
-        draft_gan, data.style_transfer_dataset(style, 128, args.draft_batch, seed=0),
-        args.draft_steps, "draft")
+    if args.continue_from is not None:
+        drafting, revisions, record = lapstyle.load_lapstyle_weights(args.continue_from, encoder)
+        print(f"continuing from {args.continue_from}: the draft and {len(revisions)} "
+              "revision(s) stay as trained", flush=True)
+    else:
+        # ---- stage 1: the draft at 128 px, perceptual terms only
+        style = data.offline_style_image(style_name, side=STYLE_SIDES[128])
+        drafting = lapstyle.DraftingNetwork(encoder, lapstyle.build_drafting_decoder(width))
+        drafting.set_style(style[None])
+        draft_gan = GAN(drafting, None, latent_dim=None,
+                        g_terms={"perceptual": lapstyle.perceptual_terms(encoder)})
+        draft_gan.compile(g_optimizer=adam(args.lr))
+        last, seconds = train(
+            draft_gan, data.style_transfer_dataset(style, 128, args.draft_batch, seed=0),
+            args.draft_steps, "draft")
+        record = {"draft": stage_record(draft_gan, 128, args.draft_batch, seconds, last)}
+        # ---- stage 2: the first revision at 256 px, against the shallow patch discriminator
+        revision, record["revision"] = revision_stage(
+            drafting, [], encoder, style_name, 256, args.revision_batch, args.revision_steps,
+            args.lr, 1, lapstyle.REMD_LAYERS, "revision")
+        revisions = [revision]
+    if len(revisions) < 2 and args.second_revision_steps > 0:
+        # ---- stage 3: the second revision at 512 px; rEMD at relu4_1 alone (memory)
+        revision, record["second_revision"] = revision_stage(
+            drafting, revisions, encoder, style_name, 512, args.second_revision_batch,
+            args.second_revision_steps, args.lr, 2, ("relu4_1",), "second revision")
+        revisions = [*revisions, revision]
 
-    # ---- stage 2: the first revision at 256 px, against the shallow patch discriminator
-    style = data.offline_style_image(style_name, side=STYLE_SIDES[256])
-    revision = lapstyle.build_revision_network()
-    revision_gan = GAN(lapstyle.LapStyleNet(drafting, [revision]),
-                       lapstyle.build_lapstyle_discriminator(), latent_dim=None,
-                       discriminator_sees_condition=False,
-                       g_terms={"perceptual": lapstyle.perceptual_terms(encoder)})
-    revision_gan.compile(g_optimizer=adam(), d_optimizer=adam())
-    revision_losses, revision_seconds = train(
-        revision_gan, data.style_transfer_dataset(style, 256, args.revision_batch, seed=1),
-        args.revision_steps, "revision")
-
-    record = {
-        "style": style_name, "decoder_width_device": "cpu",
-        "draft": {"size": 128, "batch": args.draft_batch, "steps": draft_gan.step,
-                  "seconds": round(draft_seconds), "last_losses": draft_losses},
-        "revision": {"size": 256, "batch": args.revision_batch, "steps": revision_gan.step,
-                     "seconds": round(revision_seconds), "last_losses": revision_losses},
+    record.update({
+        "style": style_name, "decoder_width_device": "cpu", "learning_rate": args.lr,
         "hardware": f"{platform.machine()}, {os.cpu_count()} CPU cores, no GPU",
         "versions": {"python": platform.python_version(), "tensorflow": tf.__version__,
                      "keras": keras.__version__},
         "encoder_sha256": features.weights_checksum(encoder.model),
-    }
-    path = lapstyle.save_lapstyle_weights(args.out, drafting, [revision], record)
+    })
+    path = lapstyle.save_lapstyle_weights(args.out, drafting, revisions, record)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     print(f"wrote {path} ({path.stat().st_size / 2**20:.2f} MiB), sha256 {digest}")
 

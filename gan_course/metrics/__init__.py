@@ -23,7 +23,7 @@ real images. One module per subject:
   over real), :func:`psnr` and :func:`ssim` against the real photos.
 - :mod:`~gan_course.metrics.style_transfer`: lesson 4's :func:`style_swd_ratio` (style
   matched, against a floor from the style image's two halves) and :func:`content_ssim`
-  (luminance SSIM against the content).
+  (luminance SSIM against the content), both at once: :func:`style_transfer_scores`.
 - :mod:`~gan_course.metrics.memorisation`: :func:`nearest_neighbours`,
   :func:`memorisation_check`: are the samples closer to training images than unseen real
   images are?
@@ -78,7 +78,12 @@ from gan_course.metrics.fashion_mnist import (
     recognised_shares,
 )
 from gan_course.metrics.memorisation import memorisation_check, nearest_neighbours
-from gan_course.metrics.style_transfer import content_ssim, luminance, style_swd_ratio
+from gan_course.metrics.style_transfer import (
+    content_ssim,
+    luminance,
+    style_swd_ratio,
+    style_transfer_scores,
+)
 from gan_course.metrics.texture import seam_ratio, texture_swd
 
 #: The classifier's weight file in data/, and what to do when it is missing (older names).
@@ -95,5 +100,5 @@ __all__ = [
     "laplacian_pyramid", "load_fashion_mnist_classifier", "load_inception_model", "luminance",
     "memorisation_check", "mode_coverage", "nearest_neighbours", "polynomial_kernel", "psnr",
     "recognised_classes", "recognised_shares", "seam_ratio", "sliced_wasserstein", "ssim",
-    "style_swd_ratio", "texture_swd", "unbiased_mmd2",
+    "style_swd_ratio", "style_transfer_scores", "texture_swd", "unbiased_mmd2",
 ]

@@ -66,3 +66,15 @@ def content_ssim(outputs, contents, win_size: int = 7) -> float:
     outputs = np.clip(np.asarray(outputs, np.float32), 0.0, 1.0)
     return ssim(luminance(outputs), luminance(contents), value_range=image_ops.UNIT,
                 win_size=win_size)
+
+
+def style_transfer_scores(outputs, contents, style, **swd_options) -> dict[str, float]:
+    """Lesson 4's two numbers for one method's outputs: ``{"style_swd_ratio": ...,
+    "content_ssim": ...}`` (:func:`style_swd_ratio` against ``style``, ``swd_options`` passed
+    on; :func:`content_ssim` against ``contents``). ``outputs`` and ``contents``: (N, H, W, 3)
+    in [0, 1], in the same order."""
+    if np.shape(outputs) != np.shape(contents):
+        raise ValueError(f"outputs {np.shape(outputs)} and contents {np.shape(contents)} must "
+                         "have the same shape: one output per content image, in order.")
+    return {"style_swd_ratio": style_swd_ratio(outputs, style, **swd_options)["ratio"],
+            "content_ssim": content_ssim(outputs, contents)}

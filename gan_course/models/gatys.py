@@ -15,6 +15,8 @@ which is why it is slow (:mod:`gan_course.models.lapstyle` trains a network once
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from gan_course import image_ops
@@ -38,14 +40,16 @@ def gram_matrix(features):
 def gatys_transfer(content, style, steps: int = TUTORIAL["steps"], encoder=None,
                    style_weight: float = TUTORIAL["style_weight"],
                    content_weight: float = TUTORIAL["content_weight"],
-                   total_variation_weight: float = 0.0, callback=None) -> np.ndarray:
+                   total_variation_weight: float = 0.0, callback=None,
+                   seconds: float | None = None) -> np.ndarray:
     """Optimise an image, starting from ``content``, towards ``style``'s Gram matrices and
     ``content``'s relu5_2 features; returns it, float32 (H, W, 3) in [0, 1].
 
     ``content``, ``style``: (H, W, 3) images in [0, 1] (sizes may differ). ``encoder``: a
     ``features.VGGEncoder`` with layers STYLE_LAYERS + (CONTENT_LAYER,) (default:
     ``features.vgg19_encoder("auto", ...)``), used without its feature scales, as the tutorial
-    uses VGG. ``callback(step, image, loss)`` is called after every step.
+    uses VGG. ``callback(step, image, loss)`` is called after every step. ``seconds``: a time
+    budget; the optimisation stops after the step that spends it, even before ``steps``.
     """
     import keras
     import tensorflow as tf
@@ -87,8 +91,13 @@ def gatys_transfer(content, style, steps: int = TUTORIAL["steps"], encoder=None,
         image.assign(tf.clip_by_value(image, 0.0, 1.0))
         return loss
 
+    if seconds is not None and not seconds > 0:
+        raise ValueError(f"seconds={seconds!r} must be > 0, or None for no time limit.")
+    start = time.perf_counter()
     for i in range(int(steps)):
         loss = step()
         if callback is not None:
             callback(i + 1, image.numpy()[0], float(loss))
+        if seconds is not None and time.perf_counter() - start >= seconds:
+            break
     return image.numpy()[0]

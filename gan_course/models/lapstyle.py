@@ -246,6 +246,16 @@ class LapStyleNet(keras.Model):
         return result
 
 
+def upsampled_draft(drafting: DraftingNetwork, content, revisions: int):
+    """The draft alone, brought to the content's size: up(Draft(c_low)) with c_low the low-pass
+    residual of a ``revisions + 1``-level Laplacian pyramid (what :class:`LapStyleNet` revises;
+    with no revisions it is plain AdaIN-style transfer at low resolution, then upsampling)."""
+    check_lapstyle_size(content.shape[1], content.shape[2], revisions=revisions)
+    content = keras.ops.cast(content, "float32")
+    low = image_ops.laplacian_pyramid(content, revisions + 1)[-1]
+    return image_ops.pyramid_up(drafting(low, training=False), keras.ops.shape(content)[1:3])
+
+
 #: The layers of the relaxed-EMD and self-similarity terms (PaddleGAN: relu3_1 and relu4_1 for
 #: the draft and the first revision; the second revision uses relu4_1 alone, since at 512 px
 #: relu3_1's distance matrices take gigabytes).
@@ -321,9 +331,9 @@ def save_lapstyle_weights(path, drafting: DraftingNetwork, revisions, record: di
     arrays = {f"drafting/{i:04d}": w for i, w in enumerate(drafting.get_weights())}
     for k, revision in enumerate(revisions):
         arrays.update({f"revision{k}/{i:04d}": w for i, w in enumerate(revision.get_weights())})
-    meta = {"decoder_width": _model_width(drafting.decoder, "conv1"),
+    meta = {**(record or {}), "decoder_width": _model_width(drafting.decoder, "conv1"),
             "revision_widths": [_model_width(r, "conv_out") for r in revisions],
-            "encoder_weights": drafting.encoder.weights, **(record or {})}
+            "encoder_weights": drafting.encoder.weights}  # what the file holds wins
     return write_arrays_npz(path, {**{k: np.asarray(v, np.float16) for k, v in arrays.items()},
                                    "record": np.array(json.dumps(meta, sort_keys=True))})
 
@@ -333,11 +343,9 @@ def _model_width(model, block: str) -> float:
     return model.get_layer(block).layers[-1].filters / 64
 
 
-def load_lapstyle_weights(path, encoder):
-    """Read :func:`save_lapstyle_weights`' file: ``(drafting, revisions, record)``, built with
-    the widths it records and ``encoder`` (which must have the weights it was trained with).
-    Raises ``ValueError`` naming the problem for a file that is missing, corrupt, or made for
-    another encoder or architecture."""
+def _read_lapstyle_file(path):
+    """(arrays, record) of a :func:`save_lapstyle_weights` file; clear errors for a missing or
+    corrupt one."""
     import json
     from pathlib import Path
 
@@ -354,6 +362,21 @@ def load_lapstyle_weights(path, encoder):
     except Exception as error:
         raise ValueError(f"LapStyle weights {path} are unreadable or corrupt "
                          f"({type(error).__name__}: {error}). Restore or retrain them.") from error
+    return arrays, record
+
+
+def load_lapstyle_weights(path, encoder):
+    """Read :func:`save_lapstyle_weights`' file: ``(drafting, revisions, record)``, built with
+    the widths it records and ``encoder`` (which must have the weights it was trained with).
+    Raises ``ValueError`` naming the problem for a file that is missing, corrupt, or made for
+    another encoder or architecture."""
+    arrays, record = _read_lapstyle_file(path)
+    return _build_from_file(arrays, record, encoder, path)
+
+
+def _build_from_file(arrays, record, encoder, path):
+    import numpy as np
+
     if record["encoder_weights"] != encoder.weights:
         raise ValueError(f"LapStyle weights {path} were trained with the "
                          f"{record['encoder_weights']} VGG-19 encoder, not the "
@@ -381,3 +404,39 @@ def load_lapstyle_weights(path, encoder):
         assign(revision, f"revision{k}")
     drafting.has_style = True
     return drafting, revisions, record
+
+
+#: Trained LapStyles that ship in ``data/``: style name (``data.OFFLINE_STYLES``) -> file. Made by
+#: ``tools/train_lapstyle.py`` for the offline (random-weight) encoder; data/README.md records
+#: their budget and measured quality.
+SHIPPED_WEIGHTS = {"stained_glass_flower": "lapstyle_stained_glass_flower.npz"}
+
+
+def shipped_lapstyle(style: str, encoder, verbose: bool = True):
+    """The shipped LapStyle for ``style``: ``(drafting, revisions, record)``
+    (:func:`load_lapstyle_weights`), or ``None`` when none fits, with one printed line saying
+    why: no file ships for that style, or ``encoder`` has other weights than the ones it was
+    trained with."""
+    from gan_course import settings
+
+    def no(reason):
+        if verbose:
+            print(f"No shipped LapStyle used: {reason}. The LapStyle results below are the "
+                  "ones trained in this notebook.")
+
+    if style not in SHIPPED_WEIGHTS:
+        return no(f"none ships for the style {style!r} (only for {', '.join(SHIPPED_WEIGHTS)})")
+    path = settings.data_dir() / SHIPPED_WEIGHTS[style]
+    arrays, record = _read_lapstyle_file(path)
+    if record["encoder_weights"] != encoder.weights:
+        return no(f"{path.name} was trained with the {record['encoder_weights']} VGG-19 encoder, "
+                  f"not the {encoder.weights} one in use")
+    loaded = _build_from_file(arrays, record, encoder, path)
+    if verbose:
+        record = loaded[2]
+        steps = ", ".join(f"{name.replace('_', ' ')} {record[name]['steps']} steps"
+                          for name in ("draft", "revision", "second_revision") if name in record)
+        print(f"Shipped LapStyle for {style}: {path.name} ({steps}; trained by "
+              "tools/train_lapstyle.py on a 2-core CPU, see data/README.md).")
+    return loaded
+

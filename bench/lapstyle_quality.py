@@ -1,0 +1,105 @@
+"""Lesson 4's comparison on the offline content and style set: Gatys, AdaIN (the LapStyle draft
+alone, upsampled) and LapStyle, by style-SWD ratio and content SSIM, at 512 px.
+
+- Content: the two validation photos (``data.content_images``), never trained on.
+- Style: the offline style image ``stained_glass_flower``; encoder: the fixed random VGG-19.
+- LapStyle and its draft: the shipped weights (``data/lapstyle_stained_glass_flower.npz``),
+  which ``tools/train_lapstyle.py`` trains with the lesson's full-mode CPU budget, or
+  ``--weights`` of your own from that script.
+- Gatys: the TF tutorial's settings, 1,000 steps per image, or fewer when ``--gatys-seconds``
+  (the lesson's full-mode limit on a slow machine: 600) runs out first.
+- The numbers use no VGG (``metrics.style_transfer_scores``). Target: LapStyle's style-SWD ratio
+  below AdaIN's, at a content SSIM no more than 0.05 lower. The last line says whether it is met.
+
+    .venv/bin/python bench/lapstyle_quality.py [--gatys-seconds 600] [--gatys-steps 1000]
+        [--weights data/lapstyle_stained_glass_flower.npz] [--grid comparison.png]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from gan_course import data, features, hardware, metrics, settings, viz  # noqa: E402
+from gan_course.models import gatys, lapstyle  # noqa: E402
+
+STYLE = "stained_glass_flower"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=512)
+    parser.add_argument("--weights", default=str(settings.data_dir()
+                                                 / lapstyle.SHIPPED_WEIGHTS[STYLE]))
+    parser.add_argument("--gatys-steps", type=int, default=gatys.TUTORIAL["steps"])
+    parser.add_argument("--gatys-seconds", type=float, default=600,
+                        help="time limit per image for Gatys (the lesson's full mode)")
+    parser.add_argument("--grid", default=None, help="save content | Gatys | AdaIN | LapStyle")
+    args = parser.parse_args()
+
+    print(hardware.describe())
+    hardware.setup(verbose=False)
+    keras.mixed_precision.set_global_policy("float32")
+    encoder = features.vgg19_encoder("random")
+    drafting, revisions, record = lapstyle.load_lapstyle_weights(args.weights, encoder)
+    levels = 2 if args.size >= 512 else 1
+    if len(revisions) < levels:
+        raise SystemExit(f"{args.weights} has {len(revisions)} revision(s); {args.size} px "
+                         f"needs {levels}. Train them with tools/train_lapstyle.py.")
+    style = data.style_image(STYLE, side=args.size, verbose=False)[0]
+    contents = data.content_images(size=args.size)
+    print(f"style {STYLE} at {style.shape[1]}x{style.shape[0]}; {len(contents)} content photos "
+          f"at {args.size} px; LapStyle {args.weights}: " + ", ".join(
+              f"{stage} {record[stage]['steps']} steps"
+              for stage in ("draft", "revision", "second_revision") if stage in record))
+
+    outputs, notes = {}, {}
+    gatys_encoder = features.vgg19_encoder(
+        "random", gatys.STYLE_LAYERS + (gatys.CONTENT_LAYER,))
+    images, steps = [], []
+    start = time.perf_counter()
+    for content in contents:
+        ran = []
+        images.append(gatys.gatys_transfer(content, style, steps=args.gatys_steps,
+                                           encoder=gatys_encoder, seconds=args.gatys_seconds,
+                                           callback=lambda step, *_, ran=ran: ran.append(step)))
+        steps.append(ran[-1])
+    outputs["Gatys"] = np.stack(images)
+    notes["Gatys"] = (f"{'/'.join(map(str, steps))} steps, "
+                      f"{(time.perf_counter() - start) / len(contents):.0f} s/image")
+    outputs["AdaIN (draft, upsampled)"] = keras.ops.convert_to_numpy(
+        lapstyle.upsampled_draft(drafting, contents, revisions=levels))
+    outputs["LapStyle"] = lapstyle.LapStyleNet(drafting, revisions[:levels]).predict(
+        contents, verbose=0)
+
+    scores = {}
+    for name, images in outputs.items():
+        scores[name] = metrics.style_transfer_scores(np.clip(images, 0, 1), contents, style)
+        print(f"{name}: style-SWD ratio {scores[name]['style_swd_ratio']:.3f}, content SSIM "
+              f"{scores[name]['content_ssim']:.3f}" + (f" ({notes[name]})" if name in notes
+                                                         else ""))
+    if args.grid:
+        import imageio.v3 as iio
+
+        rows = [contents, *(np.clip(images, 0, 1) for images in outputs.values())]
+        picture = viz.image_grid(np.concatenate(rows), ncols=len(contents),
+                                 value_range=(0.0, 1.0))
+        iio.imwrite(args.grid, picture)
+        print(f"wrote {args.grid}: rows content, " + ", ".join(outputs))
+    lap, ada = scores["LapStyle"], scores["AdaIN (draft, upsampled)"]
+    met = (lap["style_swd_ratio"] < ada["style_swd_ratio"]
+           and lap["content_ssim"] >= ada["content_ssim"] - 0.05)
+    ssim_change = lap["content_ssim"] - ada["content_ssim"]
+    print(f"LapStyle vs AdaIN: style-SWD ratio {lap['style_swd_ratio']:.3f} vs "
+          f"{ada['style_swd_ratio']:.3f}, content SSIM {ssim_change:+.3f}; target "
+          f"{'met' if met else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
