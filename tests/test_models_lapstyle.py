@@ -279,3 +279,13 @@ def test_shipped_lapstyle_loads_only_for_its_style_and_encoder(encoder, capsys):
     assert record["encoder_sha256"] == features.weights_checksum(encoder.model)
     out = lapstyle.LapStyleNet(drafting, revisions)(_images(1, 128)).numpy()
     assert out.shape == (1, 128, 128, 3) and np.isfinite(out).all()
+
+
+def test_the_official_optimiser_decays_the_learning_rate_inversely_with_the_step():
+    optimizer = lapstyle.lapstyle_adam(2e-4)
+    assert float(optimizer.learning_rate) == pytest.approx(2e-4)
+    optimizer.iterations.assign(20_000)
+    assert float(optimizer.learning_rate) == pytest.approx(2e-4 / 2)  # 1 + 5e-5 * 20,000 = 2
+    assert (optimizer.beta_1, optimizer.beta_2) == (0.9, 0.999)
+    for crop, side in lapstyle.STYLE_SIDES.items():  # crops of the style always fit
+        assert side > crop and lapstyle.STYLE_SIDES[crop] / crop < 1.1

@@ -48,15 +48,6 @@ from gan_course.models import lapstyle  # noqa: E402
 from gan_course.training import GAN  # noqa: E402
 
 OUT = ROOT / "data" / "lapstyle_stained_glass_flower.npz"
-#: Style image sides for each stage's crops: 136 and 280 are PaddleGAN's load sizes for its 128
-#: and 256 crops; 544 keeps about the same margin for 512 crops.
-STYLE_SIDES = {128: 136, 256: 280, 512: 544}
-
-
-def adam(learning_rate: float = 1e-4):
-    schedule = keras.optimizers.schedules.InverseTimeDecay(learning_rate, decay_steps=1,
-                                                           decay_rate=5e-5)
-    return keras.optimizers.Adam(schedule, beta_1=0.9, beta_2=0.999)
 
 
 def train(gan, dataset, steps: int, label: str) -> tuple[dict, float]:
@@ -78,14 +69,14 @@ def revision_stage(drafting, revisions, encoder, style_name, size, batch, steps,
                    remd_layers, label):
     """Train one more revision level at ``size`` px (the earlier ones frozen): its network and
     its stage record."""
-    style = data.offline_style_image(style_name, side=STYLE_SIDES[size])
+    style = data.offline_style_image(style_name, side=lapstyle.STYLE_SIDES[size])
     revision = lapstyle.build_revision_network()
     gan = GAN(lapstyle.LapStyleNet(drafting, [*revisions, revision]),
               lapstyle.build_lapstyle_discriminator(), latent_dim=None,
               discriminator_sees_condition=False,
               g_terms={"perceptual": lapstyle.perceptual_terms(encoder,
                                                                remd_layers=remd_layers)})
-    gan.compile(g_optimizer=adam(lr), d_optimizer=adam(lr))
+    gan.compile(g_optimizer=lapstyle.lapstyle_adam(lr), d_optimizer=lapstyle.lapstyle_adam(lr))
     last, seconds = train(gan, data.style_transfer_dataset(style, size, batch, seed=seed),
                           steps, label)
     return revision, stage_record(gan, size, batch, seconds, last)
@@ -116,12 +107,12 @@ def main() -> None:
               "revision(s) stay as trained", flush=True)
     else:
         # ---- stage 1: the draft at 128 px, perceptual terms only
-        style = data.offline_style_image(style_name, side=STYLE_SIDES[128])
+        style = data.offline_style_image(style_name, side=lapstyle.STYLE_SIDES[128])
         drafting = lapstyle.DraftingNetwork(encoder, lapstyle.build_drafting_decoder(width))
         drafting.set_style(style[None])
         draft_gan = GAN(drafting, None, latent_dim=None,
                         g_terms={"perceptual": lapstyle.perceptual_terms(encoder)})
-        draft_gan.compile(g_optimizer=adam(args.lr))
+        draft_gan.compile(g_optimizer=lapstyle.lapstyle_adam(args.lr))
         last, seconds = train(
             draft_gan, data.style_transfer_dataset(style, 128, args.draft_batch, seed=0),
             args.draft_steps, "draft")

@@ -256,6 +256,19 @@ def upsampled_draft(drafting: DraftingNetwork, content, revisions: int):
     return image_ops.pyramid_up(drafting(low, training=False), keras.ops.shape(content)[1:3])
 
 
+#: The style image's shorter side for each training crop size: 136 and 280 are PaddleGAN's load
+#: sizes for its 128 and 256 crops; 544 keeps about the same margin for 512 crops.
+STYLE_SIDES = {128: 136, 256: 280, 512: 544}
+
+
+def lapstyle_adam(learning_rate: float = 1e-4):
+    """The official optimiser for every stage and both players: Adam(beta_1 0.9, beta_2 0.999)
+    with lr_t = learning_rate / (1 + 5e-5 t) (PaddleGAN's ``configs/lapstyle_*.yaml``)."""
+    schedule = keras.optimizers.schedules.InverseTimeDecay(learning_rate, decay_steps=1,
+                                                           decay_rate=5e-5)
+    return keras.optimizers.Adam(schedule, beta_1=0.9, beta_2=0.999)
+
+
 #: The layers of the relaxed-EMD and self-similarity terms (PaddleGAN: relu3_1 and relu4_1 for
 #: the draft and the first revision; the second revision uses relu4_1 alone, since at 512 px
 #: relu3_1's distance matrices take gigabytes).
