@@ -153,6 +153,50 @@ class TimeLimit(keras.callbacks.Callback):
                       f"stopped after step {self.stopped_at_step}.", flush=True)
 
 
+class FadeInSchedule(keras.callbacks.Callback):
+    """Drives ProGAN's fade-in: before every step, alpha = min(1, step / ``fade_steps``).
+
+    ``step`` is the GAN's generator step (restored with a checkpoint, so a resumed run fades
+    on from where it stopped). alpha is written to every :class:`gan_course.layers.FadeIn` in
+    the generator and the discriminator, and to each of ``variables`` (e.g.
+    ``ProGAN.real_alpha``, which fades the real images in the same way). ``fade_steps=0``: no
+    fade (alpha = 1 at once). :attr:`history` keeps (step, alpha) pairs for a plot.
+    """
+
+    def __init__(self, fade_steps: int, variables=()):
+        super().__init__()
+        if int(fade_steps) < 0:
+            raise ValueError(f"fade_steps={fade_steps} must be >= 0.")
+        self.fade_steps, self.variables = int(fade_steps), list(variables)
+        self.history: list[tuple[int, float]] = []
+
+    def alpha_at(self, step: int) -> float:
+        """min(1, step / fade_steps); 1 when there is no fade."""
+        return 1.0 if self.fade_steps == 0 else min(1.0, step / self.fade_steps)
+
+    def _targets(self):
+        from gan_course.layers import FadeIn
+        from gan_course.training import _flat_layers
+
+        found = [layer.alpha for model in self.model.players() for layer in _flat_layers(model)
+                 if isinstance(layer, FadeIn)]
+        return found + self.variables
+
+    def on_train_begin(self, logs=None):
+        self._alphas = self._targets()
+        self._set(self.alpha_at(self.model.step))
+
+    def on_train_batch_begin(self, batch, logs=None):
+        step = self.model.step
+        if not self.history or self.history[-1][1] < 1.0:
+            self._set(self.alpha_at(step))
+            self.history.append((step, self.alpha_at(step)))
+
+    def _set(self, alpha: float) -> None:
+        for variable in self._alphas:
+            variable.assign(alpha)
+
+
 # --------------------------------------------------------------------------- checkpoints
 
 
@@ -284,7 +328,7 @@ class Checkpoint(keras.callbacks.Callback):
         self.run_directory: Path | None = None
         self.settings: dict | None = None
         self._epoch = 0
-        self._last_saved_step = -1
+        self._last_saved_step, self._last_saved_epoch = -1, -1
 
     def _say(self, message: str) -> None:
         if self.verbose:
@@ -357,7 +401,7 @@ class Checkpoint(keras.callbacks.Callback):
         readable = self.run_directory / self.SETTINGS_FILENAME
         if not readable.is_file():
             atomic_write_bytes(readable, json.dumps(self.settings, indent=2).encode())
-        self._last_saved_step = step
+        self._last_saved_step, self._last_saved_epoch = step, meta["epoch"]
         return self.path
 
     def restore(self, gan) -> CheckpointState | None:
@@ -387,7 +431,7 @@ class Checkpoint(keras.callbacks.Callback):
         _assign(gan, {group: [arrays[f"{group}/{i:04d}"] for i in range(len(variables))]
                       for group, variables in groups.items()})
         self._epoch = int(meta["epoch"])
-        self._last_saved_step = int(meta["step"])
+        self._last_saved_step, self._last_saved_epoch = int(meta["step"]), self._epoch
         self._say(f"resumed from {self.path} at step {meta['step']} (epoch {meta['epoch']}, "
                   f"saved {meta['saved_at']}).")
         return CheckpointState(step=int(meta["step"]), epoch=int(meta["epoch"]), path=self.path)
@@ -409,7 +453,10 @@ class Checkpoint(keras.callbacks.Callback):
         self._epoch = epoch + 1
 
     def on_train_end(self, logs=None):
-        if self.model.step != self._last_saved_step:
+        # Also when the last step was saved mid-epoch: the finished epoch must be recorded, or
+        # a re-run would re-enter it and take one step more than planned.
+        if (self.model.step != self._last_saved_step
+                or self._epoch != self._last_saved_epoch):
             self.save()
         self._say(f"checkpoint at step {self.model.step}: {self.path}")
 

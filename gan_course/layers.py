@@ -8,8 +8,12 @@
   statistics and adaptive instance normalisation (Huang & Belongie 2017), the style-transfer
   core of LapStyle's drafting network.
 
-Lessons 4 and 5 add pixel norm, minibatch standard deviation, equalised-learning-rate
-convolutions and the fade-in here. Every layer is registered for Keras serialisation under the
+- ProGAN's pieces (Karras et al. 2018, lesson 5): :func:`pixel_norm` and :class:`PixelNorm`,
+  :func:`minibatch_stddev` and :class:`MinibatchStdDev`, the equalised-learning-rate layers
+  :class:`EqualizedDense` and :class:`EqualizedConv2D`, and :class:`FadeIn`, whose ``alpha``
+  a callback raises from 0 to 1 while a new resolution blends in.
+
+Every layer is registered for Keras serialisation under the
 package name ``gan_course``, so saved models that use it load again.
 """
 
@@ -275,3 +279,232 @@ class AdaIN(layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "eps": self.eps}
+
+
+# --------------------------------------------------------------------------- ProGAN
+# Karras et al. (2018), "Progressive Growing of GANs for Improved Quality, Stability, and
+# Variation", sections 3-4; official code: tkarras/progressive_growing_of_gans (networks.py).
+
+#: ProGAN's epsilon in pixel norm.
+PIXEL_NORM_EPS = 1e-8
+
+
+def pixel_norm(x, eps=PIXEL_NORM_EPS):
+    """Pixelwise feature vector normalisation: b = a / sqrt(mean_c a^2 + eps).
+
+    Over the last (channel) axis, at every pixel, so each feature vector has a mean square of
+    about 1. ProGAN applies it after each convolution of G, and to the latent z itself, which
+    puts every z on the sphere of radius sqrt(d) in R^d.
+    """
+    return x * keras.ops.rsqrt(keras.ops.mean(keras.ops.square(x), axis=-1, keepdims=True)
+                               + eps)
+
+
+@keras.saving.register_keras_serializable(package="gan_course")
+class PixelNorm(layers.Layer):
+    """:func:`pixel_norm` as a layer (no weights)."""
+
+    def __init__(self, eps: float = PIXEL_NORM_EPS, **kwargs):
+        super().__init__(**kwargs)
+        self.eps = float(eps)
+
+    def call(self, x):
+        return pixel_norm(x, self.eps)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "eps": self.eps}
+
+
+def minibatch_stddev(x, group_size: int = 4):
+    """ProGAN's minibatch standard deviation, appended to x as one extra feature map.
+
+    The batch is split into groups of G = min(group_size, N) samples (N must be a multiple of
+    G). In each group, for every feature and pixel, sigma = sqrt(Var_group + 1e-8); the mean of
+    sigma over features and pixels is one number s per group, copied into a constant map for
+    each of the group's samples: output (N, H, W, C + 1). A generator that draws the same image
+    for every z gives s close to 0, which D can see: a cue against mode collapse.
+    """
+    shape = keras.ops.shape(x)
+    n, h, w, c = shape[0], shape[1], shape[2], shape[3]
+    g = keras.ops.minimum(group_size, n)
+    grouped = keras.ops.reshape(keras.ops.cast(x, "float32"), (g, -1, h, w, c))  # (G, M, ...)
+    var = keras.ops.mean(keras.ops.square(grouped - keras.ops.mean(grouped, axis=0)), axis=0)
+    s = keras.ops.mean(keras.ops.sqrt(var + 1e-8), axis=(1, 2, 3))  # (M,)
+    s = keras.ops.tile(keras.ops.reshape(s, (-1, 1, 1, 1)), (g, h, w, 1))  # sample i -> i % M
+    return keras.ops.concatenate([x, keras.ops.cast(s, x.dtype)], axis=-1)
+
+
+@keras.saving.register_keras_serializable(package="gan_course")
+class MinibatchStdDev(layers.Layer):
+    """:func:`minibatch_stddev` as a layer: (N, H, W, C) -> (N, H, W, C + 1)."""
+
+    def __init__(self, group_size: int = 4, **kwargs):
+        super().__init__(**kwargs)
+        if int(group_size) < 1:
+            raise ValueError(f"group_size={group_size} must be >= 1 (ProGAN uses 4).")
+        self.group_size = int(group_size)
+
+    def call(self, x):
+        return minibatch_stddev(x, self.group_size)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], None if input_shape[-1] is None else input_shape[-1] + 1)
+
+    def get_config(self):
+        return {**super().get_config(), "group_size": self.group_size}
+
+
+def equalized_scale(fan_in: int, gain: float = 2 ** 0.5) -> float:
+    """The equalised learning rate's run-time weight scale, c = gain / sqrt(fan_in).
+
+    ProGAN keeps every weight w ~ N(0, 1) and multiplies by c in the forward pass (He's
+    constant, gain sqrt(2) for LeakyReLU layers, 1 for the output layers). Adam's step is about
+    the same size for every weight, so scaling at run time gives every layer the same
+    effective learning rate, whatever its fan-in.
+    """
+    if int(fan_in) < 1:
+        raise ValueError(f"fan_in={fan_in} must be >= 1.")
+    return float(gain) / float(fan_in) ** 0.5
+
+
+class _Equalized(layers.Layer):
+    """Weights ~ N(0, 1), scaled in the forward pass by :func:`equalized_scale`; zero biases."""
+
+    def __init__(self, units: int, gain: float = 2 ** 0.5, use_bias: bool = True, **kwargs):
+        super().__init__(**kwargs)
+        if int(units) < 1:
+            raise ValueError(f"{type(self).__name__} needs units/filters >= 1, got {units}.")
+        self.gain, self.use_bias = float(gain), bool(use_bias)
+
+    def _make_weights(self, kernel_shape, fan_in, units):
+        self.scale = equalized_scale(fan_in, self.gain)
+        self.kernel = self.add_weight(shape=kernel_shape, name="kernel",
+                                      initializer=keras.initializers.RandomNormal(0.0, 1.0))
+        self.bias = (self.add_weight(shape=(units,), name="bias", initializer="zeros")
+                     if self.use_bias else None)
+
+    def _finish(self, y):
+        return y if self.bias is None else y + keras.ops.cast(self.bias, y.dtype)
+
+    def get_config(self):
+        return {**super().get_config(), "gain": self.gain, "use_bias": self.use_bias}
+
+
+@keras.saving.register_keras_serializable(package="gan_course")
+class EqualizedDense(_Equalized):
+    """A dense layer with an equalised learning rate: y = (c W) x + b, c = gain / sqrt(fan_in)."""
+
+    def __init__(self, units: int, gain: float = 2 ** 0.5, use_bias: bool = True, **kwargs):
+        super().__init__(units, gain, use_bias, **kwargs)
+        self.units = int(units)
+
+    def build(self, input_shape):
+        fan_in = int(input_shape[-1])
+        self._make_weights((fan_in, self.units), fan_in, self.units)
+
+    def call(self, x):
+        kernel = keras.ops.cast(self.kernel * self.scale, x.dtype)
+        return self._finish(keras.ops.matmul(x, kernel))
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.units)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+@keras.saving.register_keras_serializable(package="gan_course")
+class EqualizedConv2D(_Equalized):
+    """A stride-1 'same' convolution with an equalised learning rate:
+    y = (c K) * x + b, c = gain / sqrt(k^2 C_in)."""
+
+    def __init__(self, filters: int, kernel_size: int = 3, gain: float = 2 ** 0.5,
+                 use_bias: bool = True, **kwargs):
+        super().__init__(filters, gain, use_bias, **kwargs)
+        self.filters, self.kernel_size = int(filters), int(kernel_size)
+
+    def build(self, input_shape):
+        channels = int(input_shape[-1])
+        k = self.kernel_size
+        self._make_weights((k, k, channels, self.filters), k * k * channels, self.filters)
+
+    def call(self, x):
+        kernel = keras.ops.cast(self.kernel * self.scale, x.dtype)
+        return self._finish(keras.ops.conv(x, kernel, strides=1, padding="same"))
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.filters)
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters,
+                "kernel_size": self.kernel_size}
+
+
+def fade_in(old, new, alpha):
+    """ProGAN's fade-in of a new block: (1 - alpha) old + alpha new, alpha rising 0 -> 1.
+
+    ``old`` is the previous resolution's path, upsampled (in G) or downsampled (in D) to the
+    new block's size, ``new`` the new block's output. At alpha = 0 the grown network computes
+    exactly what the smaller one did; at alpha = 1 the old path is gone.
+    """
+    alpha = keras.ops.cast(alpha, new.dtype)
+    return old + alpha * (new - old)
+
+
+@keras.saving.register_keras_serializable(package="gan_course")
+class FadeIn(layers.Layer):
+    """:func:`fade_in` of the inputs ``[old, new]``, with ``alpha`` a non-trainable weight.
+
+    A callback (:class:`gan_course.callbacks.FadeInSchedule`) sets ``alpha`` before each step;
+    being a weight, it is saved in checkpoints and copied to the EMA generator.
+    """
+
+    def __init__(self, alpha: float = 1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.initial_alpha = float(alpha)
+
+    def build(self, input_shape):
+        self.alpha = self.add_weight(shape=(), name="alpha", trainable=False,
+                                     initializer=keras.initializers.Constant(
+                                         self.initial_alpha))
+
+    def call(self, inputs):
+        old, new = inputs
+        return fade_in(old, new, self.alpha)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[1]
+
+    def get_config(self):
+        return {**super().get_config(), "alpha": self.initial_alpha}
+
+
+@keras.saving.register_keras_serializable(package="gan_course")
+class NearestUpsample2D(layers.Layer):
+    """ProGAN's upsampling in G: each pixel becomes a ``factor`` x ``factor`` block (nearest
+    neighbour), through ``keras.ops.image.resize``. Same output as
+    ``UpSampling2D(interpolation="nearest")``, whose gradient on CPUs logs an alarming-looking
+    oneDNN line ("supports DT_INT32 only on platforms with AVX-512").
+    """
+
+    def __init__(self, factor: int = 2, **kwargs):
+        super().__init__(**kwargs)
+        if int(factor) < 1:
+            raise ValueError(f"factor={factor} must be >= 1.")
+        self.factor = int(factor)
+
+    def call(self, x):
+        h, w = x.shape[1], x.shape[2]
+        return keras.ops.image.resize(x, (h * self.factor, w * self.factor),
+                                      interpolation="nearest")
+
+    def compute_output_shape(self, input_shape):
+        n, h, w, c = input_shape
+        return (n, None if h is None else h * self.factor,
+                None if w is None else w * self.factor, c)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}

@@ -561,7 +561,8 @@ def _with_loss_scaling(optimizer):
 _ARCHITECTURE_KEYS = ("units", "filters", "kernel_size", "strides", "padding", "dilation_rate",
                       "activation", "use_bias", "rate", "momentum", "epsilon", "negative_slope",
                       "alpha", "size", "interpolation", "pool_size", "target_shape", "axis",
-                      "pad", "groups", "center", "scale", "cropping", "data_format")
+                      "pad", "groups", "center", "scale", "cropping", "data_format", "gain",
+                      "group_size", "factor")
 
 
 def _flat_layers(model):

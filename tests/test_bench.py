@@ -96,3 +96,18 @@ def test_lapstyle_quality_compares_the_three_methods(tmp_path):
     assert imageio.imread(grid).shape == (4 * 129 + 1, 2 * 129 + 1, 3)
     last = out.strip().splitlines()[-1]
     assert last.startswith("LapStyle vs AdaIN: style-SWD ratio ") and "target" in last
+
+
+def test_inversion_compares_the_source_loop_with_the_course(tmp_path):
+    """A tiny exported ProGAN stands in for the shipped one."""
+    from gan_course.models import progan
+
+    model = progan.ProGAN(latent_dim=512, channels={4: 8, 8: 8, 16: 4, 32: 4})
+    path = progan.export_generator(model.generator(32, fade=False), tmp_path / "progan")
+    out = _run_bench("inversion.py", "--model", str(path), "--targets", "2", "--steps", "4",
+                     "--restarts", "2")
+    assert "step time: source eager" in out and "speed-up" in out
+    assert "generated targets (2):" in out and "real targets (2):" in out
+    assert "latent error |z - z*| / |z*|" in out and "PSNR" in out
+    assert out.count("error ratio course / source") == 2
+    assert "targets met" in out.strip().splitlines()[-1]

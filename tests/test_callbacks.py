@@ -77,6 +77,18 @@ def test_second_fit_resumes_and_does_the_planned_steps(tmp_path, capsys):
     assert third.step == 20
 
 
+def test_a_finished_run_saved_on_its_last_step_takes_no_step_more(tmp_path):
+    """The last step is a multiple of every_n_steps, so it is saved inside the last epoch;
+    the record must still say that epoch finished."""
+    gan = tiny_gan()
+    gan.fit(toy.image_dataset(), epochs=2, steps_per_epoch=5, verbose=0,
+            callbacks=[callbacks.Checkpoint(tmp_path, every_n_steps=5, verbose=False)])
+    again = tiny_gan(seed=3)
+    again.fit(toy.image_dataset(), epochs=2, steps_per_epoch=5, verbose=0,
+              callbacks=[callbacks.Checkpoint(tmp_path, every_n_steps=5, verbose=False)])
+    assert again.step == 10
+
+
 def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
     gan = tiny_gan()
     checkpoint = callbacks.Checkpoint(tmp_path, verbose=False)
@@ -429,3 +441,18 @@ def test_show_tensorboard_prints_the_command_when_nobody_watches(tmp_path, monke
     monkeypatch.setenv("GAN_COURSE_HEADLESS", "1")
     viz.show_tensorboard(tmp_path)
     assert f"run: tensorboard --logdir {tmp_path}" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- ProGAN fade-in
+
+
+def test_fade_in_schedule_alpha_rises_linearly_to_one():
+    schedule = callbacks.FadeInSchedule(fade_steps=10)
+    assert schedule.alpha_at(0) == 0.0
+    assert schedule.alpha_at(5) == pytest.approx(0.5)
+    assert schedule.alpha_at(3) == pytest.approx(0.3)
+    assert schedule.alpha_at(10) == 1.0 and schedule.alpha_at(25) == 1.0
+    assert callbacks.FadeInSchedule(fade_steps=0).alpha_at(0) == 1.0  # no fade
+    assert callbacks.FadeInSchedule(fade_steps=0).alpha_at(7) == 1.0
+    with pytest.raises(ValueError, match="fade_steps=-1"):
+        callbacks.FadeInSchedule(fade_steps=-1)

@@ -220,3 +220,179 @@ def test_diff_augment_is_differentiable_seeded_and_configurable():
         DiffAugment("colour")
     with pytest.raises(ValueError, match="fractions"):
         DiffAugment(translation=0.7)
+
+
+# --------------------------------------------------------------------------- ProGAN
+
+
+def test_pixel_norm_gives_unit_mean_square_per_pixel_and_matches_numpy():
+    from gan_course.layers import PixelNorm, pixel_norm
+
+    x = _features(10, (2, 3, 4, 6), scale=np.arange(1, 7), shift=0.5)
+    out = keras.ops.convert_to_numpy(pixel_norm(x))
+    np.testing.assert_allclose(np.mean(out ** 2, axis=-1), 1.0, rtol=1e-5)
+    reference = x / np.sqrt(np.mean(x ** 2, axis=-1, keepdims=True) + 1e-8)
+    np.testing.assert_allclose(out, reference, rtol=1e-5)
+    np.testing.assert_allclose(PixelNorm()(x), reference, rtol=1e-5)
+    z = _features(11, (5, 16), scale=3.0)  # on a latent: every z on the sphere of radius sqrt(d)
+    np.testing.assert_allclose(np.linalg.norm(pixel_norm(z), axis=-1), 4.0, rtol=1e-5)
+    np.testing.assert_allclose(pixel_norm(np.zeros((1, 2, 2, 3), "float32")), 0.0)  # eps: no NaN
+    layer = PixelNorm.from_config(PixelNorm(eps=1e-4).get_config())
+    assert layer.eps == 1e-4 and layer.compute_output_shape((None, 4, 4, 3)) == (None, 4, 4, 3)
+
+
+def _minibatch_stddev_reference(x, group_size=4):
+    """numpy: sample i is in group i % M, M = N / G, G = min(group_size, N)."""
+    n = len(x)
+    g = min(group_size, n)
+    m = n // g
+    s = np.empty(n, "float64")
+    for i in range(n):
+        members = x[[j for j in range(n) if j % m == i % m]].astype("float64")
+        assert len(members) == g
+        s[i] = np.mean(np.sqrt(members.var(axis=0) + 1e-8))
+    extra = np.broadcast_to(s[:, None, None, None], (*x.shape[:3], 1))
+    return np.concatenate([x, extra], axis=-1)
+
+
+@pytest.mark.parametrize(("batch", "group_size"), [(8, 4), (4, 4), (2, 4), (6, 2), (3, 1)])
+def test_minibatch_stddev_matches_the_group_formula(batch, group_size):
+    from gan_course.layers import MinibatchStdDev, minibatch_stddev
+
+    # each sample its own scale, so a wrong grouping gives other numbers
+    x = _features(12, (batch, 3, 2, 5)) * np.arange(1, batch + 1)[:, None, None, None]
+    x = x.astype("float32")
+    out = keras.ops.convert_to_numpy(minibatch_stddev(x, group_size))
+    assert out.shape == (batch, 3, 2, 6)
+    np.testing.assert_array_equal(out[..., :5], x)
+    extra = out[..., 5]
+    np.testing.assert_array_equal(extra, np.broadcast_to(extra[:, :1, :1], extra.shape))
+    np.testing.assert_allclose(out, _minibatch_stddev_reference(x, group_size), rtol=1e-5)
+    np.testing.assert_allclose(MinibatchStdDev(group_size)(x), out, rtol=1e-6)
+
+
+def test_minibatch_stddev_is_near_zero_when_a_group_is_all_the_same_image():
+    from gan_course.layers import minibatch_stddev
+
+    image = _features(13, (1, 4, 4, 3), scale=5.0)
+    different = _features(14, (1, 4, 4, 3), scale=5.0)
+    # N = 8, G = 4, M = 2: group 0 = samples 0, 2, 4, 6 (identical), group 1 = 1, 3, 5, 7
+    x = np.concatenate([np.concatenate([image, different * (k + 1)]) for k in range(4)])
+    extra = keras.ops.convert_to_numpy(minibatch_stddev(x, 4))[..., -1]
+    assert np.all(extra[0::2] < 1e-3)  # sqrt(0 + 1e-8) = 1e-4: a collapsed group shows
+    assert np.all(extra[1::2] > 1.0)
+
+
+def test_minibatch_stddev_layer_shapes_and_errors():
+    from gan_course.layers import MinibatchStdDev, minibatch_stddev
+
+    assert MinibatchStdDev().compute_output_shape((None, 4, 4, 7)) == (None, 4, 4, 8)
+    with pytest.raises(ValueError, match="group_size"):
+        MinibatchStdDev(0)
+    with pytest.raises(Exception):  # noqa: B017 - a batch that is no multiple of the group
+        minibatch_stddev(np.ones((6, 2, 2, 1), "float32"), 4)
+    layer = MinibatchStdDev.from_config(MinibatchStdDev(2).get_config())
+    assert layer.group_size == 2
+
+
+def test_equalized_scale_is_gain_over_sqrt_fan_in():
+    from gan_course.layers import equalized_scale
+
+    assert equalized_scale(8) == pytest.approx(np.sqrt(2) / np.sqrt(8))
+    assert equalized_scale(3 * 3 * 16, gain=1.0) == pytest.approx(1 / 12)
+    assert equalized_scale(1, gain=0.5) == pytest.approx(0.5)
+    for fan_in in (0, -3):
+        with pytest.raises(ValueError, match="fan_in"):
+            equalized_scale(fan_in)
+
+
+def test_equalized_layers_start_from_unit_normal_weights_and_zero_biases():
+    from gan_course.layers import EqualizedConv2D, EqualizedDense
+
+    keras.utils.set_random_seed(0)
+    dense = EqualizedDense(64)
+    dense.build((None, 64))
+    conv = EqualizedConv2D(16, 3)
+    conv.build((None, 8, 8, 32))
+    for layer in (dense, conv):
+        kernel = keras.ops.convert_to_numpy(layer.kernel)
+        assert abs(kernel.mean()) < 0.05 and abs(kernel.std() - 1.0) < 0.05
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer.bias), 0.0)
+    assert conv.kernel.shape == (3, 3, 32, 16) and dense.kernel.shape == (64, 64)
+    assert conv.scale == pytest.approx(np.sqrt(2) / np.sqrt(9 * 32))
+    assert EqualizedDense(3, use_bias=False, gain=1.0).compute_output_shape((None, 5)) == (None, 3)
+    with pytest.raises(ValueError, match="units/filters >= 1"):
+        EqualizedConv2D(0)
+
+
+def test_equalized_layers_compute_the_plain_op_with_the_scaled_kernel():
+    from gan_course.layers import EqualizedConv2D, EqualizedDense
+
+    keras.utils.set_random_seed(1)
+    x = _features(15, (3, 7))
+    dense = EqualizedDense(5, gain=0.7)
+    dense.build(x.shape)
+    dense.bias.assign(np.arange(5, dtype="float32"))
+    kernel = keras.ops.convert_to_numpy(dense.kernel)
+    np.testing.assert_allclose(dense(x), x @ (kernel * 0.7 / np.sqrt(7)) + np.arange(5),
+                               rtol=1e-5, atol=1e-5)
+
+    images = _features(16, (2, 5, 5, 3))
+    conv = EqualizedConv2D(4, 3)
+    conv.build(images.shape)
+    conv.bias.assign(np.full(4, -0.5, "float32"))
+    kernel = keras.ops.convert_to_numpy(conv.kernel)
+    plain = keras.layers.Conv2D(4, 3, padding="same")
+    plain.build(images.shape)
+    plain.set_weights([kernel * np.sqrt(2) / np.sqrt(27), np.full(4, -0.5, "float32")])
+    np.testing.assert_allclose(conv(images), plain(images), rtol=1e-5, atol=1e-5)
+    # a numpy check of one output pixel, away from the border
+    patch = images[0, 1:4, 1:4, :]
+    expected = np.einsum("hwc,hwcf->f", patch, kernel) * np.sqrt(2) / np.sqrt(27) - 0.5
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(conv(images))[0, 2, 2], expected,
+                               rtol=1e-5, atol=1e-5)
+
+
+def test_equalized_layers_and_fade_in_survive_saving(tmp_path):
+    from gan_course.layers import (
+        EqualizedConv2D,
+        EqualizedDense,
+        FadeIn,
+        MinibatchStdDev,
+        PixelNorm,
+    )
+
+    keras.utils.set_random_seed(2)
+    images = keras.Input((4, 4, 2))
+    x = PixelNorm()(EqualizedConv2D(6, 3, gain=1.5, name="conv")(images))
+    old = EqualizedConv2D(6, 1, use_bias=False, name="skip")(images)
+    x = FadeIn(0.25, name="fade")([old, x])
+    x = MinibatchStdDev(2)(x)
+    score = EqualizedDense(1, gain=1.0, name="score")(keras.layers.Flatten()(x))
+    model = keras.Model(images, score)
+    model.get_layer("conv").bias.assign(np.linspace(-1, 1, 6).astype("float32"))
+    model.get_layer("fade").alpha.assign(0.6)  # a state that is not the initial one
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    x = _features(17, (4, 4, 4, 2))
+    np.testing.assert_allclose(loaded(x), model(x), rtol=1e-5, atol=1e-6)
+    conv = loaded.get_layer("conv")
+    assert isinstance(conv, EqualizedConv2D) and conv.gain == 1.5 and conv.kernel_size == 3
+    assert loaded.get_layer("skip").bias is None
+    assert float(loaded.get_layer("fade").alpha.numpy()) == pytest.approx(0.6)
+
+
+def test_fade_in_lerps_from_old_to_new_with_a_non_trainable_alpha():
+    from gan_course.layers import FadeIn, fade_in
+
+    old, new = _features(18, (2, 4, 4, 3)), _features(19, (2, 4, 4, 3), shift=2.0)
+    layer = FadeIn(0.0)
+    np.testing.assert_array_equal(layer([old, new]), old)
+    assert layer.trainable_weights == [] and layer.non_trainable_weights == [layer.alpha]
+    layer.alpha.assign(1.0)
+    np.testing.assert_allclose(layer([old, new]), new, atol=1e-6)
+    layer.alpha.assign(0.25)
+    np.testing.assert_allclose(layer([old, new]), 0.75 * old + 0.25 * new, atol=1e-6)
+    np.testing.assert_allclose(fade_in(old, new, 0.25), 0.75 * old + 0.25 * new, atol=1e-6)
+    np.testing.assert_allclose(FadeIn()([old, new]), new, atol=1e-6)  # default alpha 1
+    assert FadeIn().compute_output_shape([(None, 4, 4, 3), (None, 4, 4, 3)]) == (None, 4, 4, 3)

@@ -1,0 +1,113 @@
+"""Lesson 5's inversion on the offline ProGAN: the TF-Hub notebook's eager loop against the
+course's ``latent.invert``, both at 200 steps, on two kinds of target.
+
+- Generated targets: G(z*) for ``--targets`` latents z* ~ N(0, I) (the latent error is printed
+  too, since z* is known).
+- Real targets: ``--targets`` Fashion-MNIST test images the generator never saw (the embedded
+  test split, the same number from each class), padded to 32x32, in [0, 1], three channels.
+- Source: ``latent.source_inversion``, one target at a time (Adam 0.01, summed absolute error
+  plus the norm term), as the notebook runs it.
+- Course: ``latent.invert``, all targets x ``--restarts`` in one batch, the projector's
+  schedule and noise, best restart kept (``--perceptual`` adds the classifier-feature term).
+- Speed: seconds per step of the source loop against the compiled step with one target and one
+  restart (``invert(..., restarts=1)``), after the first (tracing) step.
+
+Ratios (course / source): the mean absolute pixel error on each kind (target <= 0.7), and the
+step time (target: the source's step at least 3x slower). PSNR in dB is printed for both.
+
+    .venv/bin/python bench/inversion.py [--targets 20] [--steps 200] [--restarts 16]
+        [--model data/progan_fashion_mnist] [--perceptual 0.0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+
+from gan_course import data, hardware, latent, settings  # noqa: E402
+from gan_course.models import progan  # noqa: E402
+
+
+def real_targets(n: int) -> np.ndarray:
+    """``n`` embedded test images, cycling through the classes, as ProGAN images in [0, 1]."""
+    (_, _), (x_test, y_test) = data.load_embedded_fashion_mnist()
+    order = np.argsort(y_test, kind="stable").reshape(10, -1)  # (10, 200): per class
+    picks = order.T.ravel()[:n]  # one of each class, then the next of each class ...
+    padded = progan.pad_to_32(x_test[picks]).astype(np.float32) / 255.0
+    return np.repeat(padded, 3, axis=-1)
+
+
+def run_source(generator, targets, latent_dim, steps):
+    results = [latent.source_inversion(generator, t, latent_dim, steps=steps, frame_every=0,
+                                       seed=i) for i, t in enumerate(targets)]
+    return (np.concatenate([r.z for r in results]),
+            np.concatenate([r.pixel_error for r in results]),
+            np.concatenate([r.psnr for r in results]),
+            float(np.mean([r.step_seconds for r in results])),
+            float(sum(r.seconds for r in results)))
+
+
+def report(kind, generator, targets, latent_dim, args, features, z_true=None) -> float:
+    z_s, err_s, psnr_s, step_s, total_s = run_source(generator, targets, latent_dim, args.steps)
+    start = time.perf_counter()
+    course = latent.invert(generator, targets, latent_dim, steps=args.steps,
+                           restarts=args.restarts, perceptual=features,
+                           perceptual_weight=args.perceptual or 0.0, seed=1)
+    course_s = time.perf_counter() - start
+    ratio = course.pixel_error.mean() / err_s.mean()
+    print(f"{kind} targets ({len(targets)}):")
+    print(f"  source loop: mean |error| {err_s.mean():.4f}, PSNR {np.mean(psnr_s):.2f} dB, "
+          f"{total_s:.1f} s")
+    print(f"  course invert ({args.restarts} restarts): mean |error| "
+          f"{course.pixel_error.mean():.4f}, PSNR {np.mean(course.psnr):.2f} dB, "
+          f"{course_s:.1f} s")
+    if z_true is not None:
+        def rel(z):
+            return float(np.mean(np.linalg.norm(z - z_true, axis=1)
+                                 / np.linalg.norm(z_true, axis=1)))
+        print(f"  latent error |z - z*| / |z*|: source {rel(z_s):.3f}, course {rel(course.z):.3f}")
+    print(f"  error ratio course / source: {ratio:.3f} (target <= 0.7)")
+    return ratio
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--targets", type=int, default=20)
+    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--restarts", type=int, default=16)
+    parser.add_argument("--perceptual", type=float, default=0.0,
+                        help="weight of the classifier-feature term (0: pixels only)")
+    parser.add_argument("--model", default=str(settings.data_dir() / progan.SHIPPED_PROGAN))
+    args = parser.parse_args()
+
+    print(hardware.describe())
+    hardware.setup(verbose=False)
+    generator, latent_dim = progan.load_progan(args.model, verbose=False)
+    print(f"generator: {args.model}, latent {latent_dim}, steps {args.steps}")
+    features = latent.classifier_features if args.perceptual else None
+
+    # speed: the eager step against the compiled step, one target, one restart each
+    z_true = np.random.default_rng(2026).normal(size=(args.targets, latent_dim)).astype("float32")
+    generated = np.asarray(generator(z_true), np.float32)
+    eager = latent.source_inversion(generator, generated[0], latent_dim, steps=args.steps,
+                                    frame_every=0)
+    compiled = latent.invert(generator, generated[:1], latent_dim, steps=args.steps, restarts=1)
+    speed = eager.step_seconds / compiled.step_seconds
+    print(f"step time: source eager {eager.step_seconds * 1e3:.2f} ms, course compiled "
+          f"{compiled.step_seconds * 1e3:.2f} ms (1 target, 1 restart); speed-up "
+          f"{speed:.2f}x (target >= 3)")
+
+    ratios = [report("generated", generator, generated, latent_dim, args, features, z_true),
+              report("real", generator, real_targets(args.targets), latent_dim, args, features)]
+    met = speed >= 3 and max(ratios) <= 0.7
+    print(f"speed-up {speed:.2f}x, error ratios generated {ratios[0]:.3f}, real {ratios[1]:.3f}: "
+          f"{'all targets met' if met else 'not all targets met'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,325 @@
+"""A trained generator's latent space (lesson 5): paths between latents, and inversion.
+
+**Interpolation** between two latents z1, z2 in R^d, for t in [0, 1]:
+
+- :func:`lerp`: (1 - t) z1 + t z2. For Gaussian latents its midpoint has a smaller norm than
+  either end (about sqrt(d / 2) instead of sqrt(d)), a region the generator rarely saw.
+- :func:`slerp`: along the great circle, constant angular speed (White 2016).
+- :func:`norm_preserving`: the TF-Hub ProGAN notebook's method: scale z2 to |z1|, interpolate
+  linearly, and rescale every point to |z1|. The norm stays |z1|, but the angle moves fastest
+  in the middle.
+
+**Inversion**: find the z whose image G(z) is closest to a target x.
+
+- :func:`source_inversion`: the TF-Hub notebook's loop, as it is: z ~ N(0, I), Adam(0.01),
+  loss = sum |G(z) - x| + |‖z‖ - sqrt(d)|, 200 eager steps, a frame every 5.
+- :func:`invert`: the course's version: one ``tf.function`` step, many restarts (and targets)
+  in one batch, the StyleGAN2 projector's learning-rate schedule and decaying latent noise
+  (Karras et al. 2020, ``projector.py``), an optional perceptual term, and the best restart
+  kept.
+
+The generator is any callable z (N, d) -> images (N, H, W, C) in [0, 1] that TensorFlow can
+differentiate, e.g. what :func:`gan_course.models.progan.load_progan` returns.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import tensorflow as tf
+
+from gan_course import hardware, image_ops
+
+# --------------------------------------------------------------------------- interpolation
+
+
+def _pair(z1, z2):
+    z1, z2 = np.asarray(z1, np.float64), np.asarray(z2, np.float64)
+    if z1.shape != z2.shape or z1.ndim != 1:
+        raise ValueError(f"Interpolation needs two latents of the same shape (d,); got "
+                         f"{z1.shape} and {z2.shape}.")
+    return z1, z2
+
+
+def _times(t) -> np.ndarray:
+    return np.asarray(t, np.float64).reshape(-1, 1)
+
+
+def lerp(z1, z2, t) -> np.ndarray:
+    """Linear interpolation, z(t) = (1 - t) z1 + t z2; ``t`` a number or an array of them.
+    Returns float32 (len(t), d)."""
+    z1, z2 = _pair(z1, z2)
+    t = _times(t)
+    return ((1 - t) * z1 + t * z2).astype(np.float32)
+
+
+def slerp(z1, z2, t) -> np.ndarray:
+    """Spherical interpolation (White 2016), with theta the angle between z1 and z2:
+
+        z(t) = sin((1 - t) theta) / sin(theta) z1 + sin(t theta) / sin(theta) z2
+
+    Equal steps in t are equal angles. When |z1| = |z2| the norm stays the same along the path;
+    otherwise it changes smoothly between them. Falls back to :func:`lerp` when z1 and z2 are
+    (anti)parallel. Returns float32 (len(t), d).
+    """
+    z1, z2 = _pair(z1, z2)
+    t = _times(t)
+    cos = np.dot(z1, z2) / (np.linalg.norm(z1) * np.linalg.norm(z2))
+    theta = math.acos(float(np.clip(cos, -1.0, 1.0)))
+    if math.sin(theta) < 1e-6:
+        return lerp(z1, z2, t.ravel())
+    path = (np.sin((1 - t) * theta) * z1 + np.sin(t * theta) * z2) / math.sin(theta)
+    return path.astype(np.float32)
+
+
+def norm_preserving(z1, z2, t) -> np.ndarray:
+    """The TF-Hub ProGAN notebook's interpolation: v2' = z2 |z1| / |z2|, then
+
+        z(t) = |z1| u(t) / |u(t)|,   u(t) = (1 - t) z1 + t v2'
+
+    Every point has the norm of z1 (so the end point is z2 rescaled to |z1|). Returns float32
+    (len(t), d).
+    """
+    z1, z2 = _pair(z1, z2)
+    t = _times(t)
+    r = np.linalg.norm(z1)
+    u = (1 - t) * z1 + t * (z2 * r / np.linalg.norm(z2))
+    return (r * u / np.linalg.norm(u, axis=1, keepdims=True)).astype(np.float32)
+
+
+#: The three paths, by name.
+INTERPOLATIONS = {"norm-preserving": norm_preserving, "slerp": slerp, "lerp": lerp}
+
+
+def interpolation_path(z1, z2, n: int = 150, method: str = "slerp") -> np.ndarray:
+    """``n`` latents from z1 to z2 (both ends included) with ``method`` from
+    :data:`INTERPOLATIONS`: float32 (n, d)."""
+    if method not in INTERPOLATIONS:
+        raise ValueError(f"method={method!r}; use one of {list(INTERPOLATIONS)}.")
+    if int(n) < 2:
+        raise ValueError(f"n={n}: a path needs at least 2 points.")
+    return INTERPOLATIONS[method](z1, z2, np.linspace(0.0, 1.0, int(n)))
+
+
+# --------------------------------------------------------------------------- inversion
+
+
+@dataclass
+class InversionResult:
+    """What an inversion found, per target: the latent, its image, and how close it came."""
+
+    z: np.ndarray  #: (T, d) the best latent per target
+    images: np.ndarray  #: (T, H, W, C) G(z) in [0, 1]
+    pixel_error: np.ndarray  #: (T,) mean absolute pixel error against the target
+    psnr: np.ndarray  #: (T,) in dB, against the target
+    losses: np.ndarray  #: (steps,) the loss of each step (the mean over targets and restarts)
+    frames: list = field(default_factory=list)  #: images every ``frame_every`` steps
+    seconds: float = 0.0  #: wall time of the optimisation (excluding tracing, for invert)
+    step_seconds: float = 0.0  #: mean seconds per step after the first
+
+
+def check_targets(targets, generator_shape) -> np.ndarray:
+    """Targets as float32 (T, H, W, C) in [0, 1] of the generator's image shape (H, W, C).
+
+    A single image (H, W, C) gets a batch axis. Errors name the problem and the fix: the wrong
+    size (resize with ``skimage.transform.resize`` or ``data.load_image`` + ``centre_square``),
+    the wrong channel count, values outside [0, 1].
+    """
+    array = np.asarray(targets)
+    if array.ndim == 3:
+        array = array[None]
+    if array.ndim != 4 or len(array) == 0:
+        raise ValueError(f"Targets must be images (T, H, W, C) or one image (H, W, C); got "
+                         f"shape {array.shape}.")
+    h, w, c = (int(s) for s in generator_shape)
+    if array.shape[1:3] != (h, w):
+        raise ValueError(f"Targets are {array.shape[1]}x{array.shape[2]} but the generator "
+                         f"makes {h}x{w} images: resize them first, e.g. "
+                         f"skimage.transform.resize(image, ({h}, {w}), anti_aliasing=True).")
+    if array.shape[-1] != c:
+        raise ValueError(f"Targets have {array.shape[-1]} channels; the generator makes {c}. "
+                         "Convert grey images with np.repeat(x, 3, axis=-1).")
+    array = image_ops.check_images(array, "targets", value_range=(0, 1), channels=(c,))
+    return array.astype(np.float32)
+
+
+def _psnr(images, targets) -> np.ndarray:
+    mse = np.mean((images.astype(np.float64) - targets) ** 2, axis=(1, 2, 3))
+    with np.errstate(divide="ignore"):
+        return 10.0 * np.log10(1.0 / mse)
+
+
+def _finish(generator, z, targets, losses, frames, seconds, steps) -> InversionResult:
+    images = np.asarray(generator(tf.constant(z)), np.float32)
+    return InversionResult(
+        z=z, images=images, pixel_error=np.mean(np.abs(images - targets), axis=(1, 2, 3)),
+        psnr=_psnr(images, targets), losses=np.asarray(losses, np.float32), frames=frames,
+        seconds=seconds, step_seconds=seconds / max(1, steps))
+
+
+def source_inversion(generator, target, latent_dim: int, steps: int = 200, lr: float = 0.01,
+                     frame_every: int = 5, seed: int | None = 0) -> InversionResult:
+    """The TF-Hub ProGAN notebook's inversion loop, step for step (eager, one target):
+
+        z ~ N(0, I);   loss(z) = sum |G(z) - x| + |‖z‖ - sqrt(d)|;   Adam(lr 0.01), ``steps``
+
+    The first term sums the absolute errors over every pixel and channel; the second keeps z near
+    the sphere where Gaussian latents live. A frame G(z) is kept every ``frame_every`` steps.
+    """
+    x = check_targets(target, _image_shape(generator, latent_dim))
+    if len(x) != 1:
+        raise ValueError(f"source_inversion takes one target, got {len(x)}; use invert() for "
+                         "several.")
+    rng = tf.random.Generator.from_seed(0 if seed is None else seed)
+    z = tf.Variable(rng.normal([1, latent_dim]))
+    optimizer = tf.keras.optimizers.Adam(learning_rate=lr)
+    target = tf.constant(x)
+    losses, frames = [], []
+    start = time.perf_counter()
+    for step in range(steps):
+        with tf.GradientTape() as tape:
+            image = generator(z.read_value())
+            loss = (tf.reduce_sum(tf.abs(image - target))
+                    + tf.abs(tf.norm(z) - math.sqrt(latent_dim)))
+        optimizer.apply_gradients([(tape.gradient(loss, z), z)])
+        losses.append(float(loss))
+        if frame_every and step % frame_every == 0:
+            frames.append(np.asarray(image[0]))
+    seconds = time.perf_counter() - start
+    return _finish(generator, z.numpy(), x, losses, frames, seconds, steps)
+
+
+def projector_learning_rate(t, peak: float = 0.1, ramp_up: float = 0.05,
+                            ramp_down: float = 0.25):
+    """The StyleGAN2 projector's learning rate at progress t = step / steps in [0, 1):
+
+        lr(t) = peak * min(1, t / ramp_up) * (1/2 - 1/2 cos(pi * min(1, (1 - t) / ramp_down)))
+
+    a linear warm-up over the first 5 % of the steps and a cosine decay to 0 over the last 25 %.
+    """
+    t = tf.cast(t, tf.float32)
+    down = tf.minimum(1.0, (1.0 - t) / ramp_down)
+    down = 0.5 - 0.5 * tf.cos(math.pi * down)
+    return peak * down * tf.minimum(1.0, t / ramp_up)
+
+
+def projector_noise(t, initial: float = 0.05, ramp: float = 0.75, scale: float = 1.0):
+    """The projector's latent noise strength at progress t: scale * initial * max(0, 1 - t /
+    ramp)^2, from ``initial`` x ``scale`` down to 0 at 75 % of the steps. The StyleGAN2
+    projector uses scale = the latents' spread; here z ~ N(0, I), so the default is 1
+    per coordinate."""
+    t = tf.cast(t, tf.float32)
+    return scale * initial * tf.square(tf.maximum(0.0, 1.0 - t / ramp))
+
+
+def _image_shape(generator, latent_dim: int) -> tuple:
+    return tuple(int(s) for s in generator(tf.zeros([1, latent_dim])).shape[1:])
+
+
+def invert(generator, targets, latent_dim: int, steps: int = 200, restarts: int = 8,
+           lr: float = 0.1, noise: float = 0.5, prior_weight: float = 1.0,
+           perceptual=None, perceptual_weight: float = 1.0, frame_every: int = 0,
+           seed: int | None = 0, jit_compile="auto") -> InversionResult:
+    """The course's inversion: all targets x all restarts in one batch, one compiled step.
+
+    For each of the T targets, ``restarts`` latents start from N(0, I) (T x R rows in one batch).
+    Each step (a ``tf.function``) adds noise to the latents, decaying to 0
+    (:func:`projector_noise`, strength ``noise``), and takes an Adam step at the learning rate
+    of :func:`projector_learning_rate` (peak ``lr``) on, per row,
+
+        L(z) = mean |G(z + n) - x|  +  perceptual_weight * mean (phi(G(z + n)) - phi(x))^2
+               + prior_weight * (‖z‖ / sqrt(d) - 1)^2
+
+    (phi: ``perceptual``, a function of images in [0, 1], e.g. :func:`classifier_features`, or
+    None). Pixel errors are means, so the weights do not depend on the image size. At the end,
+    each target keeps the restart with the smallest mean absolute pixel error.
+
+    ``frame_every`` > 0 keeps the best current restart's images every so many steps.
+    """
+    image_shape = _image_shape(generator, latent_dim)
+    x = check_targets(targets, image_shape)
+    n_targets, restarts, steps = len(x), int(restarts), int(steps)
+    if restarts < 1 or steps < 1:
+        raise ValueError(f"restarts={restarts} and steps={steps} must be >= 1.")
+    if jit_compile == "auto":
+        jit_compile = hardware.jit_compile_default()
+    target = tf.constant(np.repeat(x, restarts, axis=0))  # row i: target i // restarts
+    target_features = None if perceptual is None else tf.stop_gradient(perceptual(target))
+    rng = tf.random.Generator.from_seed(0 if seed is None else seed)
+    z = tf.Variable(rng.normal([n_targets * restarts, latent_dim]))
+    optimizer = tf.keras.optimizers.Adam(learning_rate=lr)
+    optimizer.build([z])
+    sqrt_d = math.sqrt(latent_dim)
+
+    def row_losses(images, z_value):
+        pixel = tf.reduce_mean(tf.abs(images - target), axis=[1, 2, 3])
+        loss = pixel + prior_weight * tf.square(tf.norm(z_value, axis=1) / sqrt_d - 1.0)
+        if perceptual is not None:
+            diff = tf.square(perceptual(images) - target_features)
+            loss += perceptual_weight * tf.reduce_mean(
+                tf.reshape(diff, [tf.shape(diff)[0], -1]), axis=1)
+        return loss, pixel
+
+    @tf.function(jit_compile=jit_compile)
+    def step(t):
+        optimizer.learning_rate.assign(projector_learning_rate(t, peak=lr))
+        with tf.GradientTape() as tape:
+            noisy = z + projector_noise(t, noise) * rng.normal(tf.shape(z))
+            loss, pixel = row_losses(generator(noisy), z)
+            total = tf.reduce_sum(loss)  # rows are independent: each gets its own gradient
+        optimizer.apply_gradients([(tape.gradient(total, z), z)])
+        return tf.reduce_mean(loss), pixel
+
+    losses, frames = [], []
+    start = first_done = None
+    for i in range(steps):
+        if i == 1:
+            first_done = time.perf_counter()
+        if i == 0:
+            start = time.perf_counter()
+        mean_loss, pixel = step(tf.constant(i / steps, tf.float32))
+        losses.append(float(mean_loss))
+        if frame_every and i % frame_every == 0:
+            frames.append(_best_rows(generator, z, pixel, n_targets, restarts))
+    end = time.perf_counter()
+    step_seconds = (end - first_done) / max(1, steps - 1) if first_done else end - start
+    # the best restart of each target, judged without noise
+    images = np.asarray(generator(z.read_value()), np.float32)
+    errors = np.mean(np.abs(images - target.numpy()), axis=(1, 2, 3)).reshape(n_targets, restarts)
+    best = np.arange(n_targets) * restarts + errors.argmin(axis=1)
+    result = _finish(generator, z.numpy()[best], x, losses, frames, end - start, steps)
+    result.step_seconds = step_seconds
+    return result
+
+
+def _best_rows(generator, z, pixel, n_targets, restarts) -> np.ndarray:
+    pixel = np.asarray(pixel).reshape(n_targets, restarts)
+    best = np.arange(n_targets) * restarts + pixel.argmin(axis=1)
+    return np.asarray(generator(tf.gather(z, best)), np.float32)
+
+
+def classifier_features(images):
+    """The shipped Fashion-MNIST classifier's 128-d ``features`` of ProGAN images in [0, 1]:
+    (N, 32, 32, C) -> mean over channels -> centre 28x28 -> [-1, 1] -> (N, 128). The offline
+    perceptual term of :func:`invert` (online, with 128x128 faces, use VGG features)."""
+    from gan_course import features
+
+    grey = tf.reduce_mean(tf.cast(images, tf.float32), axis=-1, keepdims=True)
+    if grey.shape[1] != 32 or grey.shape[2] != 32:
+        raise ValueError(f"classifier_features takes 32x32 ProGAN images; got "
+                         f"{grey.shape[1]}x{grey.shape[2]}.")
+    return features.fashion_mnist_feature_model()(grey[:, 2:-2, 2:-2, :] * 2.0 - 1.0,
+                                                   training=False)
+
+
+def vgg_features(images, layers=("relu2_1", "relu3_1")):
+    """VGG-19 features (ImageNet weights, or the course's fixed random ones offline) of images
+    in [0, 1], concatenated over ``layers`` after flattening: the online perceptual term."""
+    from gan_course import features
+
+    encoder = features.vgg19_encoder("auto", layers)
+    maps = encoder(tf.cast(images, tf.float32))
+    return tf.concat([tf.reshape(m, [tf.shape(m)[0], -1]) for m in maps], axis=1)
