@@ -38,8 +38,7 @@ def real_targets(n: int) -> np.ndarray:
     (_, _), (x_test, y_test) = data.load_embedded_fashion_mnist()
     order = np.argsort(y_test, kind="stable").reshape(10, -1)  # (10, 200): per class
     picks = order.T.ravel()[:n]  # one of each class, then the next of each class ...
-    padded = progan.pad_to_32(x_test[picks]).astype(np.float32) / 255.0
-    return np.repeat(padded, 3, axis=-1)
+    return progan.fashion_mnist_targets(x_test[picks])
 
 
 def run_source(generator, targets, latent_dim, steps):

@@ -28,6 +28,7 @@ import math
 import time
 from dataclasses import dataclass, field
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -146,18 +147,15 @@ def check_targets(targets, generator_shape) -> np.ndarray:
     return array.astype(np.float32)
 
 
-def _psnr(images, targets) -> np.ndarray:
-    mse = np.mean((images.astype(np.float64) - targets) ** 2, axis=(1, 2, 3))
-    with np.errstate(divide="ignore"):
-        return 10.0 * np.log10(1.0 / mse)
+def _finish(z, images, targets, losses, frames, seconds, step_seconds) -> InversionResult:
+    from gan_course.metrics import psnr
 
-
-def _finish(generator, z, targets, losses, frames, seconds, steps) -> InversionResult:
-    images = np.asarray(generator(tf.constant(z)), np.float32)
     return InversionResult(
         z=z, images=images, pixel_error=np.mean(np.abs(images - targets), axis=(1, 2, 3)),
-        psnr=_psnr(images, targets), losses=np.asarray(losses, np.float32), frames=frames,
-        seconds=seconds, step_seconds=seconds / max(1, steps))
+        psnr=np.array([psnr(a[None], b[None], value_range=(0, 1))
+                       for a, b in zip(images, targets, strict=True)]),
+        losses=np.asarray(losses, np.float32), frames=frames, seconds=seconds,
+        step_seconds=step_seconds)
 
 
 def source_inversion(generator, target, latent_dim: int, steps: int = 200, lr: float = 0.01,
@@ -175,7 +173,7 @@ def source_inversion(generator, target, latent_dim: int, steps: int = 200, lr: f
                          "several.")
     rng = tf.random.Generator.from_seed(0 if seed is None else seed)
     z = tf.Variable(rng.normal([1, latent_dim]))
-    optimizer = tf.keras.optimizers.Adam(learning_rate=lr)
+    optimizer = keras.optimizers.Adam(learning_rate=lr)
     target = tf.constant(x)
     losses, frames = [], []
     start = time.perf_counter()
@@ -189,7 +187,8 @@ def source_inversion(generator, target, latent_dim: int, steps: int = 200, lr: f
         if frame_every and step % frame_every == 0:
             frames.append(np.asarray(image[0]))
     seconds = time.perf_counter() - start
-    return _finish(generator, z.numpy(), x, losses, frames, seconds, steps)
+    images = np.asarray(generator(z.read_value()), np.float32)
+    return _finish(z.numpy(), images, x, losses, frames, seconds, seconds / steps)
 
 
 def projector_learning_rate(t, peak: float = 0.1, ramp_up: float = 0.05,
@@ -250,7 +249,7 @@ def invert(generator, targets, latent_dim: int, steps: int = 200, restarts: int 
     target_features = None if perceptual is None else tf.stop_gradient(perceptual(target))
     rng = tf.random.Generator.from_seed(0 if seed is None else seed)
     z = tf.Variable(rng.normal([n_targets * restarts, latent_dim]))
-    optimizer = tf.keras.optimizers.Adam(learning_rate=lr)
+    optimizer = keras.optimizers.Adam(learning_rate=lr)
     optimizer.build([z])
     sqrt_d = math.sqrt(latent_dim)
 
@@ -273,26 +272,22 @@ def invert(generator, targets, latent_dim: int, steps: int = 200, restarts: int 
         optimizer.apply_gradients([(tape.gradient(total, z), z)])
         return tf.reduce_mean(loss), pixel
 
-    losses, frames = [], []
-    start = first_done = None
+    losses, frames, times = [], [], []
     for i in range(steps):
-        if i == 1:
-            first_done = time.perf_counter()
-        if i == 0:
-            start = time.perf_counter()
+        times.append(time.perf_counter())
         mean_loss, pixel = step(tf.constant(i / steps, tf.float32))
         losses.append(float(mean_loss))
         if frame_every and i % frame_every == 0:
             frames.append(_best_rows(generator, z, pixel, n_targets, restarts))
     end = time.perf_counter()
-    step_seconds = (end - first_done) / max(1, steps - 1) if first_done else end - start
+    # after the first step, which traces the function
+    step_seconds = (end - times[1]) / (steps - 1) if steps > 1 else end - times[0]
     # the best restart of each target, judged without noise
     images = np.asarray(generator(z.read_value()), np.float32)
     errors = np.mean(np.abs(images - target.numpy()), axis=(1, 2, 3)).reshape(n_targets, restarts)
     best = np.arange(n_targets) * restarts + errors.argmin(axis=1)
-    result = _finish(generator, z.numpy()[best], x, losses, frames, end - start, steps)
-    result.step_seconds = step_seconds
-    return result
+    return _finish(z.numpy()[best], images[best], x, losses, frames, end - times[0],
+                   step_seconds)
 
 
 def _best_rows(generator, z, pixel, n_targets, restarts) -> np.ndarray:

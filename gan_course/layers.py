@@ -482,10 +482,18 @@ class FadeIn(layers.Layer):
         return {**super().get_config(), "alpha": self.initial_alpha}
 
 
+def nearest_upsample(x, factor: int = 2):
+    """Nearest-neighbour upsampling: each pixel of (N, H, W, C) becomes a ``factor`` x
+    ``factor`` block, (N, factor H, factor W, C) (through ``keras.ops.image.resize``)."""
+    if factor == 1:
+        return x
+    h, w = x.shape[1], x.shape[2]
+    return keras.ops.image.resize(x, (h * factor, w * factor), interpolation="nearest")
+
+
 @keras.saving.register_keras_serializable(package="gan_course")
 class NearestUpsample2D(layers.Layer):
-    """ProGAN's upsampling in G: each pixel becomes a ``factor`` x ``factor`` block (nearest
-    neighbour), through ``keras.ops.image.resize``. Same output as
+    """:func:`nearest_upsample` as a layer, ProGAN's upsampling in G. Same output as
     ``UpSampling2D(interpolation="nearest")``, whose gradient on CPUs logs an alarming-looking
     oneDNN line ("supports DT_INT32 only on platforms with AVX-512").
     """
@@ -497,9 +505,7 @@ class NearestUpsample2D(layers.Layer):
         self.factor = int(factor)
 
     def call(self, x):
-        h, w = x.shape[1], x.shape[2]
-        return keras.ops.image.resize(x, (h * self.factor, w * self.factor),
-                                      interpolation="nearest")
+        return nearest_upsample(x, self.factor)
 
     def compute_output_shape(self, input_shape):
         n, h, w, c = input_shape

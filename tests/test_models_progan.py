@@ -302,12 +302,13 @@ def test_hub_generator_refuses_latents_of_the_wrong_shape(exported):
     assert repr(hub_generator) == f"HubGenerator({str(exported[2])!r}, latent_dim={LATENT})"
 
 
-def test_export_can_resize_to_a_given_size(exported, tmp_path):
-    _, generator, _ = exported
-    path = progan.export_generator(generator, tmp_path / "big", latent_dim=LATENT, size=32)
-    hub_generator, _ = progan.load_progan(path, verbose=False)
-    z = _z(2, seed=10)
-    np.testing.assert_allclose(hub_generator(z), _up2(_expected(generator, z)), atol=1e-5)
+def test_fashion_mnist_targets_are_padded_rgb_in_unit_range():
+    x = np.random.default_rng(4).integers(0, 256, (3, 28, 28), dtype=np.uint8)
+    targets = progan.fashion_mnist_targets(x)
+    assert targets.shape == (3, 32, 32, 3) and targets.dtype == np.float32
+    np.testing.assert_allclose(progan.crop_to_28(targets)[..., 0], x / 255.0, rtol=1e-6)
+    np.testing.assert_array_equal(targets[..., 0], targets[..., 2])
+    assert targets[:, :2].max() == 0  # the black frame
 
 
 def test_auto_offline_loads_the_course_model_and_says_so_in_one_line(exported, monkeypatch,

@@ -47,6 +47,7 @@ from gan_course.layers import (
     MinibatchStdDev,
     NearestUpsample2D,
     PixelNorm,
+    nearest_upsample,
 )
 
 #: Channels per resolution at width 1 (the paper uses 512 up to 32x32; ours halve above 8x8,
@@ -83,6 +84,12 @@ def pad_to_32(images) -> np.ndarray:
     return np.pad(images, ((0, 0), (2, 2), (2, 2), (0, 0)))
 
 
+def fashion_mnist_targets(images) -> np.ndarray:
+    """uint8 Fashion-MNIST (N, 28, 28[, 1]) -> float32 (N, 32, 32, 3) in [0, 1]: images the
+    shipped ProGAN could have drawn (padded, grey repeated to RGB), e.g. inversion targets."""
+    return np.repeat(pad_to_32(images).astype(np.float32) / 255.0, 3, axis=-1)
+
+
 def crop_to_28(images):
     """(N, 32, 32, C) -> (N, 28, 28, C): undo :func:`pad_to_32` (for the Fashion-MNIST
     classifier and its metrics)."""
@@ -96,11 +103,8 @@ def downscale(images, factor: int):
     return tf.nn.avg_pool2d(images, factor, factor, "VALID")
 
 
-def upscale(images, factor: int):
-    """Nearest-neighbour upsampling by an integer ``factor`` (each pixel becomes a block)."""
-    if factor == 1:
-        return images
-    return NearestUpsample2D(factor)(images)
+#: Nearest-neighbour upsampling by an integer factor (each pixel becomes a block).
+upscale = nearest_upsample
 
 
 def fade_reals(images, alpha):
@@ -258,13 +262,13 @@ class ProGAN:
         return ds.map(at_resolution)
 
 
-def export_generator(generator, path, latent_dim: int = LATENT_DIM, size: int | None = None):
+def export_generator(generator, path, latent_dim: int = LATENT_DIM):
     """Save ``generator`` as a TF2 SavedModel with TF-Hub progan-128's interface.
 
     ``hub.load(path).signatures["default"](default=z)["default"]``: z float32 (N, latent_dim)
-    -> images float32 (N, size, size, 3) in [0, 1], as progan-128 gives (its images are
-    128x128). The generator's [-1, 1] output is mapped by (x + 1) / 2 and clipped; a grey
-    image is repeated to three channels; with ``size`` it is resized (nearest) first.
+    -> images float32 (N, H, W, 3) in [0, 1], as progan-128 gives (its images are 128x128).
+    The generator's [-1, 1] output is mapped by (x + 1) / 2 and clipped; a grey image is
+    repeated to three channels.
     """
     path = str(path)
 
@@ -276,8 +280,6 @@ def export_generator(generator, path, latent_dim: int = LATENT_DIM, size: int | 
         @tf.function(input_signature=[tf.TensorSpec([None, latent_dim], tf.float32)])
         def default(self, default):
             images = tf.cast(self.model(default, training=False), tf.float32)
-            if size is not None and images.shape[1] != size:
-                images = tf.image.resize(images, (size, size), method="nearest")
             images = tf.clip_by_value((images + 1.0) / 2.0, 0.0, 1.0)
             if images.shape[-1] == 1:  # (concat: tile's gradient logs a oneDNN line on CPUs)
                 images = tf.concat([images] * 3, axis=-1)
