@@ -13,8 +13,9 @@ means the lesson's DCGAN is better.
 ``--lesson-only --seconds 600 --grid samples.png`` trains only the lesson's DCGAN for the
 lesson's full-mode budget (10 minutes) and prints, per class, the share of samples the
 classifier recognises with probability >= 0.9 (``metrics.recognised_shares``; real test images:
-10 of 10 classes). ``--loss``, ``--g-lr``, ``--d-lr``, ``--beta1``, ``--ema`` and ``--augment``
-(DiffAugment for D) try other recipes for the lesson's GAN.
+10 of 10 classes). ``--loss``, ``--g-lr``, ``--d-lr``, ``--beta1``, ``--ema``, ``--augment``
+(DiffAugment for D), ``--r1`` (R1's gamma) and ``--spectral-norm`` (in D) try other recipes for
+the lesson's GAN.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ def main() -> None:
     parser.add_argument("--ema", type=float, default=0.999, help="EMA decay (0: none)")
     parser.add_argument("--augment", default="",
                         help="DiffAugment policy for D, e.g. translation,cutout (default: none)")
+    parser.add_argument("--r1", type=float, default=0.0, help="R1 gamma for D (0: none)")
+    parser.add_argument("--spectral-norm", action="store_true", help="spectral norm in D")
     parser.add_argument("--samples", type=int, default=2000)
     parser.add_argument("--lesson-only", action="store_true",
                         help="train only the lesson's GAN (for the full-mode target)")
@@ -71,7 +74,8 @@ def main() -> None:
 
     strategy = hardware.setup(verbose=False)
     with strategy.scope():
-        gan = course_gan(*models(width, seed=0), ema_decay=args.ema or None, loss=args.loss,
+        gan = course_gan(*models(width, seed=0, spectral_norm=args.spectral_norm),
+                         ema_decay=args.ema or None, loss=args.loss, r1_gamma=args.r1,
                          g_lr=args.g_lr, d_lr=args.d_lr, beta_1=args.beta1,
                          augment=DiffAugment(args.augment.split(","), seed=0)
                          if args.augment else None)
@@ -86,7 +90,8 @@ def main() -> None:
           + ", ".join(f"{name} {share:.1%}" for name, share in
                       zip(FASHION_MNIST_CLASSES, metrics.recognised_shares(samples), strict=True)))
     print(f"width {width}, batch {batch}, loss {args.loss}, lr G {args.g_lr} D {args.d_lr}, "
-          f"beta1 {args.beta1}, EMA {args.ema}, augment {args.augment or 'none'}; "
+          f"beta1 {args.beta1}, EMA {args.ema}, augment {args.augment or 'none'}, R1 gamma "
+          f"{args.r1}, spectral norm {'yes' if args.spectral_norm else 'no'}; "
           f"real-vs-real FD {floor:.2f}; real test images: "
           f"{recognised(real)}")
     if args.grid:

@@ -9,8 +9,9 @@ course's ``latent.invert``, both at 200 steps, on two kinds of target.
   plus the norm term), as the notebook runs it.
 - Course: ``latent.invert``, all targets x ``--restarts`` in one batch, the projector's
   schedule and noise, best restart kept (``--perceptual`` adds the classifier-feature term).
-- Speed: seconds per step of the source loop against the compiled step with one target and one
-  restart (``invert(..., restarts=1)``), after the first (tracing) step.
+- Speed: seconds per step of the source loop against the course's compiled steps (a graph loop)
+  with one target and one restart (``invert(..., restarts=1)``), after the first (tracing)
+  step.
 
 Ratios (course / source): the mean absolute pixel error on each kind (target <= 0.7), and the
 step time (target: the source's step at least 3x slower). PSNR in dB is printed for both.

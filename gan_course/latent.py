@@ -236,7 +236,9 @@ def invert(generator, targets, latent_dim: int, steps: int = 200, restarts: int 
     None). Pixel errors are means, so the weights do not depend on the image size. At the end,
     each target keeps the restart with the smallest mean absolute pixel error.
 
-    ``frame_every`` > 0 keeps the best current restart's images every so many steps.
+    The steps run as a graph loop (``tf.range`` inside a ``tf.function``), so Python does
+    nothing between steps; ``frame_every`` > 0 ends a run every so many steps to keep the best
+    current restart's images.
     """
     image_shape = _image_shape(generator, latent_dim)
     x = check_targets(targets, image_shape)
@@ -272,22 +274,38 @@ def invert(generator, targets, latent_dim: int, steps: int = 200, restarts: int 
         optimizer.apply_gradients([(tape.gradient(total, z), z)])
         return tf.reduce_mean(loss), pixel
 
-    losses, frames, times = [], [], []
-    for i in range(steps):
-        times.append(time.perf_counter())
-        mean_loss, pixel = step(tf.constant(i / steps, tf.float32))
-        losses.append(float(mean_loss))
-        if frame_every and i % frame_every == 0:
+    @tf.function
+    def run(first, count):
+        """Steps first .. first + count - 1 in one call (a graph loop: no Python per step)."""
+        losses = tf.TensorArray(tf.float32, size=count)
+        pixel = tf.zeros([n_targets * restarts])
+        for k in tf.range(count):
+            mean_loss, pixel = step(tf.cast(first + k, tf.float32) / steps)
+            losses = losses.write(k, mean_loss)
+        return losses.stack(), pixel
+
+    # step 0 alone (it traces), then runs of ``frame_every`` steps (or all the rest at once),
+    # each ending on a step i with i % frame_every == 0 where a frame is taken
+    ends = [1, *range(1 + frame_every, steps, frame_every or steps), steps]
+    losses, frames = [], []
+    start = time.perf_counter()
+    first = 0
+    for stop in sorted(set(ends)):
+        chunk, pixel = run(tf.constant(first), tf.constant(stop - first))
+        losses.extend(chunk.numpy().tolist())
+        if first == 0:
+            traced = time.perf_counter()
+        if frame_every and (stop - 1) % frame_every == 0:
             frames.append(_best_rows(generator, z, pixel, n_targets, restarts))
+        first = stop
     end = time.perf_counter()
-    # after the first step, which traces the function
-    step_seconds = (end - times[1]) / (steps - 1) if steps > 1 else end - times[0]
+    # after the first step, which traces the function (frames included, as in the source loop)
+    step_seconds = (end - traced) / (steps - 1) if steps > 1 else end - start
     # the best restart of each target, judged without noise
     images = np.asarray(generator(z.read_value()), np.float32)
     errors = np.mean(np.abs(images - target.numpy()), axis=(1, 2, 3)).reshape(n_targets, restarts)
     best = np.arange(n_targets) * restarts + errors.argmin(axis=1)
-    return _finish(z.numpy()[best], images[best], x, losses, frames, end - times[0],
-                   step_seconds)
+    return _finish(z.numpy()[best], images[best], x, losses, frames, end - start, step_seconds)
 
 
 def _best_rows(generator, z, pixel, n_targets, restarts) -> np.ndarray:

@@ -129,6 +129,20 @@ def gradient_penalty(critic, real, fake, alpha):
     return tf.reduce_mean(tf.square(norms - 1.0))
 
 
+def r1_penalty(critic, real):
+    """R1 penalty (Mescheder et al. 2018): E[||grad_x D(x)||_2^2] on *real* images only.
+
+    It keeps D flat on the data, so D's gradient cannot push G around it; it goes with any loss
+    (StyleGAN uses it with the non-saturating one). The caller adds ``gamma / 2 * penalty``.
+    """
+    real = tf.convert_to_tensor(real)
+    with tf.GradientTape() as tape:
+        tape.watch(real)
+        scores = _f32(critic(real))
+    grads = _f32(tape.gradient(scores, real))
+    return tf.reduce_mean(tf.reduce_sum(tf.square(grads), axis=list(range(1, len(grads.shape)))))
+
+
 # --------------------------------------------------------------------------- extra terms
 # For GAN(g_terms=..., d_terms=...): a lesson multiplies them by their weight.
 

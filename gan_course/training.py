@@ -128,6 +128,8 @@ class GAN(keras.Model):
         loss: "ns" (non-saturating BCE, the default), "minimax", "lsgan", "hinge" or "wgan-gp".
         d_steps: discriminator updates per generator update.
         gp_weight: weight of the gradient penalty (used with "wgan-gp").
+        r1_gamma: gamma of the R1 penalty on real images, gamma / 2 * E||grad_x D(x)||^2
+            (:func:`~gan_course.losses.r1_penalty`), with any loss; 0 (the default): none.
         ema_decay: keep ``ema_generator``, an exponential moving average of G's weights
             (e.g. 0.999) with a warm-up (:func:`ema_decay_at`); it usually gives cleaner samples
             than G itself. None: no EMA.
@@ -140,7 +142,8 @@ class GAN(keras.Model):
     """
 
     def __init__(self, generator, discriminator, latent_dim=100, loss: str = "ns",
-                 d_steps: int = 1, gp_weight: float = 10.0, ema_decay: float | None = None,
+                 d_steps: int = 1, gp_weight: float = 10.0, r1_gamma: float = 0.0,
+                 ema_decay: float | None = None,
                  update: str = "alternating", g_terms: dict | None = None,
                  d_terms: dict | None = None, discriminator_sees_condition: bool = True,
                  augment=None, seed: int | None = None, **kwargs):
@@ -164,6 +167,9 @@ class GAN(keras.Model):
         self.d_loss_fn, self.g_loss_fn = losses.get_losses(loss)
         self.d_steps = int(d_steps)
         self.gp_weight = float(gp_weight) if loss == "wgan-gp" else 0.0
+        if not float(r1_gamma) >= 0.0:
+            raise ValueError(f"r1_gamma={r1_gamma} must be >= 0 (e.g. 0.1 for 28x28 images).")
+        self.r1_gamma = float(r1_gamma)
         self.update = update
         self.g_terms = _check_terms(g_terms, "g_terms")
         self.d_terms = _check_terms(d_terms, "d_terms")
@@ -189,8 +195,9 @@ class GAN(keras.Model):
         if self.discriminator is None:
             return ["g_loss"] + g_parts
         names = ["d_loss", "g_loss", "d_real", "d_fake"]
-        if self.gp_weight or self.d_terms:
+        if self.gp_weight or self.r1_gamma or self.d_terms:
             names += ["d_gan"] + (["d_gp"] if self.gp_weight else [])
+            names += ["d_r1"] if self.r1_gamma else []
             names += [f"d_{part}" for name, term in self.d_terms.items()
                       for part in _part_names(name, term)]
         if self.g_terms:
@@ -260,6 +267,7 @@ class GAN(keras.Model):
                               else architecture(self.discriminator)),
             "latent_shape": None if self.latent_shape is None else list(self.latent_shape),
             "loss": self.loss_name, "d_steps": self.d_steps, "gp_weight": self.gp_weight,
+            **({"r1_gamma": self.r1_gamma} if self.r1_gamma else {}),  # older runs: none
             "update": self.update, "ema_decay": self.ema_decay,
             "discriminator_sees_condition": self.discriminator_sees_condition,
             "augment": None if self.augment is None else describe_function(self.augment),
@@ -374,7 +382,7 @@ class GAN(keras.Model):
         return self._track({**d_losses, **g_losses})
 
     def _discriminator_losses(self, real, fake, condition) -> dict:
-        """L_D = L_D,gan + gp_weight * GP + the ``d_terms``; every part by name."""
+        """L_D = L_D,gan + gp_weight * GP + r1_gamma / 2 * R1 + the ``d_terms``, by name."""
         real_logits = self._discriminate(real, condition)
         fake_logits = self._discriminate(fake, condition)
         parts = {"d_gan": self.d_loss_fn(real_logits, fake_logits)}
@@ -382,6 +390,9 @@ class GAN(keras.Model):
             alpha = keras.random.uniform((tf.shape(real)[0],), seed=self.seed_generator)
             parts["d_gp"] = self.gp_weight * losses.gradient_penalty(
                 lambda x: self._discriminate(x, condition), real, fake, alpha)
+        if self.r1_gamma:
+            parts["d_r1"] = 0.5 * self.r1_gamma * losses.r1_penalty(
+                lambda x: self._discriminate(x, condition), real)
         for name, term in self.d_terms.items():
             parts.update(_term_parts("d", name, term, term(real_logits, fake_logits)))
         return {"d_loss": tf.add_n(list(parts.values())), **parts,

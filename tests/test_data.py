@@ -116,6 +116,18 @@ def test_gan_dataset_shuffles_and_pairs_labels():
     assert not np.array_equal(y.numpy(), labels)
 
 
+def test_gan_dataset_mixes_class_sorted_data_beyond_its_shuffle_buffer():
+    # 24,000 images sorted by "class" (pixel value = class): the shuffle buffer holds 10,000,
+    # so without a global permutation the first batches would come from the first classes only
+    images = np.repeat(np.arange(12, dtype=np.uint8), 2000)[:, None, None, None]
+    ds = data.gan_dataset(images, batch_size=256, seed=3, cache=False)
+    first = np.round((next(iter(ds)).numpy().ravel() + 1) * 127.5).astype(int)
+    assert set(first) == set(range(12))  # every class in the first batch
+    again = np.round((next(iter(data.gan_dataset(images, batch_size=256, seed=3, cache=False)))
+                      .numpy().ravel() + 1) * 127.5).astype(int)
+    np.testing.assert_array_equal(first, again)  # the same seed, the same order
+
+
 @pytest.mark.parametrize(
     ("images", "kwargs", "error", "match"),
     [

@@ -146,6 +146,19 @@ def test_invert_with_a_perceptual_term_and_frames():
     assert np.all(np.isfinite(result.losses))
 
 
+def test_invert_runs_the_same_steps_with_or_without_frames():
+    # frames split the graph loop into runs of frame_every steps; the optimisation must not
+    # notice: the same losses, step for step, and the frames of the best row at steps 0, 5, 10
+    g = TinyGenerator()
+    targets = g(np.random.default_rng(8).normal(size=(2, D))).numpy()
+    plain = latent.invert(g, targets, D, steps=13, restarts=3, jit_compile=False)
+    framed = latent.invert(g, targets, D, steps=13, restarts=3, frame_every=5, jit_compile=False)
+    assert len(plain.losses) == len(framed.losses) == 13 and not plain.frames
+    np.testing.assert_allclose(framed.losses, plain.losses, rtol=1e-5)
+    np.testing.assert_allclose(framed.z, plain.z, rtol=1e-5, atol=1e-6)
+    assert len(framed.frames) == 3 and plain.step_seconds > 0
+
+
 @pytest.mark.parametrize("bad, message", [
     (np.zeros((1, 5, 4, 3)), "resize"),
     (np.zeros((1, 4, 4, 1)), "channels"),

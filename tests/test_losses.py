@@ -96,6 +96,18 @@ def test_interpolate_and_gradient_penalty():
     assert float(losses.gradient_penalty(critic(1.5), real, fake, alpha)) == pytest.approx(4.0)
 
 
+def test_r1_penalty_is_the_mean_squared_gradient_norm_on_reals():
+    real = tf.reshape(tf.range(12, dtype=tf.float32), (3, 2, 2, 1)) / 12.0
+
+    def quadratic(x):  # D(x) = sum(x^2): gradient 2x, squared norm 4 * sum(x^2)
+        return tf.reduce_sum(tf.square(x), axis=[1, 2, 3])
+
+    expected = np.mean(4 * np.sum(real.numpy() ** 2, axis=(1, 2, 3)))
+    assert float(losses.r1_penalty(quadratic, real)) == pytest.approx(expected, rel=1e-5)
+    flat = losses.r1_penalty(lambda x: tf.reduce_sum(x * 0.0, axis=[1, 2, 3]), real)
+    assert float(flat) == 0.0  # a D that is flat on the data pays nothing
+
+
 def test_unknown_loss():
     with pytest.raises(ValueError, match="Unknown GAN loss 'wgan'.*hinge"):
         losses.get_losses("wgan")

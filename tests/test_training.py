@@ -242,6 +242,16 @@ def test_gradient_penalty_changes_the_discriminator_update():
     assert any(not np.allclose(a, b) for a, b in zip(without, with_gp, strict=True))
 
 
+def test_r1_penalty_changes_the_discriminator_update_with_any_loss():
+    plain, logs_plain, _ = _d_after_one_step(loss="ns")
+    with_r1, logs, _ = _d_after_one_step(loss="ns", r1_gamma=10.0)
+    assert "d_r1" not in logs_plain and logs["d_r1"][0] > 0
+    assert logs["d_loss"][0] == pytest.approx(logs["d_gan"][0] + logs["d_r1"][0], rel=1e-5)
+    assert any(not np.allclose(a, b) for a, b in zip(plain, with_r1, strict=True))
+    with pytest.raises(ValueError, match="r1_gamma=-1"):
+        GAN(*toy.tiny_image_models(), latent_dim=4, r1_gamma=-1)
+
+
 def test_an_extra_discriminator_term_changes_its_update_and_is_reported():
     plain, _, _ = _d_after_one_step(gp_weight=0.0)
     drifted, logs, real_logits = _d_after_one_step(
@@ -428,6 +438,8 @@ def test_run_settings_name_what_a_run_belongs_to():
     assert _settings(lr=2e-3)["g_optimizer"]["learning_rate"] != base["g_optimizer"][
         "learning_rate"]
     assert _settings(ema_decay=0.99)["ema_decay"] == 0.99
+    assert _settings(r1_gamma=0.1)["r1_gamma"] == 0.1
+    assert "r1_gamma" not in base  # runs saved before R1 existed still resume
     wider = GAN(toy.mlp(4, 64, width=128), toy.mlp(64, 1), latent_dim=4)
     wider.compile()
     assert wider.run_settings()["generator"] != base["generator"]

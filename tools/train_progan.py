@@ -14,7 +14,7 @@ classifier (FD against the 2,000 embedded test images, classes recognised, as le
 them), and writes ``data/progan_fashion_mnist.json`` with the steps, time, hardware, versions and
 quality. Run from the repository root::
 
-    python tools/train_progan.py            # about 45 minutes on 2 CPU cores
+    python tools/train_progan.py            # about 40 minutes on 2 CPU cores
 
 Levels are checkpointed under ``--work``; an interrupted run resumes, and a larger
 ``--stable-steps`` continues the last level.

@@ -75,20 +75,28 @@ def build_dcgan_generator(latent_dim: int = 100, width: float = 1.0) -> keras.Mo
     ], name="dcgan_generator")
 
 
-def build_dcgan_discriminator(width: float = 1.0, dropout: float = 0.3) -> keras.Model:
+def build_dcgan_discriminator(width: float = 1.0, dropout: float = 0.3,
+                              spectral_norm: bool = False) -> keras.Model:
     """DCGAN discriminator for 28x28 (as in the TensorFlow DCGAN tutorial).
 
     (28, 28, 1) -> Conv 64, 5x5, stride 2 -> LeakyReLU(0.2) -> Dropout -> (14, 14, 64)
       -> Conv 128, 5x5, stride 2 -> LeakyReLU(0.2) -> Dropout -> (7, 7, 128)
       -> Flatten -> Dense 1 (a logit)
+
+    ``spectral_norm=True`` divides each weight by its largest singular value (Miyato et al.
+    2018, ``keras.layers.SpectralNormalization``), which bounds how steep D can get.
     """
     c1, c2 = (max(4, round(c * width)) for c in (64, 128))
+
+    def normed(layer):
+        return layers.SpectralNormalization(layer) if spectral_norm else layer
+
     return keras.Sequential([
         keras.Input(IMAGE_SHAPE),
-        layers.Conv2D(c1, 5, strides=2, padding="same"), layers.LeakyReLU(0.2),
+        normed(layers.Conv2D(c1, 5, strides=2, padding="same")), layers.LeakyReLU(0.2),
         layers.Dropout(dropout),
-        layers.Conv2D(c2, 5, strides=2, padding="same"), layers.LeakyReLU(0.2),
+        normed(layers.Conv2D(c2, 5, strides=2, padding="same")), layers.LeakyReLU(0.2),
         layers.Dropout(dropout),
         layers.Flatten(),
-        layers.Dense(1, dtype="float32"),
+        normed(layers.Dense(1, dtype="float32")),
     ], name="dcgan_discriminator")
