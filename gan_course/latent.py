@@ -284,6 +284,12 @@ def invert(generator, targets, latent_dim: int, steps: int = 200, restarts: int 
             losses = losses.write(k, mean_loss)
         return losses.stack(), pixel
 
+    # Each invert() call makes new functions and traces them once, by design: TensorFlow's
+    # "frequent retracing" warning (it counts traces per code object across calls) does not
+    # apply, so it is switched off as TensorFlow does for restored functions.
+    for function in (step, run):
+        function._omit_frequent_tracing_warning = True
+
     # step 0 alone (it traces), then runs of ``frame_every`` steps (or all the rest at once),
     # each ending on a step i with i % frame_every == 0 where a frame is taken
     ends = [1, *range(1 + frame_every, steps, frame_every or steps), steps]

@@ -159,6 +159,15 @@ def test_invert_runs_the_same_steps_with_or_without_frames():
     assert len(framed.frames) == 3 and plain.step_seconds > 0
 
 
+def test_many_invert_calls_log_no_retracing_warning(caplog):
+    g = TinyGenerator()
+    target = g(np.zeros((1, D), "float32")).numpy()
+    with caplog.at_level("WARNING"):
+        for seed in range(7):  # a new traced loop per call, each called twice
+            latent.invert(g, target, D, steps=3, restarts=1, seed=seed, jit_compile=False)
+    assert not [r for r in caplog.records if "retracing" in r.getMessage()]
+
+
 @pytest.mark.parametrize("bad, message", [
     (np.zeros((1, 5, 4, 3)), "resize"),
     (np.zeros((1, 4, 4, 1)), "channels"),
