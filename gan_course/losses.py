@@ -120,13 +120,18 @@ def gradient_penalty(critic, real, fake, alpha):
     per sample. ``critic`` maps images to logits (any extra inputs bound already). The caller
     adds ``weight * penalty`` (weight 10 in the paper) to the critic loss.
     """
-    x_hat = interpolate(real, fake, alpha)
-    with tf.GradientTape() as tape:
-        tape.watch(x_hat)
-        scores = _f32(critic(x_hat))
-    grads = _f32(tape.gradient(scores, x_hat))
-    norms = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=list(range(1, len(grads.shape)))) + 1e-12)
+    norms = tf.sqrt(_squared_input_gradient_norms(critic, interpolate(real, fake, alpha)) + 1e-12)
     return tf.reduce_mean(tf.square(norms - 1.0))
+
+
+def _squared_input_gradient_norms(critic, x):
+    """||grad_x D(x)||_2^2 per sample: float32 (N,)."""
+    x = tf.convert_to_tensor(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        scores = _f32(critic(x))
+    grads = _f32(tape.gradient(scores, x))
+    return tf.reduce_sum(tf.square(grads), axis=list(range(1, len(grads.shape))))
 
 
 def r1_penalty(critic, real):
@@ -135,12 +140,7 @@ def r1_penalty(critic, real):
     It keeps D flat on the data, so D's gradient cannot push G around it; it goes with any loss
     (StyleGAN uses it with the non-saturating one). The caller adds ``gamma / 2 * penalty``.
     """
-    real = tf.convert_to_tensor(real)
-    with tf.GradientTape() as tape:
-        tape.watch(real)
-        scores = _f32(critic(real))
-    grads = _f32(tape.gradient(scores, real))
-    return tf.reduce_mean(tf.reduce_sum(tf.square(grads), axis=list(range(1, len(grads.shape)))))
+    return tf.reduce_mean(_squared_input_gradient_norms(critic, real))
 
 
 # --------------------------------------------------------------------------- extra terms
