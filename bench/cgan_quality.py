@@ -3,7 +3,7 @@ Fashion-MNIST FD (overall and per class) after a wall-clock budget.
 
 Trains lesson 3's class-conditional DCGAN (``build_conditional_generator`` /
 ``build_conditional_discriminator``, the lesson's width and batch for this device from
-``CGAN_SCALE``, Adam and EMA as lesson 1's DCGAN) for ``--seconds`` (default 600: the lesson's
+``CGAN_SCALE``, Adam 2e-4 / beta1 0.5, EMA 0.999) for ``--seconds`` (default 600: the lesson's
 full-mode budget), then generates 200 samples per class and prints:
 
 - conditional accuracy: the share the shipped classifier puts in the requested class (real
@@ -11,8 +11,9 @@ full-mode budget), then generates 200 samples per class and prints:
 - Fashion-MNIST FD of all samples against the test split, and per class.
 
 ``--conditioning projection`` trains the projection discriminator instead of concatenation;
-``--unconditional`` also trains lesson 1's unconditional DCGAN for the same budget and prints
-its FD, with its per-class FD over the classes the classifier sorts its samples into.
+``--unconditional`` also trains an unconditional DCGAN (lesson 1's layers, the same settings)
+for the same budget and prints its FD, with its per-class FD over the classes the classifier
+sorts its samples into.
 
     .venv/bin/python bench/cgan_quality.py [--seconds 600] [--conditioning concat]
 """
@@ -54,7 +55,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=None, help="default: the lesson's")
     parser.add_argument("--width", type=float, default=None, help="default: the lesson's")
     parser.add_argument("--unconditional", action="store_true",
-                        help="also train lesson 1's unconditional DCGAN for the same budget")
+                        help="also train an unconditional DCGAN with the same settings and budget")
     args = parser.parse_args()
 
     print(hardware.describe())

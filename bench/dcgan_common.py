@@ -20,10 +20,13 @@ def dataset(batch: int):
     return gan_dataset(x_train, batch, repeat=True)
 
 
-def models(width: float, seed: int, spectral_norm: bool = False):
+def models(width: float, seed: int, spectral_norm: bool = False, d_width: float | None = None,
+           dropout: float = 0.3):
+    """Lesson 1's DCGAN pair; ``d_width`` (default: ``width``) sizes the discriminator alone."""
     keras.utils.set_random_seed(seed)
     return (build_dcgan_generator(LATENT, width=width),
-            build_dcgan_discriminator(width=width, spectral_norm=spectral_norm))
+            build_dcgan_discriminator(width=width if d_width is None else d_width,
+                                      dropout=dropout, spectral_norm=spectral_norm))
 
 
 class ReferenceLoop:
@@ -68,11 +71,12 @@ class ReferenceLoop:
 
 
 def course_gan(generator, discriminator, ema_decay=None, g_lr=2e-4, d_lr=2e-4, beta_1=0.5,
+               beta_2=0.999,
                steps_per_execution: int = 1, jit_compile="auto", update="alternating",
                loss="ns", augment=None, r1_gamma=0.0):
     gan = GAN(generator, discriminator, latent_dim=LATENT, ema_decay=ema_decay, update=update,
               loss=loss, augment=augment, r1_gamma=r1_gamma)
-    gan.compile(g_optimizer=keras.optimizers.Adam(g_lr, beta_1=beta_1),
-                d_optimizer=keras.optimizers.Adam(d_lr, beta_1=beta_1),
+    gan.compile(g_optimizer=keras.optimizers.Adam(g_lr, beta_1=beta_1, beta_2=beta_2),
+                d_optimizer=keras.optimizers.Adam(d_lr, beta_1=beta_1, beta_2=beta_2),
                 steps_per_execution=steps_per_execution, jit_compile=jit_compile)
     return gan

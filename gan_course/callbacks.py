@@ -153,6 +153,57 @@ class TimeLimit(keras.callbacks.Callback):
                       f"stopped after step {self.stopped_at_step}.", flush=True)
 
 
+def cooldown_factor(fraction: float, start: float) -> float:
+    """The learning-rate multiplier of a linear cool-down over the end of a budget.
+
+    factor = 1 while fraction <= start, then (1 - fraction) / (1 - start): it falls linearly to
+    0 when the budget is spent (fraction = 1). ``start = 1`` keeps the factor at 1.
+    """
+    if not 0.0 <= start <= 1.0:
+        raise ValueError(f"start must lie in [0, 1], got {start}")
+    fraction = min(max(fraction, 0.0), 1.0)
+    if fraction <= start or start == 1.0:
+        return 1.0
+    return (1.0 - fraction) / (1.0 - start)
+
+
+class LearningRateCooldown(keras.callbacks.Callback):
+    """Lowers both players' learning rates linearly to 0 over the last part of a time budget.
+
+    Before every step each optimizer's rate is ``base * cooldown_factor(budget.fraction(),
+    start)``: unchanged for the first ``start`` share of the budget, then falling to 0 as the
+    budget runs out, so the last steps refine instead of wander. ``budget`` is the one given to
+    :class:`TimeLimit` (or seconds from the start of ``fit``). ``base`` is each optimizer's rate
+    when this callback first sees it; ``fit`` ends with the base rates restored, so a later
+    ``fit`` (or a resumed run) starts from them again.
+    """
+
+    def __init__(self, budget: TimeBudget | float, start: float = 0.5):
+        super().__init__()
+        cooldown_factor(0.0, start)  # validates start
+        self.budget, self.start = budget, start
+        self.base: dict[str, float] = {}
+
+    def _optimizers(self) -> dict:
+        found = {"g": self.model.g_optimizer, "d": self.model.d_optimizer}
+        return {name: opt for name, opt in found.items() if opt is not None}
+
+    def on_train_begin(self, logs=None):
+        if not isinstance(self.budget, TimeBudget):
+            self.budget = TimeBudget(seconds=float(self.budget))
+        for name, optimizer in self._optimizers().items():
+            self.base.setdefault(name, float(keras.ops.convert_to_numpy(optimizer.learning_rate)))
+
+    def on_train_batch_begin(self, batch, logs=None):
+        factor = cooldown_factor(self.budget.fraction(), self.start)
+        for name, optimizer in self._optimizers().items():
+            optimizer.learning_rate = self.base[name] * factor
+
+    def on_train_end(self, logs=None):
+        for name, optimizer in self._optimizers().items():
+            optimizer.learning_rate = self.base[name]
+
+
 class FadeInSchedule(keras.callbacks.Callback):
     """Drives ProGAN's fade-in: before every step, alpha = min(1, step / ``fade_steps``).
 

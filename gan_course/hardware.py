@@ -193,17 +193,27 @@ def jit_compile_default() -> bool:
 
 @dataclass(frozen=True)
 class ModelScale:
-    """How big a lesson's networks and batches are on this device (see :func:`model_scale`)."""
+    """How big a lesson's networks and batches are on this device (see :func:`model_scale`).
+
+    ``width`` sizes the generator (and every network of a lesson that has one width);
+    ``d_width`` sizes a GAN's discriminator, equal to ``width`` unless the lesson gives its own.
+    """
 
     width: float
     batch: int
     device: str
     accelerator_width: float
+    d_width: float | None = None
+
+    def __post_init__(self):
+        if self.d_width is None:
+            object.__setattr__(self, "d_width", self.width)
 
     def __str__(self) -> str:
+        d = "" if self.d_width == self.width else f" (D {self.d_width:g})"
         other = ("" if self.device != "CPU" or self.width == self.accelerator_width
                  else f" (a GPU would use width {self.accelerator_width:g})")
-        return f"{self.device}: width {self.width:g}, batch {self.batch}{other}"
+        return f"{self.device}: width {self.width:g}{d}, batch {self.batch}{other}"
 
 
 def scaled_filters(filters: int, width: float) -> int:
@@ -211,25 +221,33 @@ def scaled_filters(filters: int, width: float) -> int:
     return max(4, round(filters * width))
 
 
-def choose_scale(device: str, cpu: tuple[float, int], accelerator: tuple[float, int]
-                 ) -> ModelScale:
-    """``cpu`` = (width, batch) on a CPU, ``accelerator`` = (width, batch) on a GPU or TPU."""
+def choose_scale(device: str, cpu: tuple, accelerator: tuple) -> ModelScale:
+    """``cpu`` and ``accelerator``: (width, batch) or (width, batch, d_width) for that device.
+
+    ``d_width``, the discriminator's width, defaults to ``width``.
+    """
     if device not in ("CPU", "GPU", "TPU"):
         raise ValueError(f"device={device!r}; use 'CPU', 'GPU' or 'TPU'.")
-    width, batch = cpu if device == "CPU" else accelerator
-    if not width > 0 or int(batch) < 1:
-        raise ValueError(f"width={width} must be > 0 and batch={batch} >= 1.")
+    for name, sizes in (("cpu", cpu), ("accelerator", accelerator)):
+        if len(sizes) not in (2, 3):
+            raise ValueError(f"{name}={sizes!r}; give (width, batch) or (width, batch, d_width).")
+    width, batch, *rest = cpu if device == "CPU" else accelerator
+    d_width = rest[0] if rest else width
+    if not width > 0 or not d_width > 0 or int(batch) < 1:
+        raise ValueError(f"width={width} and d_width={d_width} must be > 0 and batch={batch} "
+                         ">= 1.")
     return ModelScale(width=float(width), batch=int(batch), device=device,
-                      accelerator_width=float(accelerator[0]))
+                      accelerator_width=float(accelerator[0]), d_width=float(d_width))
 
 
-def model_scale(cpu: tuple[float, int] = (0.25, 128), accelerator: tuple[float, int] = (1.0, 128),
+def model_scale(cpu: tuple = (0.25, 128), accelerator: tuple = (1.0, 128),
                 verbose: bool = True) -> ModelScale:
     """The network width and batch size for the device :func:`setup` found.
 
     Every lesson sizes its models with this one call, so a laptop gets networks it can train
     well in the lesson's time budget and a GPU the full ones; quick mode changes only budgets,
-    never the model. Prints the choice in one line, e.g.
+    never the model. A third number in ``cpu`` or ``accelerator`` sizes a GAN's discriminator
+    apart from its generator (``scale.d_width``). Prints the choice in one line, e.g.
     ``CPU: width 0.25, batch 128 (a GPU would use width 1)``.
     """
     device = last_setup.device if last_setup is not None else ("GPU" if list_gpus() else "CPU")

@@ -317,6 +317,61 @@ def test_time_limit_takes_seconds():
     assert limit.stopped_at_step is None and gan.step == 3
 
 
+@pytest.mark.parametrize(("fraction", "start", "expected"), [
+    (0.0, 0.5, 1.0), (0.5, 0.5, 1.0), (0.75, 0.5, 0.5), (1.0, 0.5, 0.0), (1.5, 0.5, 0.0),
+    (0.9, 0.8, 0.5), (0.99, 1.0, 1.0), (0.5, 0.0, 0.5)])
+def test_cooldown_factor(fraction, start, expected):
+    assert callbacks.cooldown_factor(fraction, start) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("start", [-0.1, 1.5])
+def test_cooldown_rejects_a_start_outside_the_budget(start):
+    with pytest.raises(ValueError, match="start must lie in"):
+        callbacks.LearningRateCooldown(60.0, start=start)
+
+
+class RecordRates(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.rates = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.rates.append((float(self.model.g_optimizer.learning_rate.numpy()),
+                           float(self.model.d_optimizer.learning_rate.numpy())))
+
+
+def test_cooldown_lowers_both_rates_during_fit_and_restores_them():
+    gan = tiny_gan()
+    gan.g_optimizer.learning_rate, gan.d_optimizer.learning_rate = 2e-3, 4e-3
+    budget = TimeBudget(seconds=100.0, start=time.monotonic() - 70.0)  # 70 % spent: factor ~0.6
+    record = RecordRates()
+    gan.fit(toy.image_dataset(), epochs=1, steps_per_epoch=3, verbose=0,
+            callbacks=[callbacks.LearningRateCooldown(budget, start=0.5), record])
+    for g_rate, d_rate in record.rates:
+        assert g_rate == pytest.approx(2e-3 * 0.6, rel=0.05)
+        assert d_rate == pytest.approx(4e-3 * 0.6, rel=0.05)
+    assert float(gan.g_optimizer.learning_rate.numpy()) == pytest.approx(2e-3)
+    assert float(gan.d_optimizer.learning_rate.numpy()) == pytest.approx(4e-3)
+
+
+def test_compiled_steps_use_the_cooled_rate():
+    """A spent budget means rate 0: the traced step must read the new rate and not move."""
+    gan = tiny_gan()
+    gan.fit(toy.image_dataset(), epochs=1, steps_per_epoch=2, verbose=0)  # traced at full rate
+    before = [v.numpy().copy() for v in gan.generator.trainable_variables
+              + gan.discriminator.trainable_variables]
+    spent = TimeBudget(seconds=1.0, start=time.monotonic() - 5.0)
+    gan.fit(toy.image_dataset(), epochs=1, steps_per_epoch=2, verbose=0,
+            callbacks=[callbacks.LearningRateCooldown(spent, start=0.5)])
+    after = gan.generator.trainable_variables + gan.discriminator.trainable_variables
+    for a, b in zip(before, after, strict=True):
+        np.testing.assert_array_equal(a, b.numpy())
+    gan.fit(toy.image_dataset(), epochs=1, steps_per_epoch=1, verbose=0)  # rates restored
+    assert any(not np.array_equal(a, b.numpy()) for a, b in zip(
+        before, gan.generator.trainable_variables + gan.discriminator.trainable_variables,
+        strict=True))
+
+
 # --------------------------------------------------------------------------- pictures
 
 

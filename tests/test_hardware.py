@@ -119,6 +119,24 @@ def test_choose_scale_follows_the_device(device, width, batch):
     text = str(scale)
     assert text.startswith(f"{device}: width {width:g}, batch {batch}")
     assert ("a GPU would use width 1" in text) == (device == "CPU")
+    assert scale.d_width == scale.width and "(D " not in text
+
+
+@pytest.mark.parametrize(("device", "width", "d_width"), [("CPU", 0.375, 0.25), ("GPU", 1.0, 1.0)])
+def test_a_scale_can_size_the_discriminator_apart(device, width, d_width):
+    scale = hardware.choose_scale(device, cpu=(0.375, 128, 0.25), accelerator=(1.0, 128))
+    assert (scale.width, scale.d_width) == (width, d_width)
+    assert (f"width {width:g} (D {d_width:g}), batch" in str(scale)) == (width != d_width)
+
+
+@pytest.mark.parametrize(("cpu", "match"), [((0.25,), "width, batch"),
+                                            ((0.25, 64, 0.1, 2), "width, batch"),
+                                            ((0.25, 64, 0.0), "d_width=0.0"),
+                                            ((0.0, 64), "width=0.0"),
+                                            ((0.25, 0), "batch=0")])
+def test_bad_scales_are_refused(cpu, match):
+    with pytest.raises(ValueError, match=match):
+        hardware.choose_scale("CPU", cpu=cpu, accelerator=(1.0, 128))
 
 
 def test_model_scale_reads_the_setup(monkeypatch, float32_policy, capsys):

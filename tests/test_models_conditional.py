@@ -99,12 +99,6 @@ def test_bad_options_are_refused():
         conditional.build_conditional_discriminator(conditioning="projected")
 
 
-def test_cgan_scale_matches_lesson_1():
-    from gan_course.models.fashion_mnist import DCGAN_SCALE
-
-    assert conditional.CGAN_SCALE == DCGAN_SCALE
-
-
 @pytest.mark.parametrize("conditioning", conditional.CONDITIONINGS)
 def test_the_gan_core_trains_a_conditional_gan(conditioning):
     keras.utils.set_random_seed(0)

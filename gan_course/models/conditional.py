@@ -27,9 +27,10 @@ from keras import layers, ops
 IMAGE_SHAPE = (28, 28, 1)
 N_CLASSES = 10
 #: Lesson 3's conditional DCGAN size per device, for ``hardware.model_scale(**CGAN_SCALE)``:
-#: (width, batch). The same as lesson 1's ``DCGAN_SCALE``: the label adds a few weights to the
-#: first layers (10 inputs to G's Dense, 10 channels to D's first convolution, or one class
-#: vector per class), so a conditional run costs about what lesson 1's run did.
+#: (width, batch). The label adds a few weights to the first layers (10 inputs to G's Dense, 10
+#: channels to D's first convolution, or one class vector per class), so a quarter-width
+#: conditional pair costs about what a quarter-width lesson 1 DCGAN does; its 10-minute results
+#: are in bench/README.md (``cgan_quality.py``).
 CGAN_SCALE = {"cpu": (0.25, 128), "accelerator": (1.0, 128)}
 EMBEDDINGS = ("one_hot", "learned")
 CONDITIONINGS = ("concat", "projection")
