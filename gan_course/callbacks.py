@@ -113,14 +113,32 @@ class GifRecorder(keras.callbacks.Callback):
             write_gif(self.sample_grid.frames, self.path, fps=self.fps)
 
 
-def write_gif(frames, path: str | Path, fps: float = 4.0) -> Path:
-    """Save uint8 frames (all the same shape) as a looping GIF with imageio v3."""
+def write_gif(frames, path: str | Path, fps: float = 4.0, value_range=None,
+              min_side: int = 0) -> Path:
+    """Save frames (all the same shape, (H, W) or (H, W, C)) as a looping GIF with imageio v3.
+
+    Frames are uint8 in [0, 255], or floats in ``value_range``, which float frames must state
+    (``(0, 1)`` for images as loaded or a TF-Hub generator's output, ``(-1, 1)`` for a tanh
+    generator's): nothing guesses it. Frames smaller than ``min_side`` are enlarged by the
+    smallest whole factor k with k * min(H, W) >= min_side, repeating pixels (nearest), so
+    small images stay sharp.
+    """
     import imageio.v3 as iio
 
+    frames = [np.asarray(f) for f in frames]
+    if not frames:
+        raise ValueError("write_gif got no frames.")
+    if value_range is None and any(f.dtype != np.uint8 for f in frames):
+        raise ValueError("write_gif got float frames but no value_range: say their range, "
+                         "e.g. value_range=(0, 1) for images in [0, 1] or (-1, 1) for a tanh "
+                         "generator's output.")
+    frames = np.stack([viz.to_uint8(f, value_range or (0, 255)) for f in frames])
+    factor = max(1, -(-int(min_side) // min(frames.shape[1:3])))
+    if factor > 1:
+        frames = frames.repeat(factor, axis=1).repeat(factor, axis=2)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    frames = [viz.to_uint8(f) for f in frames]
-    iio.imwrite(path, np.stack(frames), extension=".gif", duration=1000.0 / fps, loop=0)
+    iio.imwrite(path, frames, extension=".gif", duration=1000.0 / fps, loop=0)
     return path
 
 

@@ -577,8 +577,15 @@ def image_files(folder: str | Path, recursive: bool = True) -> list[Path]:
     return files
 
 
-def centre_square(image: np.ndarray, side: int) -> np.ndarray:
-    """float32 (H, W, C) in [0, 1] -> uint8 (side, side, C): its centred square, resized."""
+def centre_square(image: np.ndarray, side: int, value_range=image_ops.UNIT) -> np.ndarray:
+    """One image (H, W, C) -> uint8 (side, side, C) in [0, 255]: its centred square, resized
+    (area averaging when shrinking, bilinear when enlarging).
+
+    ``image`` is uint8 in [0, 255] or float in ``value_range`` (default [0, 1], as
+    :func:`load_image` returns), converted once by :func:`gan_course.image_ops.to_unit`.
+    """
+    image = image_ops.unit_images(image, "centre_square's image", value_range=value_range,
+                                  batched=False, channels=None)
     height, width = image.shape[:2]
     short = min(height, width)
     top, left = (height - short) // 2, (width - short) // 2
@@ -938,15 +945,19 @@ def colorization_dataset(
     return train_ds, validation
 
 
-def lab_pairs(rgb):
-    """Signed RGB images (..., 3) in [-1, 1] -> ``(ab, lightness)`` in model scale: the
-    colouriser's ``(target, input)`` pair, as :class:`gan_course.training.GAN` takes it.
+def lab_pairs(rgb, value_range=image_ops.SIGNED):
+    """RGB images (..., 3) -> ``(ab, lightness)`` in model scale: the colouriser's ``(target,
+    input)`` pair, as :class:`gan_course.training.GAN` takes it.
 
-    ``lightness`` = L / 50 - 1 (..., 1) and ``ab`` = (a, b) / 110 (..., 2), by
-    :func:`gan_course.image_ops.rgb_to_model_lab`. Map a dataset with it:
-    ``train_ds.map(lab_pairs)``.
+    ``rgb``: uint8 in [0, 255], or floats in ``value_range``: by default [-1, 1], what
+    :func:`colorization_dataset` yields; say ``value_range=image_ops.UNIT`` for [0, 1] images.
+    Converted once by :func:`gan_course.image_ops.tensor_to_unit` (values outside the range
+    are an error, also inside ``ds.map``). ``lightness`` = L / 50 - 1 (..., 1) and ``ab`` =
+    (a, b) / 110 (..., 2), by :func:`gan_course.image_ops.rgb_to_model_lab`. Map a dataset with
+    it: ``train_ds.map(lab_pairs)``.
     """
-    lightness, ab = image_ops.rgb_to_model_lab((rgb + 1.0) / 2.0)
+    unit = image_ops.tensor_to_unit(rgb, value_range, name="lab_pairs' images")
+    lightness, ab = image_ops.rgb_to_model_lab(unit)
     return ab, lightness
 
 
@@ -1175,7 +1186,8 @@ def style_transfer_dataset(style: np.ndarray, size: int = 128, batch_size: int =
     size, size, 3) in [0, 1]; the style crops are what the discriminator calls real, the
     content crops are what the generator restyles (``GAN`` batches of ``(images, condition)``).
 
-    ``style``: an (H, W, 3) image in [0, 1] (:func:`style_image`), at least ``size`` on each
+    ``style``: an (H, W, 3) image, uint8 or float in [0, 1] (:func:`style_image`), at least
+    ``size`` on each
     side; crops are random, with left-right flips. ``content``: ``"offline"`` (the training
     photos of :data:`COLOUR_PHOTO_SPLIT`, random crops at zooms 1, 0.75 and 0.5, as lesson 3
     uses them), ``"tf_flowers"`` (downloaded once), or a folder of your own images
@@ -1185,8 +1197,7 @@ def style_transfer_dataset(style: np.ndarray, size: int = 128, batch_size: int =
 
     size = _check_int(size, "size", 8, "128")
     batch_size = _check_int(batch_size, "batch_size", 1, "4")
-    style = image_ops.check_images(style, "the style image", value_range=image_ops.UNIT,
-                                   batched=False)
+    style = image_ops.unit_images(style, "the style image", batched=False)
     if style.shape[-1] != 3 or min(style.shape[:2]) < size:
         raise ValueError(f"The style image is {style.shape[1]}x{style.shape[0]}x"
                          f"{style.shape[-1]}; it must be RGB and at least {size} px on each "

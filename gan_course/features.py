@@ -309,12 +309,19 @@ VGG19_RANDOM_NOTE = (
 
 
 def vgg_preprocess(images):
-    """RGB in [0, 1] -> what Keras' VGG expects (``keras.applications.vgg19.preprocess_input``
-    of 0-255 input): x' = 255 x[..., ::-1] - mean_BGR, the channels reversed to BGR and the
-    ImageNet means :data:`VGG_BGR_MEAN` subtracted."""
+    """RGB, uint8 or floats in [0, 1] -> what Keras' VGG expects
+    (``keras.applications.vgg19.preprocess_input`` of 0-255 input): x' = 255 x[..., ::-1] -
+    mean_BGR, the channels reversed to BGR and the ImageNet means :data:`VGG_BGR_MEAN`
+    subtracted. Floats are range-checked when their values are at hand (eagerly), not inside
+    compiled steps."""
     import keras
 
-    x = keras.ops.cast(images, "float32") * 255.0
+    from gan_course import image_ops
+
+    if isinstance(images, keras.KerasTensor):  # a symbolic input while a model is built
+        x = keras.ops.cast(images, "float32") * 255.0
+    else:
+        x = image_ops.tensor_to_unit(images, name="VGG's input", check="eager") * 255.0
     return x[..., ::-1] - keras.ops.convert_to_tensor(VGG_BGR_MEAN, dtype="float32")
 
 

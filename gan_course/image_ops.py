@@ -192,6 +192,53 @@ def to_uint8(images, value_range=SIGNED, name: str = "images") -> np.ndarray:
     return np.round(_convert(array, value_range, (0.0, 255.0), name)).astype(np.uint8)
 
 
+def unit_images(images, name: str = "images", *, value_range=UNIT, **check) -> np.ndarray:
+    """:func:`check_images`, then :func:`to_unit`: images as float32 in [0, 1], checked.
+
+    The one way a function that works in [0, 1] reads its image arguments: uint8 is [0, 255],
+    floats must lie in ``value_range`` (default [0, 1]); ``check`` goes to :func:`check_images`
+    (``batched``, ``channels``, ``size``).
+    """
+    array = check_images(images, name, value_range=value_range, **check)
+    return to_unit(array, value_range, name=name)
+
+
+def tensor_to_unit(images, value_range=UNIT, name: str = "images", check: bool | str = True):
+    """Images -> a float tensor in [0, 1], as TensorFlow ops: ``y = (x - low) / (high - low)``
+    (float32; float64 stays float64).
+
+    uint8 is read as [0, 255] (``x / 255``), floats as ``value_range``. With ``check``, values
+    outside ``value_range`` (beyond round-off) are an error: a ``ValueError`` as in
+    :func:`check_images` when the values are at hand (eager), else an assertion op that fails
+    when the graph runs (``tf.data`` maps, ``tf.function``). Not clipped. ``check="eager"``
+    checks only values at hand, for functions that also run inside XLA-compiled steps (which
+    cannot run assertions); ``check=False`` never checks.
+    """
+    import tensorflow as tf
+
+    low, high = check_value_range(value_range)
+    x = tf.convert_to_tensor(images)
+    if x.dtype == tf.uint8:
+        return tf.cast(x, tf.float32) / 255.0
+    if not x.dtype.is_floating:
+        raise TypeError(f"{name} has dtype {x.dtype.name}; pass uint8 in [0, 255] or float in "
+                        f"{_format_range((low, high))}.")
+    if x.dtype != tf.float64:
+        x = tf.cast(x, tf.float32)
+    if check:
+        if tf.executing_eagerly() and not tf.is_symbolic_tensor(x):
+            _check_values(x.numpy(), name, (low, high))
+        elif check != "eager":
+            slack = RANGE_TOLERANCE * (high - low)
+            message = (f"{name} must be in {_format_range((low, high))} (value_range); convert "
+                       "the images first, e.g. image_ops.to_unit(x, value_range=...).")
+            with tf.control_dependencies([
+                    tf.debugging.assert_greater_equal(x, low - slack, message=message),
+                    tf.debugging.assert_less_equal(x, high + slack, message=message)]):
+                x = tf.identity(x)
+    return rescale(x, (low, high), UNIT)
+
+
 def uint8_to_signed(images):
     """uint8 [0, 255] -> float32 [-1, 1] as a TensorFlow op: ``x / 127.5 - 1``.
 
@@ -272,10 +319,11 @@ def _lab_f_inverse(f):
 
 
 def rgb_to_lab(rgb):
-    """sRGB in [0, 1] -> CIELAB (D65): L in [0, 100], a and b roughly in [-110, 110].
+    """sRGB -> CIELAB (D65): L in [0, 100], a and b roughly in [-110, 110].
 
-    Any leading axes, last axis 3; float32 (float64 stays float64). Differentiable, with
-    finite gradients everywhere including pure black.
+    ``rgb``: uint8 in [0, 255] or floats in [0, 1] (read by :func:`tensor_to_unit`: floats
+    outside [0, 1] are an error). Any leading axes, last axis 3; float32 (float64 stays float64).
+    Differentiable, with finite gradients everywhere including pure black.
 
     1. linear light ``c_lin`` by :func:`srgb_to_linear` per channel;
     2. ``(X, Y, Z) = M c_lin`` with the sRGB matrix :data:`SRGB_TO_XYZ`;
@@ -283,12 +331,12 @@ def rgb_to_lab(rgb):
        ``b = 200 (f(Y / Yn) - f(Z / Zn))`` with the white :data:`D65_WHITE` = (Xn, Yn, Zn) and
        ``f(t) = t^(1/3)`` above (6/29)^3, ``t / (3 (6/29)^2) + 4/29`` below.
 
-    Values outside [0, 1] are extrapolated, not clipped. Agrees with
-    ``skimage.color.rgb2lab`` to within 0.01 over the sRGB cube.
+    Agrees with ``skimage.color.rgb2lab`` to within 0.01 over the sRGB cube.
     """
     import tensorflow as tf
 
-    rgb = _float_tensor(rgb, "rgb_to_lab's input", last_axis=3)
+    rgb = _float_tensor(tensor_to_unit(rgb, name="rgb_to_lab's input"), "rgb_to_lab's input",
+                        last_axis=3)
     xyz = _apply_matrix(SRGB_TO_XYZ, srgb_to_linear(rgb))
     fx, fy, fz = tf.unstack(_lab_f(xyz / tf.constant(D65_WHITE, rgb.dtype)), axis=-1)
     return tf.stack([116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)], axis=-1)
@@ -341,7 +389,8 @@ def ab_from_model(x):
 
 
 def rgb_to_model_lab(rgb):
-    """sRGB in [0, 1], (..., 3) -> ``(lightness, ab)`` in model scale: (..., 1) and (..., 2).
+    """sRGB (..., 3), uint8 or floats in [0, 1] -> ``(lightness, ab)`` in model scale: (..., 1)
+    and (..., 2).
 
     :func:`rgb_to_lab`, then :func:`lightness_to_model` and :func:`ab_to_model`.
     """

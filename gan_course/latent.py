@@ -12,14 +12,16 @@
 **Inversion**: find the z whose image G(z) is closest to a target x.
 
 - :func:`source_inversion`: the TF-Hub notebook's loop, as it is: z ~ N(0, I), Adam(0.01),
-  loss = sum |G(z) - x| + |‖z‖ - sqrt(d)|, 200 eager steps, a frame every 5.
+  :func:`source_loss` = sum over pixels of the mean over channels of |G(z) - x|, plus
+  |‖z‖ - sqrt(d)|; 200 eager steps, a frame every 5.
 - :func:`invert`: the course's version: one ``tf.function`` step, many restarts (and targets)
   in one batch, the StyleGAN2 projector's learning-rate schedule and decaying latent noise
   (Karras et al. 2020, ``projector.py``), an optional perceptual term, and the best restart
   kept.
 
 The generator is any callable z (N, d) -> images (N, H, W, C) in [0, 1] that TensorFlow can
-differentiate, e.g. what :func:`gan_course.models.progan.load_progan` returns.
+differentiate, e.g. what :func:`gan_course.models.progan.load_progan` returns. Targets are uint8
+in [0, 255] or floats in [0, 1]; :func:`photo_target` makes one from any photo.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -108,6 +111,26 @@ def interpolation_path(z1, z2, n: int = 150, method: str = "slerp") -> np.ndarra
 # --------------------------------------------------------------------------- inversion
 
 
+def photo_target(photo, side: int, value_range=(0.0, 1.0)) -> np.ndarray:
+    """A photo as an inversion target: float32 (side, side, 3) in [0, 1].
+
+    ``photo`` is a path or URL (read by :func:`gan_course.data.load_image`) or an image array:
+    uint8 in [0, 255], or float in ``value_range`` (default [0, 1]); grey images are repeated to
+    3 channels. Its centre square is resized to ``side`` (area averaging when shrinking,
+    :func:`gan_course.data.centre_square`) and converted once to [0, 1]. This is what the
+    lesson's ``MY_PHOTO`` cell calls.
+    """
+    from gan_course import data
+
+    if isinstance(photo, (str, Path)):
+        photo = data.load_image(photo)
+        value_range = image_ops.UNIT
+    image = image_ops.unit_images(photo, "the photo", value_range=value_range, batched=False)
+    if image.shape[-1] == 1:
+        image = np.repeat(image, 3, axis=-1)
+    return image_ops.to_unit(data.centre_square(image, int(side)), name="the target")
+
+
 @dataclass
 class InversionResult:
     """What an inversion found, per target: the latent, its image, and how close it came."""
@@ -117,6 +140,10 @@ class InversionResult:
     pixel_error: np.ndarray  #: (T,) mean absolute pixel error against the target
     psnr: np.ndarray  #: (T,) in dB, against the target
     losses: np.ndarray  #: (steps,) the loss of each step (the mean over targets and restarts)
+    #: (steps, T) mean absolute pixel error at each step, per target: of the one latent (source
+    #: loop) or of the best restart at that step (:func:`invert`, at the point z + n where the
+    #: gradient is taken). The same quantity for both, so their curves compare.
+    pixel_errors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     frames: list = field(default_factory=list)  #: images every ``frame_every`` steps
     seconds: float = 0.0  #: wall time of the optimisation (excluding tracing, for invert)
     step_seconds: float = 0.0  #: mean seconds per step after the first
@@ -125,9 +152,10 @@ class InversionResult:
 def check_targets(targets, generator_shape) -> np.ndarray:
     """Targets as float32 (T, H, W, C) in [0, 1] of the generator's image shape (H, W, C).
 
-    A single image (H, W, C) gets a batch axis. Errors name the problem and the fix: the wrong
-    size (resize with ``skimage.transform.resize`` or ``data.load_image`` + ``centre_square``),
-    the wrong channel count, values outside [0, 1].
+    Targets are uint8 in [0, 255] or floats in [0, 1] (the generator's output range), converted
+    once by :func:`gan_course.image_ops.to_unit`. A single image (H, W, C) gets a batch axis.
+    Errors name the problem and the fix: the wrong size (:func:`photo_target` makes a target of
+    any photo), the wrong channel count, floats outside [0, 1]. Checked before any step runs.
     """
     array = np.asarray(targets)
     if array.ndim == 3:
@@ -139,33 +167,48 @@ def check_targets(targets, generator_shape) -> np.ndarray:
     if array.shape[1:3] != (h, w):
         raise ValueError(f"Targets are {array.shape[1]}x{array.shape[2]} but the generator "
                          f"makes {h}x{w} images: resize them first, e.g. "
-                         f"skimage.transform.resize(image, ({h}, {w}), anti_aliasing=True).")
+                         f"latent.photo_target(photo, side={h}).")
     if array.shape[-1] != c:
         raise ValueError(f"Targets have {array.shape[-1]} channels; the generator makes {c}. "
                          "Convert grey images with np.repeat(x, 3, axis=-1).")
-    array = image_ops.check_images(array, "targets", value_range=(0, 1), channels=(c,))
-    return array.astype(np.float32)
+    return image_ops.unit_images(array, "targets", channels=(c,))
 
 
-def _finish(z, images, targets, losses, frames, seconds, step_seconds) -> InversionResult:
+def _finish(z, images, targets, losses, pixel_errors, frames, seconds,
+            step_seconds) -> InversionResult:
     from gan_course.metrics import psnr
 
     return InversionResult(
         z=z, images=images, pixel_error=np.mean(np.abs(images - targets), axis=(1, 2, 3)),
         psnr=np.array([psnr(a[None], b[None], value_range=(0, 1))
                        for a, b in zip(images, targets, strict=True)]),
-        losses=np.asarray(losses, np.float32), frames=frames, seconds=seconds,
-        step_seconds=step_seconds)
+        losses=np.asarray(losses, np.float32),
+        pixel_errors=np.asarray(pixel_errors, np.float32).reshape(len(losses), len(targets)),
+        frames=frames, seconds=seconds, step_seconds=step_seconds)
+
+
+def source_loss(image, target, z):
+    """The TF-Hub ProGAN notebook's inversion loss for one latent z (1, d) and its image:
+
+        L(z) = sum_pixels mean_channels |G(z) - x|  +  | ‖z‖ - sqrt(d) |
+
+    The data term is ``tf.losses.MeanAbsoluteError(reduction="sum")(G(z), x)`` as the notebook
+    calls it: Keras averages over the last axis (the 3 channels), then sums over the pixels. The
+    second term keeps z near the sphere of radius sqrt(d) where Gaussian latents live.
+    """
+    data_term = tf.reduce_sum(tf.reduce_mean(tf.abs(image - target), axis=-1))
+    d = tf.cast(tf.size(z), tf.float32)
+    return data_term + tf.abs(tf.norm(z) - tf.sqrt(d))
 
 
 def source_inversion(generator, target, latent_dim: int, steps: int = 200, lr: float = 0.01,
                      frame_every: int = 5, seed: int | None = 0) -> InversionResult:
     """The TF-Hub ProGAN notebook's inversion loop, step for step (eager, one target):
+    z ~ N(0, I), Adam(lr 0.01) on :func:`source_loss` for ``steps`` steps, a frame G(z) kept every
+    ``frame_every`` steps (before that step's update, as in the notebook).
 
-        z ~ N(0, I);   loss(z) = sum |G(z) - x| + |‖z‖ - sqrt(d)|;   Adam(lr 0.01), ``steps``
-
-    The first term sums the absolute errors over every pixel and channel; the second keeps z near
-    the sphere where Gaussian latents live. A frame G(z) is kept every ``frame_every`` steps.
+    ``target``: one image (H, W, C), uint8 in [0, 255] or float in [0, 1] (see
+    :func:`check_targets`).
     """
     x = check_targets(target, _image_shape(generator, latent_dim))
     if len(x) != 1:
@@ -175,20 +218,20 @@ def source_inversion(generator, target, latent_dim: int, steps: int = 200, lr: f
     z = tf.Variable(rng.normal([1, latent_dim]))
     optimizer = keras.optimizers.Adam(learning_rate=lr)
     target = tf.constant(x)
-    losses, frames = [], []
+    losses, pixel_errors, frames = [], [], []
     start = time.perf_counter()
     for step in range(steps):
         with tf.GradientTape() as tape:
             image = generator(z.read_value())
-            loss = (tf.reduce_sum(tf.abs(image - target))
-                    + tf.abs(tf.norm(z) - math.sqrt(latent_dim)))
+            loss = source_loss(image, target, z)
         optimizer.apply_gradients([(tape.gradient(loss, z), z)])
         losses.append(float(loss))
+        pixel_errors.append([float(tf.reduce_mean(tf.abs(image - target)))])
         if frame_every and step % frame_every == 0:
             frames.append(np.asarray(image[0]))
     seconds = time.perf_counter() - start
     images = np.asarray(generator(z.read_value()), np.float32)
-    return _finish(z.numpy(), images, x, losses, frames, seconds, seconds / steps)
+    return _finish(z.numpy(), images, x, losses, pixel_errors, frames, seconds, seconds / steps)
 
 
 def projector_learning_rate(t, peak: float = 0.1, ramp_up: float = 0.05,
@@ -206,12 +249,32 @@ def projector_learning_rate(t, peak: float = 0.1, ramp_up: float = 0.05,
 
 
 def projector_noise(t, initial: float = 0.05, ramp: float = 0.75, scale: float = 1.0):
-    """The projector's latent noise strength at progress t: scale * initial * max(0, 1 - t /
-    ramp)^2, from ``initial`` x ``scale`` down to 0 at 75 % of the steps. The StyleGAN2
-    projector uses scale = the latents' spread; here z ~ N(0, I), so the default is 1
-    per coordinate."""
+    """The StyleGAN2 projector's latent noise strength at progress t (``projector.py``):
+
+        sigma(t) = scale * initial * max(0, 1 - t / ramp)^2
+
+    per coordinate, falling from ``initial`` x ``scale`` to 0 at 75 % of the steps. The
+    projector's ``scale`` is its ``w_std`` = sqrt(E ‖w - mean(w)‖^2), the latents' spread
+    measured as a whole-vector distance; for z ~ N(0, I_d) that is sqrt(d), the value
+    :func:`invert` passes.
+    """
     t = tf.cast(t, tf.float32)
     return scale * initial * tf.square(tf.maximum(0.0, 1.0 - t / ramp))
+
+
+def course_loss(images, target, z, prior_weight: float = 1.0):
+    """:func:`invert`'s loss per row (one latent z_i (d,) and its image), without the optional
+    perceptual term:
+
+        L(z_i) = mean_pixels,channels |G(z_i) - x_i|  +  prior_weight * (‖z_i‖ / sqrt(d) - 1)^2
+
+    Means, not sums, so the weights do not depend on the image size; the soft prior pulls |z|
+    to sqrt(d) like the source's |‖z‖ - sqrt(d)|, but smoothly. Returns (loss, pixel term),
+    each (N,).
+    """
+    pixel = tf.reduce_mean(tf.abs(images - target), axis=[1, 2, 3])
+    d = tf.cast(tf.shape(z)[1], tf.float32)
+    return pixel + prior_weight * tf.square(tf.norm(z, axis=1) / tf.sqrt(d) - 1.0), pixel
 
 
 def _image_shape(generator, latent_dim: int) -> tuple:
@@ -219,22 +282,26 @@ def _image_shape(generator, latent_dim: int) -> tuple:
 
 
 def invert(generator, targets, latent_dim: int, steps: int = 200, restarts: int = 8,
-           lr: float = 0.1, noise: float = 0.5, prior_weight: float = 1.0,
+           lr: float = 0.1, noise: float = 0.05, prior_weight: float = 1.0,
            perceptual=None, perceptual_weight: float = 1.0, frame_every: int = 0,
-           seed: int | None = 0, jit_compile="auto") -> InversionResult:
+           seed: int | None = 0, jit_compile="auto",
+           lr_schedule: bool = True) -> InversionResult:
     """The course's inversion: all targets x all restarts in one batch, one compiled step.
 
-    For each of the T targets, ``restarts`` latents start from N(0, I) (T x R rows in one batch).
-    Each step (a ``tf.function``) adds noise to the latents, decaying to 0
-    (:func:`projector_noise`, strength ``noise``), and takes an Adam step at the learning rate
-    of :func:`projector_learning_rate` (peak ``lr``) on, per row,
+    ``targets``: images (T, H, W, C) or one (H, W, C), uint8 in [0, 255] or float in [0, 1]
+    (:func:`check_targets`). For each target, ``restarts`` latents start from N(0, I) (T x R rows
+    in one batch). Each step (a ``tf.function``) takes the gradient at z + n, with Gaussian
+    noise n of the StyleGAN2 projector's strength (:func:`projector_noise`: ``noise`` is its
+    ``initial_noise_factor``, 0.05, times sqrt(d), falling to 0 at 75 % of the steps;
+    ``noise=0`` turns it off), and an Adam step at the learning rate of
+    :func:`projector_learning_rate` (peak ``lr``; the projector's 0.1; ``lr_schedule=False``:
+    ``lr`` throughout) on, per row,
 
-        L(z) = mean |G(z + n) - x|  +  perceptual_weight * mean (phi(G(z + n)) - phi(x))^2
-               + prior_weight * (‖z‖ / sqrt(d) - 1)^2
+        L(z) = course_loss(G(z + n), x, z)  +  perceptual_weight * mean (phi(G(z + n)) - phi(x))^2
 
-    (phi: ``perceptual``, a function of images in [0, 1], e.g. :func:`classifier_features`, or
-    None). Pixel errors are means, so the weights do not depend on the image size. At the end,
-    each target keeps the restart with the smallest mean absolute pixel error.
+    (:func:`course_loss`; phi: ``perceptual``, a function of images in [0, 1], e.g.
+    :func:`classifier_features`, or None). At the end each target keeps the restart with the
+    smallest mean absolute pixel error, judged without noise.
 
     The steps run as a graph loop (``tf.range`` inside a ``tf.function``), so Python does
     nothing between steps; ``frame_every`` > 0 ends a run every so many steps to keep the best
@@ -253,11 +320,10 @@ def invert(generator, targets, latent_dim: int, steps: int = 200, restarts: int 
     z = tf.Variable(rng.normal([n_targets * restarts, latent_dim]))
     optimizer = keras.optimizers.Adam(learning_rate=lr)
     optimizer.build([z])
-    sqrt_d = math.sqrt(latent_dim)
+    spread = math.sqrt(latent_dim)  # the projector's w_std for N(0, I) latents
 
     def row_losses(images, z_value):
-        pixel = tf.reduce_mean(tf.abs(images - target), axis=[1, 2, 3])
-        loss = pixel + prior_weight * tf.square(tf.norm(z_value, axis=1) / sqrt_d - 1.0)
+        loss, pixel = course_loss(images, target, z_value, prior_weight)
         if perceptual is not None:
             diff = tf.square(perceptual(images) - target_features)
             loss += perceptual_weight * tf.reduce_mean(
@@ -266,9 +332,10 @@ def invert(generator, targets, latent_dim: int, steps: int = 200, restarts: int 
 
     @tf.function(jit_compile=jit_compile)
     def step(t):
-        optimizer.learning_rate.assign(projector_learning_rate(t, peak=lr))
+        if lr_schedule:
+            optimizer.learning_rate.assign(projector_learning_rate(t, peak=lr))
         with tf.GradientTape() as tape:
-            noisy = z + projector_noise(t, noise) * rng.normal(tf.shape(z))
+            noisy = z + projector_noise(t, noise, scale=spread) * rng.normal(tf.shape(z))
             loss, pixel = row_losses(generator(noisy), z)
             total = tf.reduce_sum(loss)  # rows are independent: each gets its own gradient
         optimizer.apply_gradients([(tape.gradient(total, z), z)])
@@ -278,11 +345,14 @@ def invert(generator, targets, latent_dim: int, steps: int = 200, restarts: int 
     def run(first, count):
         """Steps first .. first + count - 1 in one call (a graph loop: no Python per step)."""
         losses = tf.TensorArray(tf.float32, size=count)
+        best_pixel = tf.TensorArray(tf.float32, size=count)
         pixel = tf.zeros([n_targets * restarts])
         for k in tf.range(count):
             mean_loss, pixel = step(tf.cast(first + k, tf.float32) / steps)
             losses = losses.write(k, mean_loss)
-        return losses.stack(), pixel
+            best_pixel = best_pixel.write(
+                k, tf.reduce_min(tf.reshape(pixel, [n_targets, restarts]), axis=1))
+        return losses.stack(), best_pixel.stack(), pixel
 
     # Each invert() call makes new functions and traces them once, by design: TensorFlow's
     # "frequent retracing" warning (it counts traces per code object across calls) does not
@@ -293,12 +363,13 @@ def invert(generator, targets, latent_dim: int, steps: int = 200, restarts: int 
     # step 0 alone (it traces), then runs of ``frame_every`` steps (or all the rest at once),
     # each ending on a step i with i % frame_every == 0 where a frame is taken
     ends = [1, *range(1 + frame_every, steps, frame_every or steps), steps]
-    losses, frames = [], []
+    losses, pixel_errors, frames = [], [], []
     start = time.perf_counter()
     first = 0
     for stop in sorted(set(ends)):
-        chunk, pixel = run(tf.constant(first), tf.constant(stop - first))
+        chunk, best_pixel, pixel = run(tf.constant(first), tf.constant(stop - first))
         losses.extend(chunk.numpy().tolist())
+        pixel_errors.extend(best_pixel.numpy().tolist())
         if first == 0:
             traced = time.perf_counter()
         if frame_every and (stop - 1) % frame_every == 0:
@@ -311,7 +382,8 @@ def invert(generator, targets, latent_dim: int, steps: int = 200, restarts: int 
     images = np.asarray(generator(z.read_value()), np.float32)
     errors = np.mean(np.abs(images - target.numpy()), axis=(1, 2, 3)).reshape(n_targets, restarts)
     best = np.arange(n_targets) * restarts + errors.argmin(axis=1)
-    return _finish(z.numpy()[best], images[best], x, losses, frames, end - start, step_seconds)
+    return _finish(z.numpy()[best], images[best], x, losses, pixel_errors, frames, end - start,
+                   step_seconds)
 
 
 def _best_rows(generator, z, pixel, n_targets, restarts) -> np.ndarray:
@@ -321,12 +393,13 @@ def _best_rows(generator, z, pixel, n_targets, restarts) -> np.ndarray:
 
 
 def classifier_features(images):
-    """The shipped Fashion-MNIST classifier's 128-d ``features`` of ProGAN images in [0, 1]:
+    """The shipped Fashion-MNIST classifier's 128-d ``features`` of ProGAN images (uint8, or
+    floats in [0, 1]):
     (N, 32, 32, C) -> mean over channels -> centre 28x28 -> [-1, 1] -> (N, 128). The offline
     perceptual term of :func:`invert` (online, with 128x128 faces, use VGG features)."""
     from gan_course import features
 
-    grey = tf.reduce_mean(tf.cast(images, tf.float32), axis=-1, keepdims=True)
+    grey = tf.reduce_mean(image_ops.tensor_to_unit(images, check="eager"), axis=-1, keepdims=True)
     if grey.shape[1] != 32 or grey.shape[2] != 32:
         raise ValueError(f"classifier_features takes 32x32 ProGAN images; got "
                          f"{grey.shape[1]}x{grey.shape[2]}.")
@@ -342,3 +415,58 @@ def vgg_features(images, layers=("relu2_1", "relu3_1")):
     encoder = features.vgg19_encoder("auto", layers)
     maps = encoder(tf.cast(images, tf.float32))
     return tf.concat([tf.reshape(m, [tf.shape(m)[0], -1]) for m in maps], axis=1)
+
+
+# --------------------------------------------------------------------------- comparison
+
+
+@dataclass
+class InversionComparison:
+    """The course's :func:`invert` and the source loop (:func:`source_inversion`, one run per
+    target) on the same targets: what the lesson and ``bench/inversion.py`` print and plot."""
+
+    course: InversionResult
+    sources: list  #: one :class:`InversionResult` per target
+
+    @property
+    def source_pixel_error(self) -> float:
+        """Mean absolute pixel error of the source loop, averaged over the targets."""
+        return float(np.mean([s.pixel_error[0] for s in self.sources]))
+
+    @property
+    def source_psnr(self) -> float:
+        return float(np.mean([s.psnr[0] for s in self.sources]))
+
+    @property
+    def ratio(self) -> float:
+        """course / source mean absolute pixel error: below 1, the course's inversion is closer."""
+        return float(self.course.pixel_error.mean()) / self.source_pixel_error
+
+    @property
+    def source_images(self) -> np.ndarray:
+        return np.concatenate([s.images for s in self.sources])
+
+    def pixel_error_curves(self) -> tuple[np.ndarray, np.ndarray]:
+        """(source, course): the mean absolute pixel error at each step, averaged over the
+        targets; for the course, of each target's best restart at that step. The same quantity
+        on both curves."""
+        source = np.mean([s.pixel_errors[:, 0] for s in self.sources], axis=0)
+        return source, self.course.pixel_errors.mean(axis=1)
+
+    def summary(self, label: str) -> str:
+        return (f"{label} ({len(self.sources)}): mean |pixel error| source "
+                f"{self.source_pixel_error:.4f}, course {self.course.pixel_error.mean():.4f} "
+                f"(ratio {self.ratio:.2f}); PSNR source {self.source_psnr:.1f} dB, course "
+                f"{self.course.psnr.mean():.1f} dB")
+
+
+def compare_inversions(generator, targets, latent_dim: int, steps: int = 200,
+                       restarts: int = 8, **invert_options) -> InversionComparison:
+    """Invert ``targets`` (uint8, or floats in [0, 1]) with :func:`invert` (``restarts`` per
+    target, ``invert_options`` passed on) and with :func:`source_inversion` (seed i for target
+    i), both for ``steps`` steps."""
+    x = check_targets(targets, _image_shape(generator, latent_dim))
+    course = invert(generator, x, latent_dim, steps=steps, restarts=restarts, **invert_options)
+    sources = [source_inversion(generator, target, latent_dim, steps=steps, frame_every=0,
+                                seed=i) for i, target in enumerate(x)]
+    return InversionComparison(course=course, sources=sources)

@@ -126,15 +126,26 @@ def plot_history(history, steps_per_epoch: int | None = None, title: str = ""):
     return fig
 
 
-def show_gif(path):
-    """Display a GIF inline (an HTML <img>, which JupyterLab, Colab and HTML exports all show)."""
+def show_gif(*paths, captions=None):
+    """Display one or more GIFs inline, side by side, each with an optional caption below (an
+    HTML <img>, which JupyterLab, Colab and HTML exports all show)."""
     import base64
+    import html
     from pathlib import Path
 
     from IPython.display import HTML
 
-    encoded = base64.b64encode(Path(path).read_bytes()).decode("ascii")
-    return HTML(f'<img src="data:image/gif;base64,{encoded}" alt="{Path(path).name}" />')
+    captions = list(captions) if captions is not None else [None] * len(paths)
+    if len(captions) != len(paths):
+        raise ValueError(f"show_gif got {len(paths)} GIFs and {len(captions)} captions.")
+    figures = []
+    for path, caption in zip(paths, captions, strict=True):
+        encoded = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+        below = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+        figures.append(f'<figure style="display:inline-block;margin:0 12px 0 0">'
+                       f'<img src="data:image/gif;base64,{encoded}" alt="{Path(path).name}" />'
+                       f"{below}</figure>")
+    return HTML("".join(figures))
 
 
 #: IPython shells that display rich output: Jupyter's kernel and Colab's.

@@ -511,3 +511,20 @@ def test_fade_in_schedule_alpha_rises_linearly_to_one():
     assert callbacks.FadeInSchedule(fade_steps=0).alpha_at(7) == 1.0
     with pytest.raises(ValueError, match="fade_steps=-1"):
         callbacks.FadeInSchedule(fade_steps=-1)
+
+
+def test_write_gif_needs_the_range_of_float_frames_and_enlarges_small_ones(tmp_path):
+    import imageio.v3 as iio
+
+    unit = np.zeros((2, 8, 8, 3), np.float32)
+    unit[1] = 1.0  # a black frame, then a white one
+    with pytest.raises(ValueError, match="value_range"):
+        callbacks.write_gif(list(unit), tmp_path / "guess.gif")
+    path = callbacks.write_gif(list(unit), tmp_path / "unit.gif", value_range=(0, 1),
+                               min_side=20)
+    frames = iio.imread(path, index=None)
+    assert frames.shape[1:3] == (24, 24)  # 3 x 8: the smallest whole factor reaching 20
+    assert frames[0].max() == 0 and frames[1].min() == 255  # black stays black, not grey 128
+    signed = callbacks.write_gif(list(unit * 2 - 1), tmp_path / "signed.gif",
+                                 value_range=(-1, 1))
+    np.testing.assert_array_equal(iio.imread(signed, index=None)[0], frames[0][:8, :8])

@@ -176,8 +176,10 @@ def test_lab_gradients_are_finite_everywhere_including_black():
 def test_lab_rejects_wrong_input():
     with pytest.raises(ValueError, match="last axis of size 3"):
         image_ops.rgb_to_lab(np.zeros((2, 4)))
-    with pytest.raises(TypeError, match="to_unit"):
-        image_ops.rgb_to_lab(np.zeros((2, 3), np.uint8))
+    with pytest.raises(TypeError, match="uint8"):
+        image_ops.rgb_to_lab(np.zeros((2, 3), np.int64))
+    with pytest.raises(ValueError, match=r"\[0, 255\] pixels"):  # L would reach 8,840
+        image_ops.rgb_to_lab(np.full((2, 3), 200.0))
     with pytest.raises(ValueError, match="last axis of size 3"):
         image_ops.lab_to_rgb(np.zeros((2, 2)))
 

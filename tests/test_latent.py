@@ -129,11 +129,68 @@ def test_source_inversion_follows_the_notebook():
     result = latent.source_inversion(g, target, D, steps=20, frame_every=5)
     assert len(result.frames) == 4 and result.frames[0].shape == (4, 4, 3)
     assert len(result.losses) == 20 and result.z.shape == (1, D)
-    # the first loss is the summed pixel error plus the norm term, as written in the notebook
+    # the first loss as the notebook's MeanAbsoluteError(reduction="sum") computes it: the mean
+    # over the 3 channels of each pixel, summed over the pixels, plus the norm term
     z0 = tf.random.Generator.from_seed(0).normal([1, D])
-    expected = (np.abs(g(z0).numpy() - target).sum()
-                + abs(np.linalg.norm(z0.numpy()) - math.sqrt(D)))
+    per_pixel = np.abs(g(z0).numpy()[0] - target).mean(axis=-1)
+    expected = per_pixel.sum() + abs(np.linalg.norm(z0.numpy()) - math.sqrt(D))
     assert result.losses[0] == pytest.approx(expected, rel=1e-4)
+    assert result.pixel_errors.shape == (20, 1)
+    assert result.pixel_errors[0, 0] == pytest.approx(per_pixel.mean(), rel=1e-4)
+
+
+def test_source_loss_is_keras_mean_absolute_error_with_sum_reduction():
+    # the pinned hand computation above, checked against the Keras loss the notebook calls
+    rng = np.random.default_rng(3)
+    image, target = (rng.uniform(size=(6, 5, 3)).astype("float32") for _ in range(2))
+    z = rng.normal(size=(1, 512)).astype("float32")
+    keras_mae = tf.keras.losses.MeanAbsoluteError(reduction="sum")(image, target)
+    expected = float(keras_mae) + abs(np.linalg.norm(z) - math.sqrt(512))
+    assert float(latent.source_loss(image, target, z)) == pytest.approx(expected, rel=1e-5)
+    summed_over_channels = np.abs(image - target).sum()  # the old, 3x too large data term
+    assert float(keras_mae) == pytest.approx(summed_over_channels / 3, rel=1e-5)
+
+
+def test_course_loss_is_the_mean_pixel_error_plus_a_soft_prior():
+    rng = np.random.default_rng(4)
+    images, target = (rng.uniform(size=(2, 4, 4, 3)).astype("float32") for _ in range(2))
+    z = np.stack([np.full(16, 1.0), np.full(16, 2.0)]).astype("float32")  # |z| = 4 and 8
+    loss, pixel = latent.course_loss(images, target, z, prior_weight=0.5)
+    expected_pixel = np.abs(images - target).mean(axis=(1, 2, 3))
+    np.testing.assert_allclose(pixel, expected_pixel, rtol=1e-6)
+    np.testing.assert_allclose(loss, expected_pixel + 0.5 * np.array([0.0, 1.0]), rtol=1e-6)
+
+
+def test_invert_records_the_best_restarts_pixel_error_per_step():
+    g = TinyGenerator()
+    targets = g(np.random.default_rng(9).normal(size=(2, D))).numpy()
+    result = latent.invert(g, targets, D, steps=40, restarts=3, jit_compile=False)
+    assert result.pixel_errors.shape == (40, 2)
+    assert np.all(result.pixel_errors[-1] < result.pixel_errors[0])
+    # at the last step the noise is 0, so the recorded error is the final latents' own
+    np.testing.assert_allclose(result.pixel_errors[-1], result.pixel_error, rtol=0.05)
+
+
+def test_invert_noise_is_the_projectors_share_of_the_latent_spread():
+    # projector.py: w_noise_scale = w_std * 0.05 * max(0, 1 - t / 0.75)^2, with w_std the RMS
+    # distance of a latent from the mean: sqrt(d) for N(0, I)
+    assert float(latent.projector_noise(0.0, scale=math.sqrt(512))) == pytest.approx(
+        0.05 * math.sqrt(512))
+    g = TinyGenerator()
+    target = g(np.zeros((1, D), "float32")).numpy()
+    quiet = latent.invert(g, target, D, steps=5, restarts=2, noise=0.0, jit_compile=False)
+    noisy = latent.invert(g, target, D, steps=5, restarts=2, jit_compile=False)
+    assert not np.allclose(quiet.losses, noisy.losses)  # the noise argument reaches the step
+
+
+def test_uint8_targets_mean_the_same_as_their_float_twins():
+    g = TinyGenerator()
+    as_float = np.round(g(np.random.default_rng(2).normal(size=(2, D))).numpy() * 255) / 255
+    as_uint8 = np.round(as_float * 255).astype(np.uint8)
+    np.testing.assert_allclose(latent.check_targets(as_uint8, (4, 4, 3)), as_float, atol=1e-6)
+    a = latent.invert(g, as_uint8, D, steps=10, restarts=2, jit_compile=False)
+    b = latent.invert(g, as_float.astype("float32"), D, steps=10, restarts=2, jit_compile=False)
+    np.testing.assert_allclose(a.losses, b.losses, rtol=1e-5)
 
 
 def test_invert_with_a_perceptual_term_and_frames():
@@ -172,8 +229,96 @@ def test_many_invert_calls_log_no_retracing_warning(caplog):
     (np.zeros((1, 5, 4, 3)), "resize"),
     (np.zeros((1, 4, 4, 1)), "channels"),
     (np.full((1, 4, 4, 3), 2.0), r"\[0, 1\]"),
+    (np.full((1, 4, 4, 3), 200.0), r"\[0, 255\]"),  # [0, 255] floats are named, not rescaled
     (np.zeros((4, 3)), "shape"),
 ])
 def test_bad_targets_get_clear_errors(bad, message):
     with pytest.raises(ValueError, match=message):
         latent.invert(TinyGenerator(), bad, D, steps=1)
+
+
+# --------------------------------------------------------------------------- the online path
+
+
+@pytest.fixture(scope="module")
+def photo_file(tmp_path_factory):
+    """A normal colour photo on disk: scikit-image's coffee cup as a PNG (600x400, uint8; 0.6 %
+    of its values are 0 or 255)."""
+    import imageio.v3 as iio
+    import skimage.data
+
+    path = tmp_path_factory.mktemp("photos") / "coffee.png"
+    iio.imwrite(path, skimage.data.coffee())
+    return path
+
+
+@pytest.fixture(scope="module")
+def progan_128_like(tmp_path_factory):
+    """A tiny SavedModel with TF-Hub progan-128's signature: ``signatures["default"]`` maps
+    z float32 (N, 512) to images (N, 128, 128, 3) in [0, 1]."""
+    import keras
+
+    from gan_course.layers import NearestUpsample2D
+    from gan_course.models import progan
+
+    keras.utils.set_random_seed(0)
+    tiny = keras.Sequential([keras.Input((512,)), keras.layers.Dense(8 * 8 * 3),
+                             keras.layers.Reshape((8, 8, 3)), NearestUpsample2D(16),
+                             keras.layers.Activation("tanh")])
+    folder = tmp_path_factory.mktemp("hub") / "progan_128_like"
+    progan.export_generator(tiny, folder, latent_dim=512)
+    return folder
+
+
+def test_a_photo_file_becomes_an_unsaturated_target(photo_file):
+    target = latent.photo_target(photo_file, side=128)  # what the MY_PHOTO cell calls
+    assert target.shape == (128, 128, 3) and target.dtype == np.float32
+    assert 0.0 <= target.min() and target.max() <= 1.0
+    saturated = np.mean((target == 0.0) | (target == 1.0))
+    assert saturated < 0.05, f"{saturated:.1%} of the target's pixels are at 0 or 1"
+    # the same photo as an array, uint8 or float in [0, 1], gives the same target
+    import imageio.v3 as iio
+
+    pixels = iio.imread(photo_file)
+    np.testing.assert_allclose(latent.photo_target(pixels, 128), target, atol=1e-6)
+    np.testing.assert_allclose(latent.photo_target(pixels / 255.0, 128), target, atol=1e-6)
+    with pytest.raises(ValueError, match=r"\[0, 255\]"):
+        latent.photo_target(pixels.astype("float32"), 128)  # [0, 255] floats: named, not clipped
+
+
+def test_a_photo_inverts_through_a_progan_128_signature(photo_file, progan_128_like):
+    from gan_course.models import progan
+
+    generator, latent_dim = progan.load_progan(str(progan_128_like), verbose=False)
+    assert latent_dim == 512
+    target = latent.photo_target(photo_file, side=128)
+    course = latent.invert(generator, target, latent_dim, steps=4, restarts=2)
+    source = latent.source_inversion(generator, target, latent_dim, steps=3, frame_every=1)
+    assert course.images.shape == (1, 128, 128, 3) and len(source.frames) == 3
+    assert np.all(np.isfinite(course.losses)) and np.all(np.isfinite(source.losses))
+    assert course.pixel_error[0] < 0.5 and source.pixel_error[0] < 0.5
+
+
+def test_compare_inversions_puts_the_same_quantity_side_by_side():
+    g = TinyGenerator()
+    targets = g(np.random.default_rng(10).normal(size=(2, D))).numpy()
+    comparison = latent.compare_inversions(g, targets, D, steps=30, restarts=2, jit_compile=False)
+    source_curve, course_curve = comparison.pixel_error_curves()
+    assert source_curve.shape == course_curve.shape == (30,)
+    assert comparison.source_pixel_error == pytest.approx(
+        np.mean([s.pixel_error[0] for s in comparison.sources]))
+    assert comparison.ratio == pytest.approx(
+        comparison.course.pixel_error.mean() / comparison.source_pixel_error)
+    assert comparison.source_images.shape == targets.shape
+    assert "ratio" in comparison.summary("generated")
+
+
+def test_invert_without_the_schedule_keeps_its_learning_rate():
+    g = TinyGenerator()
+    target = g(np.zeros((1, D), "float32")).numpy()
+    scheduled = latent.invert(g, target, D, steps=6, restarts=1, noise=0.0, jit_compile=False)
+    constant = latent.invert(g, target, D, steps=6, restarts=1, noise=0.0, jit_compile=False,
+                             lr_schedule=False)
+    # step 0 of the schedule has learning rate 0: z does not move, so loss 1 == loss 0
+    assert scheduled.losses[1] == pytest.approx(scheduled.losses[0], rel=1e-6)
+    assert constant.losses[1] < constant.losses[0]

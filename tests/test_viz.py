@@ -69,7 +69,11 @@ def test_show_gif_embeds_the_file(tmp_path):
     path = tmp_path / "a.gif"
     iio.imwrite(path, np.zeros((2, 4, 4), np.uint8), extension=".gif")
     html = viz.show_gif(path).data
-    assert html.startswith('<img src="data:image/gif;base64,R0lGOD')  # "GIF8" in base64
+    assert html.count('<img src="data:image/gif;base64,R0lGOD') == 1  # "GIF8" in base64
+    two = viz.show_gif(path, path, captions=["norm-preserving", "slerp <t>"]).data
+    assert two.count("<img ") == 2 and "slerp &lt;t&gt;" in two
+    with pytest.raises(ValueError, match="2 GIFs and 1 captions"):
+        viz.show_gif(path, path, captions=["one"])
 
 
 def test_compare_and_per_class():

@@ -19,11 +19,23 @@ from gan_course import image_ops
 from gan_course.metrics.colour import ssim
 from gan_course.metrics.texture import texture_swd
 
+#: A decoder's outputs may overshoot [0, 1] by this much and are clipped; more is an error.
+OUTPUT_OVERSHOOT = 0.5
+
+
+def _outputs(outputs) -> np.ndarray:
+    """Stylised outputs (N, H, W, 3): uint8, or floats in [-0.5, 1.5] clipped to [0, 1]."""
+    array = image_ops.check_images(outputs, "outputs", channels=(3,),
+                                   value_range=(-OUTPUT_OVERSHOOT, 1 + OUTPUT_OVERSHOOT))
+    if array.dtype == np.uint8:
+        return image_ops.to_unit(array)
+    return np.clip(array.astype(np.float32), 0.0, 1.0)
+
 
 def style_halves(style) -> tuple[np.ndarray, np.ndarray]:
-    """One (H, W, 3) style image -> its two halves along the longer side, each (1, h, w, 3)."""
-    style = image_ops.check_images(style, "the style image", value_range=image_ops.UNIT,
-                                   batched=False, channels=(3,))
+    """One (H, W, 3) style image, uint8 or floats in [0, 1] -> its two halves along the longer
+    side, each float32 (1, h, w, 3) in [0, 1]."""
+    style = image_ops.unit_images(style, "the style image", batched=False, channels=(3,))
     height, width = style.shape[:2]
     if width >= height:
         return style[None, :, :width // 2], style[None, :, width // 2:2 * (width // 2)]
@@ -35,13 +47,12 @@ def style_swd_ratio(outputs, style, levels: int = 3, descriptors: int = 4096,
     """Style match: r = SWD(outputs, A) / SWD(B, A), for the halves A, B of the style image
     (:func:`style_halves`) and SWD = ``texture_swd`` with the given settings.
 
-    ``outputs``: (N, H, W, 3) in [0, 1] (clipped first: a decoder's outputs may overshoot);
-    ``style``: (H, W, 3) in [0, 1]. Returns ``{"swd": SWD(outputs, A), "floor": SWD(B, A),
+    ``outputs``: (N, H, W, 3), uint8 or floats in [0, 1] (a decoder's overshoot up to
+    :data:`OUTPUT_OVERSHOOT` is clipped; more is an error); ``style``: (H, W, 3), uint8 or
+    floats in [0, 1]. Returns ``{"swd": SWD(outputs, A), "floor": SWD(B, A),
     "ratio": r}``. Each half's sides must be at least 7 x 2^(levels - 1) pixels.
     """
-    outputs = np.clip(np.asarray(outputs, np.float32), 0.0, 1.0)
-    outputs = image_ops.check_images(outputs, "outputs", value_range=image_ops.UNIT,
-                                     channels=(3,))
+    outputs = _outputs(outputs)
     a, b = style_halves(style)
     options = {"levels": levels, "descriptors": descriptors, "seed": seed,
                "value_range": image_ops.UNIT}
@@ -62,8 +73,9 @@ def luminance(images) -> np.ndarray:
 
 def content_ssim(outputs, contents, win_size: int = 7) -> float:
     """Content kept: mean SSIM (:func:`~gan_course.metrics.colour.ssim`) between the luminance
-    of each output and of its content image, both (N, H, W, 3) in [0, 1] (outputs clipped)."""
-    outputs = np.clip(np.asarray(outputs, np.float32), 0.0, 1.0)
+    of each output and of its content image, both (N, H, W, 3), uint8 or floats in [0, 1]
+    (outputs' overshoot up to :data:`OUTPUT_OVERSHOOT` clipped)."""
+    outputs = _outputs(outputs)
     return ssim(luminance(outputs), luminance(contents), value_range=image_ops.UNIT,
                 win_size=win_size)
 

@@ -56,10 +56,8 @@ def gatys_transfer(content, style, steps: int = TUTORIAL["steps"], encoder=None,
 
     from gan_course import features
 
-    content = image_ops.check_images(content, "the content image", value_range=image_ops.UNIT,
-                                     batched=False, channels=(3,))
-    style = image_ops.check_images(style, "the style image", value_range=image_ops.UNIT,
-                                   batched=False, channels=(3,))
+    content = image_ops.unit_images(content, "the content image", batched=False, channels=(3,))
+    style = image_ops.unit_images(style, "the style image", batched=False, channels=(3,))
     if int(steps) < 1:
         raise ValueError(f"steps={steps} must be >= 1 (the tutorial uses 1,000).")
     encoder = encoder or features.vgg19_encoder("auto", STYLE_LAYERS + (CONTENT_LAYER,))

@@ -190,8 +190,7 @@ class DraftingNetwork(keras.Model):
     def set_style(self, style_images) -> None:
         """Keep the style's statistics: per channel, the mean and standard deviation over space,
         averaged over the given images (one style image, or several crops of it)."""
-        style = image_ops.check_images(style_images, "the style image(s)",
-                                       value_range=image_ops.UNIT)
+        style = image_ops.unit_images(style_images, "the style image(s)")
         for feature, mean_var, std_var in zip(self.draft_features(style), self.style_mean,
                                               self.style_std, strict=True):
             mean, std = channel_mean_std(feature)
