@@ -18,6 +18,16 @@ step time (target: the source's step at least 3x slower). PSNR in dB is printed 
 
     .venv/bin/python bench/inversion.py [--targets 20] [--steps 200] [--restarts 16]
         [--model data/progan_fashion_mnist] [--perceptual 0.0]
+
+``--ablation`` measures instead what each of the course's changes buys at the same cost: every
+row spends ``--restarts`` x ``--steps`` generator evaluations per target (default 8 x 200 =
+1,600), on ``--targets`` generated and real targets, for each of ``--seeds`` (the restarts'
+starting points), and prints each row's mean absolute pixel error and PSNR, mean and range over
+the seeds. Rows: the course's defaults; the noise at other strengths and off; a constant
+learning rate instead of the projector's schedule; one restart for all the steps. The source
+loop (200 steps, one latent: 1/8 of the cost) is printed as the reference it started from.
+
+    .venv/bin/python bench/inversion.py --ablation [--targets 12] [--seeds 0 1 2]
 """
 
 from __future__ import annotations
@@ -75,6 +85,51 @@ def report(kind, generator, targets, latent_dim, args, features, z_true=None) ->
     return ratio
 
 
+def ablation_rows(restarts: int, steps: int) -> dict:
+    """name -> invert() options, each costing ``restarts`` x ``steps`` evaluations per target."""
+    budget = restarts * steps
+    return {
+        f"course: {restarts} x {steps}, schedule, noise 0.05": {},
+        "noise 0.1": {"noise": 0.1},
+        "noise 0.02": {"noise": 0.02},
+        "noise 0.01": {"noise": 0.01},
+        "no noise": {"noise": 0.0},
+        "constant learning rate 0.1 (no schedule)": {"lr_schedule": False},
+        "constant learning rate 0.01 (no schedule)": {"lr_schedule": False, "lr": 0.01},
+        f"1 restart x {budget} steps": {"restarts": 1, "steps": budget},
+    }
+
+
+def ablation(generator, latent_dim, args) -> None:
+    z_true = np.random.default_rng(2026).normal(size=(args.targets, latent_dim)).astype("float32")
+    kinds = {"generated": np.asarray(generator(z_true), np.float32),
+             "real": real_targets(args.targets)}
+    print(f"ablation at {args.restarts} x {args.steps} = {args.restarts * args.steps} generator "
+          f"evaluations per target; {args.targets} targets of each kind; seeds {args.seeds}; "
+          "mean absolute pixel error / PSNR, mean [min, max] over the seeds")
+    for kind, targets in kinds.items():
+        source = [latent.source_inversion(generator, t, latent_dim, steps=200, frame_every=0,
+                                          seed=i) for i, t in enumerate(targets)]
+        print(f"{kind}: source loop (200 steps, 1 latent): "
+              f"{np.mean([s.pixel_error[0] for s in source]):.4f} / "
+              f"{np.mean([s.psnr[0] for s in source]):.2f} dB")
+    for name, options in ablation_rows(args.restarts, args.steps).items():
+        options = {"restarts": args.restarts, "steps": args.steps, **options}
+        cells = []
+        for kind, targets in kinds.items():
+            errors, psnrs, seconds = [], [], []
+            for seed in args.seeds:
+                start = time.perf_counter()
+                result = latent.invert(generator, targets, latent_dim, seed=seed, **options)
+                seconds.append(time.perf_counter() - start)
+                errors.append(result.pixel_error.mean())
+                psnrs.append(result.psnr.mean())
+            cells.append(f"{kind} {np.mean(errors):.4f} [{min(errors):.4f}, {max(errors):.4f}]"
+                         f" / {np.mean(psnrs):.2f} dB [{min(psnrs):.2f}, {max(psnrs):.2f}], "
+                         f"{np.mean(seconds):.0f} s")
+        print(f"{name}: " + "; ".join(cells), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--targets", type=int, default=20)
@@ -83,6 +138,9 @@ def main() -> None:
     parser.add_argument("--perceptual", type=float, default=0.0,
                         help="weight of the classifier-feature term (0: pixels only)")
     parser.add_argument("--model", default=str(settings.data_dir() / progan.SHIPPED_PROGAN))
+    parser.add_argument("--ablation", action="store_true",
+                        help="what restarts, the schedule and the noise buy at equal cost")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     args = parser.parse_args()
 
     print(hardware.describe())
@@ -90,6 +148,9 @@ def main() -> None:
     generator, latent_dim = progan.load_progan(args.model, verbose=False)
     print(f"generator: {args.model}, latent {latent_dim}, steps {args.steps}")
     features = latent.classifier_features if args.perceptual else None
+    if args.ablation:
+        ablation(generator, latent_dim, args)
+        return
 
     # speed: the eager step against the compiled step, one target, one restart each
     z_true = np.random.default_rng(2026).normal(size=(args.targets, latent_dim)).astype("float32")

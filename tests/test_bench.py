@@ -98,16 +98,44 @@ def test_lapstyle_quality_compares_the_three_methods(tmp_path):
     assert last.startswith("LapStyle vs AdaIN: style-SWD ratio ") and "target" in last
 
 
-def test_inversion_compares_the_source_loop_with_the_course(tmp_path):
+def _tiny_progan(tmp_path) -> str:
     """A tiny exported ProGAN stands in for the shipped one."""
     from gan_course.models import progan
 
     model = progan.ProGAN(latent_dim=512, channels={4: 8, 8: 8, 16: 4, 32: 4})
-    path = progan.export_generator(model.generator(32, fade=False), tmp_path / "progan")
-    out = _run_bench("inversion.py", "--model", str(path), "--targets", "2", "--steps", "4",
-                     "--restarts", "2")
+    return progan.export_generator(model.generator(32, fade=False), tmp_path / "progan")
+
+
+def test_inversion_ablation_spends_the_same_evaluations_on_every_row(tmp_path):
+    out = _run_bench("inversion.py", "--model", _tiny_progan(tmp_path), "--ablation",
+                     "--targets", "2", "--steps", "3", "--restarts", "2", "--seeds", "0", "1")
+    assert "ablation at 2 x 3 = 6 generator evaluations per target" in out
+    assert out.count("source loop (200 steps, 1 latent)") == 2
+    rows = [line for line in out.splitlines() if "generated " in line and " real " in line]
+    assert [row.split(":")[0] for row in rows] == [
+        "course", "noise 0.1", "noise 0.02", "noise 0.01", "no noise",
+        "constant learning rate 0.1 (no schedule)", "constant learning rate 0.01 (no schedule)",
+        "1 restart x 6 steps"]
+
+
+def test_inversion_compares_the_source_loop_with_the_course(tmp_path):
+    out = _run_bench("inversion.py", "--model", _tiny_progan(tmp_path), "--targets", "2",
+                     "--steps", "4", "--restarts", "2")
     assert "step time: source eager" in out and "speed-up" in out
     assert "generated targets (2):" in out and "real targets (2):" in out
     assert "latent error |z - z*| / |z*|" in out and "PSNR" in out
     assert out.count("error ratio course / source") == 2
     assert "targets met" in out.strip().splitlines()[-1]
+
+
+def test_progan_growing_trains_every_variant_for_the_same_steps():
+    out = _run_bench("progan_growing.py", "--scale", "0.002", "--seeds", "0", "--data",
+                     "embedded", "--samples", "200")
+    steps = {}
+    for variant in ("growing", "no fade-in", "no growing"):
+        (line,) = [x for x in out.splitlines() if x.startswith(f"seed 0, {variant}: FD ")]
+        steps[variant] = int(line.split(" classes, ")[1].split(" steps")[0])
+    assert steps == {"growing": 3 + 3 * 6, "no fade-in": 21, "no growing": 21}
+    assert "seed 0, DCGAN: FD " in out
+    summary = [x for x in out.splitlines() if x.startswith("no growing: FD ")]
+    assert summary and "FD / growing's" in summary[0]
