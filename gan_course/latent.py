@@ -15,9 +15,9 @@
   :func:`source_loss` = sum over pixels of the mean over channels of |G(z) - x|, plus
   |‖z‖ - sqrt(d)|; 200 eager steps, a frame every 5.
 - :func:`invert`: the course's version: one ``tf.function`` step, many restarts (and targets)
-  in one batch, the StyleGAN2 projector's learning-rate schedule and decaying latent noise
-  (Karras et al. 2020, ``projector.py``), an optional perceptual term, and the best restart
-  kept.
+  in one batch, the StyleGAN2 projector's learning-rate schedule (Karras et al. 2020,
+  ``projector.py``; its decaying latent noise is an option, off by default), an optional
+  perceptual term, and the best restart kept.
 
 The generator is any callable z (N, d) -> images (N, H, W, C) in [0, 1] that TensorFlow can
 differentiate, e.g. what :func:`gan_course.models.progan.load_progan` returns. Targets are uint8
@@ -282,7 +282,7 @@ def _image_shape(generator, latent_dim: int) -> tuple:
 
 
 def invert(generator, targets, latent_dim: int, steps: int = 200, restarts: int = 8,
-           lr: float = 0.1, noise: float = 0.05, prior_weight: float = 1.0,
+           lr: float = 0.1, noise: float = 0.0, prior_weight: float = 1.0,
            perceptual=None, perceptual_weight: float = 1.0, frame_every: int = 0,
            seed: int | None = 0, jit_compile="auto",
            lr_schedule: bool = True) -> InversionResult:
@@ -290,18 +290,20 @@ def invert(generator, targets, latent_dim: int, steps: int = 200, restarts: int 
 
     ``targets``: images (T, H, W, C) or one (H, W, C), uint8 in [0, 255] or float in [0, 1]
     (:func:`check_targets`). For each target, ``restarts`` latents start from N(0, I) (T x R rows
-    in one batch). Each step (a ``tf.function``) takes the gradient at z + n, with Gaussian
-    noise n of the StyleGAN2 projector's strength (:func:`projector_noise`: ``noise`` is its
-    ``initial_noise_factor``, 0.05, times sqrt(d), falling to 0 at 75 % of the steps;
-    ``noise=0`` turns it off), and an Adam step at the learning rate of
+    in one batch). Each step (a ``tf.function``) takes the gradient at z + n and an Adam step at
+    the learning rate of
     :func:`projector_learning_rate` (peak ``lr``; the projector's 0.1; ``lr_schedule=False``:
     ``lr`` throughout) on, per row,
 
         L(z) = course_loss(G(z + n), x, z)  +  perceptual_weight * mean (phi(G(z + n)) - phi(x))^2
 
     (:func:`course_loss`; phi: ``perceptual``, a function of images in [0, 1], e.g.
-    :func:`classifier_features`, or None). At the end each target keeps the restart with the
-    smallest mean absolute pixel error, judged without noise.
+    :func:`classifier_features`, or None). n is the StyleGAN2 projector's decaying latent noise
+    (:func:`projector_noise`), per coordinate ``noise`` x sqrt(d) x max(0, 1 - t / 0.75)^2;
+    the projector's ``initial_noise_factor`` is ``noise=0.05``. The default is ``noise=0``
+    (n = 0): on the course's Fashion-MNIST ProGAN at 200 steps, every strength tried made the
+    result worse (``bench/inversion.py --ablation``, bench/README.md). At the end each target
+    keeps the restart with the smallest mean absolute pixel error, judged without noise.
 
     The steps run as a graph loop (``tf.range`` inside a ``tf.function``), so Python does
     nothing between steps; ``frame_every`` > 0 ends a run every so many steps to keep the best

@@ -113,7 +113,7 @@ def test_inversion_ablation_spends_the_same_evaluations_on_every_row(tmp_path):
     assert out.count("source loop (200 steps, 1 latent)") == 2
     rows = [line for line in out.splitlines() if "generated " in line and " real " in line]
     assert [row.split(":")[0] for row in rows] == [
-        "course", "noise 0.1", "noise 0.02", "noise 0.01", "no noise",
+        "course", "the projector's noise 0.05", "noise 0.1", "noise 0.02", "noise 0.01",
         "constant learning rate 0.1 (no schedule)", "constant learning rate 0.01 (no schedule)",
         "1 restart x 6 steps"]
 

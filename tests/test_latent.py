@@ -178,8 +178,8 @@ def test_invert_noise_is_the_projectors_share_of_the_latent_spread():
         0.05 * math.sqrt(512))
     g = TinyGenerator()
     target = g(np.zeros((1, D), "float32")).numpy()
-    quiet = latent.invert(g, target, D, steps=5, restarts=2, noise=0.0, jit_compile=False)
-    noisy = latent.invert(g, target, D, steps=5, restarts=2, jit_compile=False)
+    quiet = latent.invert(g, target, D, steps=5, restarts=2, jit_compile=False)  # default: off
+    noisy = latent.invert(g, target, D, steps=5, restarts=2, noise=0.05, jit_compile=False)
     assert not np.allclose(quiet.losses, noisy.losses)  # the noise argument reaches the step
 
 

@@ -339,3 +339,12 @@ def test_auto_offline_without_the_course_model_names_the_training_script(tmp_pat
     with pytest.raises(FileNotFoundError, match=r"tools/train_progan\.py"):
         progan.load_progan("auto")
     assert capsys.readouterr().out == ""  # no line claims a model was loaded
+
+
+def test_the_shipped_record_says_how_many_images_each_level_saw():
+    record = progan.shipped_record()
+    shown = progan.images_shown(record)
+    assert sorted(shown) == [4, 8, 16, 32]
+    assert shown[32] == record["levels"]["32"]["steps"] * record["batch"] > 0
+    assert {"fd", "recognised_classes"} <= set(record["quality"])
+    assert progan.images_shown({"batch": 2, "levels": {"4": {"steps": 3}}}) == {4: 6}

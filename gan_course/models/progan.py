@@ -299,6 +299,28 @@ SHIPPED_PROGAN = "progan_fashion_mnist"
 SHIPPED_PROGAN_RECORD = "progan_fashion_mnist.json"
 
 
+def shipped_record() -> dict:
+    """The shipped ProGAN's training record (``data/progan_fashion_mnist.json``, written by
+    ``tools/train_progan.py``): ``levels`` ({resolution: {"steps", "fade_steps", "seconds",
+    ...}}), ``batch``, ``training_seconds``, ``quality`` ({"fd", "recognised_classes", ...}),
+    ``hardware``, ``versions`` and the files' sha256."""
+    import json
+
+    from gan_course import settings
+
+    path = settings.data_dir() / SHIPPED_PROGAN_RECORD
+    if not path.is_file():
+        raise FileNotFoundError(f"The shipped ProGAN's record is missing from {path}; reinstall "
+                                "the package, or run tools/train_progan.py.")
+    return json.loads(path.read_text())
+
+
+def images_shown(record: dict) -> dict[int, int]:
+    """Images each level of a training record saw: steps x batch, ``{resolution: images}``."""
+    return {int(r): int(level["steps"]) * int(record["batch"])
+            for r, level in record["levels"].items()}
+
+
 class HubGenerator:
     """A generator loaded with ``hub.load``: ``generator(z)`` -> float32 images in [0, 1].
 
