@@ -52,10 +52,8 @@ VARIANTS = ("growing", "no fade-in", "no growing", "DCGAN")
 
 
 def scaled_steps(steps: int, scale: float) -> int:
-    """``steps`` x ``scale``, rounded to whole hundreds from 100 up (``train_level`` fits
-    epochs of 100 steps), else to at least 1."""
-    n = max(1, round(steps * scale))
-    return max(100, round(n / 100) * 100) if n >= 100 else n
+    """``steps`` x ``scale``, rounded, at least 1."""
+    return max(1, round(steps * scale))
 
 
 def schedule(variant: str, scale: float, resolutions) -> list[tuple[int, int, int]]:
@@ -77,7 +75,10 @@ def train_progan_variant(variant, images, args, seed, work: Path) -> dict:
     for resolution, level_steps, fade_steps in schedule(variant, args.scale, model.resolutions):
         level = train_level(model, images, resolution, level_steps, fade_steps,
                             progan.PROGAN_SCALE["cpu"][1], work / variant, seed=seed + resolution)
-        steps += level["record"]["steps"]
+        if level["record"]["steps"] != level_steps:
+            raise RuntimeError(f"{variant} at {resolution}x{resolution} took "
+                               f"{level['record']['steps']} steps, not {level_steps}.")
+        steps += level_steps
     seconds = time.perf_counter() - start
     exported = progan.export_generator(level["gan"].ema_generator, work / f"{variant}_export",
                                        model.latent_dim)

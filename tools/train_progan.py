@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
 import platform
 import shutil
@@ -75,8 +76,9 @@ def train_level(model, images, resolution, steps, fade_steps, batch, work, seed)
     checkpoint = callbacks.Checkpoint(work / f"level_{resolution}", every_n_steps=250,
                                       data_tag=f"progan {len(images)} images")
     start = time.perf_counter()
+    per_epoch = math.gcd(steps, 100)  # epochs of up to 100 steps that add up to ``steps`` exactly
     history = gan.fit(model.dataset(images, resolution, batch, seed=seed),
-                      epochs=max(1, steps // 100), steps_per_epoch=min(100, steps), verbose=0,
+                      epochs=steps // per_epoch, steps_per_epoch=per_epoch, verbose=0,
                       callbacks=[schedule, checkpoint, callbacks.ProgressBar(60)])
     seconds = time.perf_counter() - start
     last = {k: round(float(v[-1]), 4) for k, v in history.history.items()}
