@@ -5,8 +5,8 @@ course's ``latent.invert``, both at 200 steps, on two kinds of target.
   too, since z* is known).
 - Real targets: ``--targets`` Fashion-MNIST test images the generator never saw (the embedded
   test split, the same number from each class), padded to 32x32, in [0, 1], three channels.
-- Source: ``latent.source_inversion``, one target at a time (Adam 0.01, summed absolute error
-  plus the norm term), as the notebook runs it.
+- Source: ``latent.source_inversion``, one target at a time (Adam 0.01, the notebook's
+  ``MeanAbsoluteError(reduction="sum")`` plus the norm term), as the notebook runs it.
 - Course: ``latent.invert``, all targets x ``--restarts`` in one batch, the projector's
   schedule and noise, best restart kept (``--perceptual`` adds the classifier-feature term).
 - Speed: seconds per step of the source loop against the course's compiled steps (a graph loop)
@@ -53,37 +53,26 @@ def real_targets(n: int) -> np.ndarray:
     return progan.fashion_mnist_targets(x_test[picks])
 
 
-def run_source(generator, targets, latent_dim, steps):
-    results = [latent.source_inversion(generator, t, latent_dim, steps=steps, frame_every=0,
-                                       seed=i) for i, t in enumerate(targets)]
-    return (np.concatenate([r.z for r in results]),
-            np.concatenate([r.pixel_error for r in results]),
-            np.concatenate([r.psnr for r in results]),
-            float(np.mean([r.step_seconds for r in results])),
-            float(sum(r.seconds for r in results)))
-
-
 def report(kind, generator, targets, latent_dim, args, features, z_true=None) -> float:
-    z_s, err_s, psnr_s, step_s, total_s = run_source(generator, targets, latent_dim, args.steps)
-    start = time.perf_counter()
-    course = latent.invert(generator, targets, latent_dim, steps=args.steps,
-                           restarts=args.restarts, perceptual=features,
-                           perceptual_weight=args.perceptual or 0.0, seed=1)
-    course_s = time.perf_counter() - start
-    ratio = course.pixel_error.mean() / err_s.mean()
+    runs = latent.compare_inversions(generator, targets, latent_dim, steps=args.steps,
+                                     restarts=args.restarts, perceptual=features,
+                                     perceptual_weight=args.perceptual or 0.0, seed=1)
+    course = runs.course
     print(f"{kind} targets ({len(targets)}):")
-    print(f"  source loop: mean |error| {err_s.mean():.4f}, PSNR {np.mean(psnr_s):.2f} dB, "
-          f"{total_s:.1f} s")
+    print(f"  source loop: mean |error| {runs.source_pixel_error:.4f}, PSNR "
+          f"{runs.source_psnr:.2f} dB, {sum(s.seconds for s in runs.sources):.1f} s")
     print(f"  course invert ({args.restarts} restarts): mean |error| "
           f"{course.pixel_error.mean():.4f}, PSNR {np.mean(course.psnr):.2f} dB, "
-          f"{course_s:.1f} s")
+          f"{course.seconds:.1f} s")
     if z_true is not None:
         def rel(z):
             return float(np.mean(np.linalg.norm(z - z_true, axis=1)
                                  / np.linalg.norm(z_true, axis=1)))
-        print(f"  latent error |z - z*| / |z*|: source {rel(z_s):.3f}, course {rel(course.z):.3f}")
-    print(f"  error ratio course / source: {ratio:.3f} (target <= 0.7)")
-    return ratio
+        z_source = np.concatenate([s.z for s in runs.sources])
+        print(f"  latent error |z - z*| / |z*|: source {rel(z_source):.3f}, course "
+              f"{rel(course.z):.3f}")
+    print(f"  error ratio course / source: {runs.ratio:.3f} (target <= 0.7)")
+    return runs.ratio
 
 
 def ablation_rows(restarts: int, steps: int) -> dict:
@@ -109,8 +98,7 @@ def ablation(generator, latent_dim, args) -> None:
           f"evaluations per target; {args.targets} targets of each kind; seeds {args.seeds}; "
           "mean absolute pixel error / PSNR, mean [min, max] over the seeds")
     for kind, targets in kinds.items() if args.rows is None else ():
-        source = [latent.source_inversion(generator, t, latent_dim, steps=200, frame_every=0,
-                                          seed=i) for i, t in enumerate(targets)]
+        source = latent.source_inversions(generator, targets, latent_dim, steps=200)
         print(f"{kind}: source loop (200 steps, 1 latent): "
               f"{np.mean([s.pixel_error[0] for s in source]):.4f} / "
               f"{np.mean([s.psnr[0] for s in source]):.2f} dB")

@@ -415,7 +415,7 @@ def vgg_features(images, layers=("relu2_1", "relu3_1")):
     from gan_course import features
 
     encoder = features.vgg19_encoder("auto", layers)
-    maps = encoder(tf.cast(images, tf.float32))
+    maps = encoder(images)  # uint8 or [0, 1]: the encoder's preprocessing reads both
     return tf.concat([tf.reshape(m, [tf.shape(m)[0], -1]) for m in maps], axis=1)
 
 
@@ -469,6 +469,12 @@ def compare_inversions(generator, targets, latent_dim: int, steps: int = 200,
     i), both for ``steps`` steps."""
     x = check_targets(targets, _image_shape(generator, latent_dim))
     course = invert(generator, x, latent_dim, steps=steps, restarts=restarts, **invert_options)
-    sources = [source_inversion(generator, target, latent_dim, steps=steps, frame_every=0,
-                                seed=i) for i, target in enumerate(x)]
-    return InversionComparison(course=course, sources=sources)
+    return InversionComparison(course=course,
+                               sources=source_inversions(generator, x, latent_dim, steps))
+
+
+def source_inversions(generator, targets, latent_dim: int, steps: int = 200) -> list:
+    """:func:`source_inversion` on each target in turn (seed i for target i, no frames)."""
+    return [source_inversion(generator, target, latent_dim, steps=steps, frame_every=0, seed=i)
+            for i, target in enumerate(check_targets(targets, _image_shape(generator,
+                                                                           latent_dim)))]

@@ -76,6 +76,8 @@ CASES = {
     "latent.photo_target": (lambda x, vr, _: latent.photo_target(x, 6), (12, 8, 3), UNIT),
     "latent.classifier_features": (lambda x, vr, _: latent.classifier_features(x),
                                    (2, 32, 32, 3), UNIT),
+    "latent.vgg_features": (lambda x, vr, _: latent.vgg_features(x, layers=("relu1_1",)),
+                            (1, 8, 8, 3), UNIT),
     "features.vgg_preprocess": (lambda x, vr, _: features.vgg_preprocess(x), (2, 8, 8, 3), UNIT),
     "metrics.psnr": (lambda x, vr, _: metrics.psnr(x, x[::-1]), (2, 8, 8, 3), SIGNED),
     "metrics.ssim": (lambda x, vr, _: metrics.ssim(x, x[::-1]), (2, 8, 8, 3), SIGNED),
