@@ -8,10 +8,9 @@ from __future__ import annotations
 import time
 
 import keras
-import numpy as np
 import tensorflow as tf
 
-from gan_course import hardware, image_ops, losses, metrics
+from gan_course import hardware, losses
 from gan_course.data import colorization_dataset, lab_pairs
 from gan_course.models.pix2pix import (
     COLORIZATION_IMAGE_SIZE,
@@ -65,15 +64,6 @@ def course_pix2pix(generator, discriminator, update: str = "alternating",
     gan.compile(g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
                 d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5), jit_compile=jit_compile)
     return gan
-
-
-def colour_scores(gan, held_out, real_rgb) -> tuple[dict[str, float], np.ndarray]:
-    """PSNR, SSIM and colourfulness ratio of the colourised held-out photos, and those photos
-    (RGB in [0, 1])."""
-    _, lightness = held_out
-    predicted_ab = gan.generate(condition=lightness, batch_size=16)
-    rgb = np.clip(image_ops.model_lab_to_rgb(lightness, predicted_ab).numpy(), 0, 1)
-    return metrics.colour_fidelity(rgb, real_rgb, value_range=image_ops.UNIT), rgb
 
 
 class ReferenceLoop:

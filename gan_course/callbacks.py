@@ -718,3 +718,19 @@ def lesson_callbacks(directory: str | Path, budget: TimeBudget | float, samples:
                             data_tag=data_tag, start_fresh=start_fresh)
     logs = [TensorBoardLog(checkpoint=checkpoint)] if tensorboard else []
     return [grid, *recorder, TimeLimit(budget), NaNGuard(), checkpoint, *logs, ProgressBar()]
+
+
+def fit_for_budget(gan, dataset, directory: str | Path, budget: TimeBudget | float, *,
+                   steps_per_epoch: int = 100, max_steps: int = 100_000,
+                   name: str | None = None, **callback_options):
+    """Train ``gan`` on ``dataset`` (endless, ``repeat=True``) until ``budget`` is spent or
+    ``max_steps`` generator steps are done, with :func:`lesson_callbacks` writing under
+    ``directory`` (``callback_options`` go to it: ``samples``, ``condition``, ``data_tag``,
+    ``start_fresh``, ``tensorboard`` ...). A rerun with the same settings resumes from the
+    checkpoint. Prints ``"<name>: <steps> steps in total"`` and returns ``(history, grid)``,
+    the ``fit`` history and the live :class:`SampleGrid`."""
+    run = lesson_callbacks(directory, budget, **callback_options)
+    history = gan.fit(dataset, epochs=max(1, max_steps // steps_per_epoch),
+                      steps_per_epoch=steps_per_epoch, verbose=0, callbacks=run)
+    print(f"{name or Path(directory).name}: {gan.step} steps in total")
+    return history, run[0]

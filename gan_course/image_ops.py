@@ -22,7 +22,8 @@ Pixel ranges: one convention
   ``tf.data`` pipelines map over uint8 batches.
 
 Colour: :func:`rgb_to_lab` and :func:`lab_to_rgb` in TensorFlow ops (differentiable, batched),
-and the lesson-3 scaling of L and ab to the range a network predicts.
+the lesson-3 scaling of L and ab to the range a network predicts, and :func:`tint`, which paints
+grey images in a hue without changing their lightness.
 
 Laplacian pyramid: :func:`laplacian_pyramid` and :func:`fold_laplacian_pyramid`, as in LapStyle
 (Lin et al. 2021); the texture SWD of :mod:`gan_course.metrics` and LapStyle (lesson 4) share it.
@@ -409,6 +410,54 @@ def model_lab_to_rgb(lightness, ab):
     lightness = _float_tensor(lightness, "model_lab_to_rgb's lightness", last_axis=1)
     ab = tf.cast(_float_tensor(ab, "model_lab_to_rgb's ab", last_axis=2), lightness.dtype)
     return lab_to_rgb(tf.concat([lightness_from_model(lightness), ab_from_model(ab)], axis=-1))
+
+
+#: :func:`tint`'s chroma profile peaks at this lightness and falls linearly to 0 at L = 0 and
+#: L = 2 x this value (clipped at 100).
+TINT_PEAK_LIGHTNESS = 55.0
+
+
+def tint(grey, hue_degrees, chroma: float = 60.0, value_range=UNIT) -> np.ndarray:
+    """Paint grey images in one hue each, keeping their lightness: float32 sRGB (N, H, W, 3) in
+    [0, 1] whose CIELAB L is the grey value's (to within 0.5).
+
+    For pixel lightness ``L = 100 g`` (``g`` the grey value in [0, 1]) and hue angle ``h`` in
+    the ab plane (0 = +a, red; 90 = +b, yellow; 180 = green; 270 = blue):
+
+    ``C(L) = chroma * max(0, 1 - |L - 55| / 55)``, ``a = C cos h``, ``b = C sin h``,
+
+    so black stays neutral, white nearly so (the gamut allows it almost no chroma), and mid
+    greys get the full ``chroma``. Where (L, a, b) lies
+    outside the sRGB gamut, ``C`` shrinks by a factor 0.8 until the colour round-trips through
+    :func:`lab_to_rgb` and :func:`rgb_to_lab` within 0.5 (at most 12 times; a pixel still out
+    of gamut then keeps the last, clipped colour), so the lightness
+    of the result is the grey image's, and two hues of the same grey image differ only in a, b.
+
+    ``grey``: (N, H, W) or (N, H, W, 1), uint8 in [0, 255] or floats in ``value_range``
+    (default [0, 1]); ``hue_degrees``: one angle per image, shape (N,).
+    """
+    unit = unit_images(grey, "grey", value_range=value_range, channels=(1,))[..., 0]
+    unit = unit.astype(np.float64)
+    hues = np.asarray(hue_degrees, dtype=np.float64).reshape(-1)
+    if len(hues) != len(unit):
+        raise ValueError(f"tint needs one hue per image: {len(unit)} images, {len(hues)} hues.")
+    if not np.isfinite(chroma) or chroma < 0:
+        raise ValueError(f"chroma={chroma!r} must be a finite number >= 0 (60 is vivid).")
+    lightness = 100.0 * unit
+    profile = np.clip(1.0 - np.abs(lightness - TINT_PEAK_LIGHTNESS) / TINT_PEAK_LIGHTNESS, 0, 1)
+    angle = np.broadcast_to(np.deg2rad(hues)[:, None, None], lightness.shape).reshape(-1)
+    lightness, chromas = lightness.reshape(-1), (chroma * profile).reshape(-1)
+    rgb = np.empty((len(lightness), 3), np.float32)
+    todo = np.arange(len(lightness))  # pixels whose colour is not settled yet
+    for attempt in range(13):
+        c = chromas[todo] * 0.8 ** attempt
+        lab = np.stack([lightness[todo], c * np.cos(angle[todo]), c * np.sin(angle[todo])], -1)
+        rgb[todo] = lab_to_rgb(lab.astype(np.float32)).numpy()
+        error = np.abs(rgb_to_lab(rgb[todo]).numpy() - lab).max(axis=-1)
+        todo = todo[error > 0.5]
+        if not len(todo):
+            break
+    return rgb.reshape(*unit.shape, 3)
 
 
 # --------------------------------------------------------------------------- Laplacian pyramid

@@ -43,13 +43,28 @@ def test_pix2pix_throughput_prints_both_ratios():
     assert "alternating" in last
 
 
-def test_colorization_quality_compares_the_cgan_with_l1_alone(tmp_path):
+def test_colorization_quality_puts_the_colourisers_beside_the_no_learning_baselines(tmp_path):
     grid = tmp_path / "colour.png"
-    out = _run_bench("colorization_quality.py", "--seconds", "2", "--batch", "4",
+    out = _run_bench("colorization_quality.py", "--seconds", "2", "--seeds", "0", "1",
                      "--grid", str(grid))
-    assert "cGAN + L1:" in out and "L1 only:" in out and "48 held-out crops" in out
-    assert "colourfulness ratio closer to 1 with the cGAN:" in out.strip().splitlines()[-2]
-    assert imageio.imread(grid).shape == (4 * 65 + 1, 8 * 65 + 1, 3)  # 4 rows of 8 crops
+    assert "2000 held-out images of 32x32" in out
+    lines = out.splitlines()
+    for name in ("grey input (ab = 0)", "constant colour (training mean)", "L1 only",
+                 "cGAN + L1"):
+        rows = [line for line in lines if line.startswith(name + "  ")]
+        assert len(rows) == 3, rows  # a table row per seed, and the summary
+    summary = next(line for line in lines if line.startswith("cGAN + L1") and "[" in line)
+    assert len(summary.split("[")) == 6  # mean [min, max] for each of the 5 scores
+    assert sum(line.strip().startswith(("met:", "NOT met:")) for line in lines) == 5
+    assert lines[-2].startswith("ab-histogram intersection cGAN + L1 / L1 only: ")
+    assert imageio.imread(grid).shape == (5 * 33 + 1, 8 * 33 + 1, 3)  # 5 rows of 8 images
+
+
+def test_colorization_quality_on_photos_has_the_baselines_too():
+    out = _run_bench("colorization_quality.py", "--data", "photos", "--seconds", "2",
+                     "--seeds", "0", "--batch", "4")
+    assert "data: photos; 48 held-out images of 64x64" in out
+    assert "constant colour (training mean)" in out and "CIEDE2000" in out
 
 
 def test_cgan_quality_reports_conditional_accuracy_and_fd_per_class():

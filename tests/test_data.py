@@ -7,7 +7,7 @@ import pytest
 import skimage.color
 from PIL import Image
 
-from gan_course import data, settings
+from gan_course import data, image_ops, settings
 
 # --------------------------------------------------------------------------- Fashion-MNIST
 
@@ -839,3 +839,60 @@ def test_content_images_are_centre_squares_of_photos_paths_or_one_source(tmp_pat
         data.content_images([], size=32)
     with pytest.raises(FileNotFoundError):
         data.content_images([tmp_path / "missing.png"])
+
+
+# --------------------------------------------------------------------------- painted Fashion-MNIST
+
+
+def test_paint_fashion_mnist_keeps_the_grey_image_as_lightness_and_paints_the_class_hue():
+    rng = np.random.default_rng(0)
+    grey = rng.integers(0, 256, (20, 28, 28), dtype=np.uint8)
+    labels = np.repeat(np.arange(10), 2)
+    rgb = data.paint_fashion_mnist(grey, labels, seed=3)
+    assert rgb.shape == (20, 32, 32, 3) and rgb.dtype == np.uint8
+    assert not rgb[:, :2].any() and not rgb[:, :, -2:].any()  # the black padding
+    lab = image_ops.rgb_to_lab(rgb).numpy()
+    np.testing.assert_allclose(lab[:, 2:30, 2:30, 0], 100 * grey.astype(float) / 255, atol=1.0)
+    mid = np.abs(100 * grey.astype(float) / 255 - 55) < 15
+    angle = np.rad2deg(np.arctan2(lab[:, 2:30, 2:30, 2], lab[:, 2:30, 2:30, 1])) % 360
+    for i, k in enumerate(labels):
+        hue = np.median(angle[i][mid[i]])
+        distance = min(abs((hue - h + 180) % 360 - 180) for h in data.GARMENT_HUES[int(k)])
+        assert distance < 5, (k, hue)
+    # the same seed paints the same; the two-hue classes use both hues over many images
+    np.testing.assert_array_equal(rgb, data.paint_fashion_mnist(grey, labels, seed=3))
+    many = data.paint_fashion_mnist(np.full((40, 28, 28), 140, np.uint8), np.zeros(40, int))
+    hues = np.rad2deg(np.arctan2(*image_ops.rgb_to_lab(many[:, 16, 16]).numpy()[:, [2, 1]].T))
+    assert {int(round(h % 360 / 10) * 10) for h in hues} == {30, 210}
+
+
+def test_painted_fashion_mnist_offline_is_the_embedded_set_in_colour(monkeypatch, capsys):
+    monkeypatch.setenv("GAN_COURSE_OFFLINE", "1")
+    (x_train, y_train), (x_test, y_test) = data.painted_fashion_mnist()
+    assert x_train.shape == (8000, 32, 32, 3) and x_test.shape == (2000, 32, 32, 3)
+    assert "embedded subset" in capsys.readouterr().out
+    (grey_train, labels), _ = data.load_embedded_fashion_mnist()
+    np.testing.assert_array_equal(y_train, labels)
+    lightness = image_ops.rgb_to_lab(x_train[:50]).numpy()[:, 2:30, 2:30, 0]
+    np.testing.assert_allclose(lightness, 100 * grey_train[:50].astype(float) / 255, atol=1.0)
+
+
+def test_paint_fashion_mnist_refuses_bad_input():
+    with pytest.raises(TypeError, match="uint8"):
+        data.paint_fashion_mnist(np.zeros((2, 28, 28), np.float32), [0, 1])
+    with pytest.raises(ValueError, match="2 labels for 3 images"):
+        data.paint_fashion_mnist(np.zeros((3, 28, 28), np.uint8), [0, 1])
+    with pytest.raises(ValueError, match="classes 0-9"):
+        data.paint_fashion_mnist(np.zeros((1, 28, 28), np.uint8), [10])
+    with pytest.raises(ValueError, match="smaller than the images"):
+        data.paint_fashion_mnist(np.zeros((1, 28, 28), np.uint8), [0], side=16)
+    with pytest.raises(ValueError, match=r"every class 0-9; missing \[9\]"):
+        data.paint_fashion_mnist(np.zeros((1, 28, 28), np.uint8), [0],
+                                 hues={k: (0.0,) for k in range(9)})
+
+
+def test_paint_fashion_mnist_takes_another_palette():
+    grey = np.full((30, 28, 28), 140, np.uint8)
+    one_hue = {k: hues[:1] for k, hues in data.GARMENT_HUES.items()}
+    painted = data.paint_fashion_mnist(grey, np.zeros(30, int), hues=one_hue)
+    assert len(np.unique(painted[:, 16, 16], axis=0)) == 1  # every T-shirt the same red

@@ -10,7 +10,7 @@ import tensorflow as tf
 
 from gan_course import callbacks, data, features, image_ops, latent, metrics, reports, viz
 from gan_course.metrics.style_transfer import style_halves
-from gan_course.models import gatys, lapstyle, progan
+from gan_course.models import gatys, lapstyle, pix2pix, progan
 
 UNIT, SIGNED = image_ops.UNIT, image_ops.SIGNED
 
@@ -82,6 +82,15 @@ CASES = {
     "metrics.psnr": (lambda x, vr, _: metrics.psnr(x, x[::-1]), (2, 8, 8, 3), SIGNED),
     "metrics.ssim": (lambda x, vr, _: metrics.ssim(x, x[::-1]), (2, 8, 8, 3), SIGNED),
     "metrics.colourfulness": (lambda x, vr, _: metrics.colourfulness(x), (2, 8, 8, 3), SIGNED),
+    "metrics.ciede2000": (lambda x, vr, _: metrics.ciede2000(x, x[::-1]), (2, 8, 8, 3), SIGNED),
+    "metrics.ab_histogram_intersection": (
+        lambda x, vr, _: np.array(metrics.ab_histogram_intersection(x, x[:1])), (2, 8, 8, 3),
+        SIGNED),
+    "metrics.colourisation_scores": (
+        lambda x, vr, _: np.array(list(metrics.colourisation_scores(x, x[::-1]).values())),
+        (2, 8, 8, 3), SIGNED),
+    "image_ops.tint": (lambda x, vr, _: image_ops.tint(x, [30.0, 200.0]), (2, 8, 8), UNIT),
+    "pix2pix.mean_ab": (lambda x, vr, _: pix2pix.mean_ab(x), (2, 8, 8, 3), UNIT),
     "metrics.texture_swd": (lambda x, vr, _: metrics.texture_swd(
         x, x[::-1], levels=1, neighbourhood=3, descriptors=16), (2, 8, 8, 3), SIGNED),
     "metrics.classify": (lambda x, vr, _: metrics.classify(x), (4, 28, 28), SIGNED),
@@ -161,6 +170,7 @@ UINT8_ONLY = {
     "data.gan_dataset": lambda x: data.gan_dataset(x, 2),
     "progan.pad_to_32": progan.pad_to_32,
     "progan.fashion_mnist_targets": progan.fashion_mnist_targets,
+    "data.paint_fashion_mnist": lambda x: data.paint_fashion_mnist(x, np.arange(len(x))),
 }
 
 

@@ -267,3 +267,48 @@ def test_pyramid_rejects_bad_input():
         image_ops.laplacian_pyramid(np.zeros((1, 8, 8, 1), np.uint8), 2)
     with pytest.raises(ValueError, match="non-empty list"):
         image_ops.fold_laplacian_pyramid([])
+
+
+# --------------------------------------------------------------------------- tint
+
+
+def test_tint_keeps_lightness_and_sets_the_hue():
+    rng = np.random.default_rng(0)
+    grey = rng.integers(0, 256, (4, 8, 8), dtype=np.uint8)
+    hues = np.array([0.0, 90.0, 180.0, 270.0])
+    rgb = image_ops.tint(grey, hues, chroma=60)
+    assert rgb.shape == (4, 8, 8, 3) and rgb.dtype == np.float32
+    assert rgb.min() >= 0 and rgb.max() <= 1
+    lab = image_ops.rgb_to_lab(rgb).numpy()
+    np.testing.assert_allclose(lab[..., 0], 100 * grey.astype(float) / 255.0, atol=0.6)
+    # mid greys carry colour at the requested hue angle
+    mid = np.abs(100 * grey.astype(float) / 255.0 - 55) < 15
+    chroma = np.hypot(lab[..., 1], lab[..., 2])
+    assert chroma[mid].mean() > 30
+    angle = np.rad2deg(np.arctan2(lab[..., 2], lab[..., 1])) % 360
+    for k, hue in enumerate(hues):
+        difference = (angle[k][mid[k]] - hue + 180) % 360 - 180
+        assert np.abs(difference).max() < 3
+    # black stays black and white nearly white (the gamut leaves it almost no chroma)
+    ends = image_ops.tint(np.array([[[0, 255]]], np.uint8), [30.0])
+    np.testing.assert_allclose(ends[0, 0, 0], 0, atol=1e-3)
+    np.testing.assert_allclose(ends[0, 0, 1], 1, atol=5e-3)
+
+
+def test_tint_two_hues_of_one_image_share_their_lightness():
+    grey = np.linspace(0, 1, 64, dtype=np.float32).reshape(1, 8, 8)
+    red, blue = (image_ops.tint(grey, [hue]) for hue in (30.0, 210.0))
+    lightness = [image_ops.rgb_to_lab(x).numpy()[..., 0] for x in (red, blue)]
+    np.testing.assert_allclose(lightness[0], lightness[1], atol=0.6)
+    assert np.abs(red - blue).max() > 0.2
+
+
+def test_tint_refuses_bad_input():
+    with pytest.raises(ValueError, match="one hue per image"):
+        image_ops.tint(np.zeros((2, 4, 4), np.uint8), [0.0])
+    with pytest.raises(ValueError, match=r"must be in \[0, 1\]"):
+        image_ops.tint(np.full((1, 4, 4), 200.0), [0.0])
+    with pytest.raises(ValueError, match="chroma"):
+        image_ops.tint(np.zeros((1, 4, 4), np.uint8), [0.0], chroma=-1)
+    with pytest.raises(ValueError, match="C = 1"):
+        image_ops.tint(np.zeros((1, 4, 4, 3), np.uint8), [0.0])

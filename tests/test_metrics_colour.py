@@ -208,3 +208,77 @@ def test_bad_inputs_give_clear_errors():
         colour.psnr(np.zeros((2, 8, 8, 3), np.int64), np.zeros((2, 8, 8, 3), np.uint8))
     with pytest.raises(ValueError, match="NaN"):
         colour.colourfulness(np.full((2, 8, 8, 3), np.nan))
+
+
+# --------------------------------------------------------------------------- hue-aware metrics
+
+
+def _flat(rgb, n=2, side=8):
+    """n images of one uniform sRGB colour (floats in [0, 1])."""
+    return np.broadcast_to(np.asarray(rgb, float), (n, side, side, 3)).copy()
+
+
+def test_ab_histogram_intersection_by_hand():
+    red, blue, grey = _flat([0.8, 0.1, 0.1]), _flat([0.1, 0.2, 0.8]), _flat([0.5, 0.5, 0.5])
+    assert colour.ab_histogram_intersection(red, red, image_ops.UNIT) == (1.0, 1.0)
+    # disjoint colours share no bin in a (red's a is ~+60, grey's 0)
+    a, _ = colour.ab_histogram_intersection(red, grey, image_ops.UNIT)
+    assert a == 0.0
+    # half the pixels red, half blue, against all red: half of each histogram overlaps
+    mixed = np.concatenate([red, blue])
+    a, b = colour.ab_histogram_intersection(mixed, red, image_ops.UNIT)
+    assert a == pytest.approx(0.5) and b == pytest.approx(0.5)
+    # only the distribution counts: swapping which image is which changes nothing
+    assert colour.ab_histogram_intersection(mixed, mixed[::-1], image_ops.UNIT) == (1.0, 1.0)
+
+
+def test_ab_histogram_intersection_matches_a_direct_numpy_computation():
+    from skimage.color import rgb2lab
+
+    images, references = _pairs((3, 16, 16, 3), seed=3)
+    got = colour.ab_histogram_intersection(images, references, image_ops.UNIT)
+    for channel, value in zip((1, 2), got, strict=True):
+        p = np.histogram(rgb2lab(images)[..., channel], bins=colour.AB_HISTOGRAM_BINS)[0]
+        q = np.histogram(rgb2lab(references)[..., channel], bins=colour.AB_HISTOGRAM_BINS)[0]
+        assert value == pytest.approx(np.minimum(p / p.sum(), q / q.sum()).sum())
+
+
+def test_ciede2000_orders_right_hue_grey_and_wrong_hue():
+    from skimage.color import deltaE_ciede2000, rgb2lab
+
+    red = _flat([0.8, 0.2, 0.2])
+    # the same lightness, no colour: what an L1 colouriser unsure of the hue drifts towards
+    grey = np.repeat(image_ops.lab_to_rgb(rgb2lab(red) * [1, 0, 0]).numpy(), 1, axis=0)
+    # the same lightness and chroma, the opposite hue
+    opposite = image_ops.lab_to_rgb(rgb2lab(red) * [1, -1, -1]).numpy()
+    assert colour.ciede2000(red, red, image_ops.UNIT) == 0.0
+    to_grey = colour.ciede2000(grey, red, image_ops.UNIT)
+    to_opposite = colour.ciede2000(opposite, red, image_ops.UNIT)
+    assert 10 < to_grey < to_opposite
+    assert to_grey == pytest.approx(deltaE_ciede2000(rgb2lab(grey), rgb2lab(red)).mean())
+    # uint8 and the equivalent floats agree
+    as_uint8 = image_ops.to_uint8(opposite, image_ops.UNIT)
+    assert colour.ciede2000(as_uint8, image_ops.to_uint8(red, image_ops.UNIT)) == pytest.approx(
+        colour.ciede2000(as_uint8.astype(float) / 255, np.round(red * 255) / 255,
+                         image_ops.UNIT))
+
+
+def test_colourisation_scores_add_the_hue_metrics():
+    images, references = _pairs((3, 16, 16, 3))
+    scores = colour.colourisation_scores(images, references, image_ops.UNIT)
+    assert scores["ciede2000"] == colour.ciede2000(images, references, image_ops.UNIT)
+    assert scores["ab_histogram"] == pytest.approx(
+        np.mean(colour.ab_histogram_intersection(images, references, image_ops.UNIT)))
+    assert scores["psnr"] == colour.psnr(images, references, image_ops.UNIT)
+    for name in ("ab_histogram_intersection", "ciede2000", "colourisation_scores"):
+        assert getattr(metrics, name) is getattr(colour, name)
+
+
+def test_hue_metrics_refuse_bad_input():
+    images, references = _pairs((2, 8, 8, 3))
+    with pytest.raises(ValueError, match="same shape"):
+        colour.ciede2000(images, references[:1], image_ops.UNIT)
+    with pytest.raises(ValueError, match=r"must be in \[0, 1\]"):
+        colour.ab_histogram_intersection(images * 255, references, image_ops.UNIT)
+    with pytest.raises(ValueError, match="C = 3"):
+        colour.ciede2000(images[..., :1], references[..., :1], image_ops.UNIT)

@@ -170,3 +170,95 @@ def test_patch_layers_for_keep_a_patch_about_half_the_crop_or_less(size, layers,
     model = pix2pix.build_patch_discriminator(size, width=0.0625, n_layers=layers)
     assert receptive_field(model) == field
     assert field <= 0.55 * size
+
+
+# --------------------------------------------------------------------------- colourisers
+
+
+def _lightness(n=3, side=16, seed=0):
+    return np.random.default_rng(seed).uniform(-1, 1, (n, side, side, 1)).astype("float32")
+
+
+def test_no_learning_colourisers_keep_the_lightness():
+    from gan_course import image_ops
+
+    lightness = _lightness()
+    grey = pix2pix.grey_colouriser(lightness)
+    lab = image_ops.rgb_to_lab(grey).numpy()
+    np.testing.assert_allclose(lab[..., 0], image_ops.lightness_from_model(lightness[..., 0]),
+                               atol=0.05)
+    np.testing.assert_allclose(lab[..., 1:], 0, atol=0.05)
+    warm = pix2pix.constant_colouriser(lightness, [0.1, 0.2])
+    lab = image_ops.rgb_to_lab(warm).numpy()
+    middle = np.abs(lab[..., 0] - 50) < 20  # where the gamut allows that colour
+    np.testing.assert_allclose(lab[..., 1][middle], 11.0, atol=0.5)
+    np.testing.assert_allclose(lab[..., 2][middle], 22.0, atol=0.5)
+
+
+def test_mean_ab_is_the_model_scale_mean_colour():
+    from gan_course import image_ops
+
+    rgb = np.random.default_rng(1).integers(0, 256, (4, 8, 8, 3), dtype=np.uint8)
+    expected = image_ops.rgb_to_lab(rgb).numpy()[..., 1:].reshape(-1, 2).mean(0) / 110
+    np.testing.assert_allclose(pix2pix.mean_ab(rgb), expected, rtol=1e-5)
+    np.testing.assert_allclose(pix2pix.mean_ab(rgb.astype(float) / 255), expected, rtol=1e-5)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        pix2pix.mean_ab(rgb.astype(float))
+
+
+def test_colourise_a_gan_or_a_generator_gives_rgb_with_the_given_lightness():
+    from gan_course import image_ops
+
+    generator = pix2pix.build_unet_generator(16, width=0.125)
+    gan = GAN(generator, None, latent_dim=None,
+              g_terms={"l1": lambda real, fake, condition: losses.l1(real, fake)})
+    lightness = _lightness()
+    from_gan, from_model = pix2pix.colourise(gan, lightness), pix2pix.colourise(generator,
+                                                                                 lightness)
+    np.testing.assert_allclose(from_gan, from_model, atol=1e-5)
+    assert from_gan.shape == (3, 16, 16, 3) and 0 <= from_gan.min() and from_gan.max() <= 1
+    ab = generator(lightness, training=False)
+    np.testing.assert_allclose(from_model, image_ops.model_lab_to_rgb(lightness, ab).numpy(),
+                               atol=1e-5)
+    with pytest.raises(ValueError, match=r"\(N, H, W, 1\)"):
+        pix2pix.colourise(generator, lightness[..., 0])
+
+
+def test_save_and_load_a_colouriser(tmp_path):
+    generator = pix2pix.build_unet_generator(16, width=0.125)
+    path = pix2pix.save_colouriser(tmp_path / "c.npz", generator,
+                                   {"image_size": 16, "width": 0.125, "steps": 7})
+    loaded, record = pix2pix.load_colouriser(path)
+    assert record["steps"] == 7 and not list(tmp_path.glob("*.partial*"))
+    lightness = _lightness()
+    np.testing.assert_allclose(loaded(lightness, training=False),
+                               generator(lightness, training=False), atol=2e-2)  # float16
+    with pytest.raises(ValueError, match="needs"):
+        pix2pix.save_colouriser(tmp_path / "d.npz", generator, {"width": 0.125})
+    with pytest.raises(FileNotFoundError, match="train_colouriser"):
+        pix2pix.load_colouriser(tmp_path / "missing.npz")
+    (tmp_path / "bad.npz").write_bytes(path.read_bytes()[:100])
+    with pytest.raises(ValueError, match="corrupt"):
+        pix2pix.load_colouriser(tmp_path / "bad.npz")
+    other = pix2pix.save_colouriser(tmp_path / "other.npz",
+                                    pix2pix.build_unet_generator(16, width=0.25),
+                                    {"image_size": 16, "width": 0.125})
+    with pytest.raises(ValueError, match="does not match"):
+        pix2pix.load_colouriser(other)
+
+
+def test_the_shipped_colouriser_loads_and_beats_the_grey_input():
+    from gan_course import data, image_ops, metrics
+
+    generator, record = pix2pix.load_colouriser()
+    assert record["image_size"] == 32 and record["steps"] > 0
+    _, (x_test, _) = data.painted_fashion_mnist(verbose=False)
+    rgb = x_test[:200]
+    _, lightness = (x.numpy() for x in data.lab_pairs(rgb))
+    coloured = pix2pix.colourise(generator, lightness)
+    grey = pix2pix.grey_colouriser(lightness)
+    real = rgb.astype("float32") / 255
+    trained, baseline = (metrics.colourisation_scores(x, real, image_ops.UNIT)
+                         for x in (coloured, grey))
+    assert trained["ab_histogram"] > baseline["ab_histogram"] + 0.1
+    assert trained["ciede2000"] < baseline["ciede2000"]

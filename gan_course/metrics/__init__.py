@@ -20,7 +20,9 @@ real images. One module per subject:
   :func:`seam_ratio` (does a texture tile seamlessly?).
 - :mod:`~gan_course.metrics.colour`: colour fidelity of a colouriser (lesson 3):
   :func:`colourfulness` (Hasler & Süsstrunk 2003) and :func:`colourfulness_ratio` (generated
-  over real), :func:`psnr` and :func:`ssim` against the real photos.
+  over real), :func:`psnr`, :func:`ssim` and :func:`ciede2000` against the real photos,
+  :func:`ab_histogram_intersection` (Isola et al. 2017); all at once:
+  :func:`colourisation_scores`.
 - :mod:`~gan_course.metrics.style_transfer`: lesson 4's :func:`style_swd_ratio` (style
   matched, against a floor from the style image's two halves) and :func:`content_ssim`
   (luminance SSIM against the content), both at once: :func:`style_transfer_scores`.
@@ -46,9 +48,13 @@ from gan_course.features import (
 )
 from gan_course.image_ops import laplacian_pyramid
 from gan_course.metrics.colour import (
+    ab_histogram_intersection,
+    ciede2000,
     colour_fidelity,
     colourfulness,
     colourfulness_ratio,
+    colourisation_scores,
+    colourisation_table,
     psnr,
     ssim,
 )
@@ -92,8 +98,10 @@ REBUILD_HINT = _features.CLASSIFIER_REBUILD_HINT
 
 __all__ = [
     "CLASSIFIER_FILE", "FEATURE_LAYER", "INCEPTION_WEIGHTS_FILE", "REBUILD_HINT",
-    "as_model_input", "class_histogram", "class_probabilities", "classify", "colour_fidelity",
-    "colourfulness", "colourfulness_ratio", "conditional_accuracy", "content_ssim",
+    "ab_histogram_intersection", "as_model_input", "ciede2000", "class_histogram",
+    "class_probabilities", "classify", "colour_fidelity", "colourfulness",
+    "colourfulness_ratio", "colourisation_scores", "colourisation_table", "conditional_accuracy",
+    "content_ssim",
     "conditional_accuracy_per_class", "fashion_mnist_fd", "fashion_mnist_fd_per_class",
     "fashion_mnist_features", "fashion_mnist_kid", "feature_statistics",
     "frechet_distance", "inception_features", "inception_fid", "kernel_distance",

@@ -1,6 +1,8 @@
 """Colour fidelity for colourisation (lesson 3): how colourful the outputs are
-(:func:`colourfulness`, :func:`colourfulness_ratio`), and how close they are to the real photos
-pixel by pixel (:func:`psnr`) and in local structure (:func:`ssim`).
+(:func:`colourfulness`, :func:`colourfulness_ratio`), how close they are to the real photos
+pixel by pixel (:func:`psnr`, and in perceived colour :func:`ciede2000`) and in local structure
+(:func:`ssim`), and how well their colours cover the real ones as a set
+(:func:`ab_histogram_intersection`).
 
 A colouriser trained with an L1 loss alone learns the *average* colour of each object, which is
 often a brownish grey: its PSNR is good and its colourfulness ratio well below 1. The
@@ -161,6 +163,78 @@ def ssim(images, references, value_range=image_ops.SIGNED, win_size: int = 7) ->
     return float(np.mean(values))
 
 
+#: :func:`ab_histogram_intersection`'s bins: width 5 over [-110, 110] in a and in b.
+AB_HISTOGRAM_BINS = np.linspace(-110.0, 110.0, 45)
+
+
+def _lab(images, name: str, value_range) -> np.ndarray:
+    """A checked RGB batch -> CIELAB (N, H, W, 3), float64, by scikit-image's ``rgb2lab``."""
+    from skimage.color import rgb2lab
+
+    unit = _unit_batch(images, name, value_range, channels=(3,))
+    return rgb2lab(unit)
+
+
+def ab_histogram_intersection(images, references, value_range=image_ops.SIGNED
+                              ) -> tuple[float, float]:
+    """How well the colours of ``images`` cover those of ``references``, as a set: the
+    intersection of their a histograms and of their b histograms, ``(I_a, I_b)``, each in
+    [0, 1] (1: the same distribution).
+
+    ``I = sum_k min(p_k, q_k)``, with ``p`` and ``q`` the normalised histograms (bins
+    :data:`AB_HISTOGRAM_BINS`: width 5, values outside [-110, 110] in the end bins) of a (or b)
+    over all pixels of all images, in CIELAB from scikit-image's ``rgb2lab``. This is the
+    measure Isola et al. (2017) report for Cityscapes labels -> photo: L1 alone 0.69 / 0.70
+    for a / b, L1 + cGAN 0.84 / 0.82. It compares the distributions only, not which pixel got
+    which colour (that is :func:`ciede2000`'s job): a colouriser that paints a shirt red where
+    the photo's was blue still scores well if red shirts are as common as blue ones.
+
+    ``images`` and ``references``: RGB batches (N, H, W, 3), uint8 in [0, 255] or float in
+    ``value_range`` (default [-1, 1]); the sets need not be the same size.
+    """
+    lab_a, lab_b = _lab(images, "images", value_range), _lab(references, "references",
+                                                             value_range)
+    edges = AB_HISTOGRAM_BINS
+    result = []
+    for channel in (1, 2):
+        p, q = (np.histogram(np.clip(lab[..., channel], edges[0], edges[-1]), bins=edges)[0]
+                for lab in (lab_a, lab_b))
+        result.append(float(np.minimum(p / p.sum(), q / q.sum()).sum()))
+    return result[0], result[1]
+
+
+def ciede2000(images, references, value_range=image_ops.SIGNED) -> float:
+    """Mean CIEDE2000 colour difference per pixel between each image and its reference: 0 for
+    the same colours, about 2.3 a just-noticeable difference, tens for different hues.
+
+    ``mean over images and pixels of dE00(Lab(image), Lab(reference))``, with
+    ``skimage.color.deltaE_ciede2000`` (Sharma, Wu & Dalal 2005, with kL = kC = kH = 1) on
+    scikit-image's ``rgb2lab``. Unlike PSNR it weighs hue and chroma as people see them, so
+    it separates "grey" from "the wrong hue" from "the right hue". Lower is better.
+
+    ``images`` and ``references``: RGB batches of the same shape (N, H, W, 3), uint8 in
+    [0, 255] or float in ``value_range`` (default [-1, 1]).
+    """
+    from skimage.color import deltaE_ciede2000
+
+    if np.shape(images) != np.shape(references):
+        raise ValueError(f"images {np.shape(images)} and references {np.shape(references)} must "
+                         "have the same shape: one reference per image.")
+    return float(deltaE_ciede2000(_lab(images, "images", value_range),
+                                  _lab(references, "references", value_range)).mean())
+
+
+def colourisation_scores(images, references, value_range=image_ops.SIGNED) -> dict[str, float]:
+    """Every colourisation number at once: :func:`colour_fidelity`'s PSNR, SSIM and
+    colourfulness ratio, plus ``ab_histogram`` (the mean of :func:`ab_histogram_intersection`'s
+    a and b) and ``ciede2000`` (:func:`ciede2000`)."""
+    scores = colour_fidelity(images, references, value_range)
+    scores["ab_histogram"] = float(np.mean(ab_histogram_intersection(images, references,
+                                                                     value_range)))
+    scores["ciede2000"] = ciede2000(images, references, value_range)
+    return scores
+
+
 def colour_fidelity(images, references, value_range=image_ops.SIGNED) -> dict[str, float]:
     """The three colourisation numbers of lesson 3 at once, for a batch of colourised photos
     and the real photos they came from: ``{"psnr": dB, "ssim": ..., "colourfulness_ratio":
@@ -168,3 +242,27 @@ def colour_fidelity(images, references, value_range=image_ops.SIGNED) -> dict[st
     return {"psnr": psnr(images, references, value_range),
             "ssim": ssim(images, references, value_range),
             "colourfulness_ratio": colourfulness_ratio(images, references, value_range)}
+
+
+#: The columns of :func:`colourisation_table`: score key -> (header, format, better).
+COLOURISATION_COLUMNS = {
+    "psnr": ("PSNR dB", "{:.2f}", "higher"),
+    "ssim": ("SSIM", "{:.3f}", "higher"),
+    "ciede2000": ("CIEDE2000", "{:.2f}", "lower"),
+    "ab_histogram": ("ab hist. int.", "{:.3f}", "higher"),
+    "colourfulness_ratio": ("colourful.", "{:.2f}", "near 1"),
+}
+
+
+def colourisation_table(scores: dict[str, dict[str, float]]) -> str:
+    """A text table of :func:`colourisation_scores` results, one row per colouriser
+    (``{name: scores}``), with a header saying which way each column is better."""
+    width = max([len(name) for name in scores] + [10]) + 2
+    header = f"{'':<{width}}" + "".join(f"{title:>15}" for title, _, _ in
+                                         COLOURISATION_COLUMNS.values())
+    better = f"{'':<{width}}" + "".join(f"{'(' + way + ')':>15}" for _, _, way in
+                                         COLOURISATION_COLUMNS.values())
+    rows = [f"{name:<{width}}" + "".join(f"{fmt.format(s[key]):>15}" for key, (_, fmt, _) in
+                                          COLOURISATION_COLUMNS.items())
+            for name, s in scores.items()]
+    return "\n".join([header, better, *rows])

@@ -244,3 +244,137 @@ def build_patch_discriminator(image_size: int | None = 256, input_channels: int 
 def _add_norm(x, norm: str):
     layer = _norm(norm)
     return x if layer is None else layer(x)
+
+
+# --------------------------------------------------------------------------- colourisers
+
+
+def colourise(model, lightness, batch_size: int = 256):
+    """Colour model-scale lightness (N, H, W, 1) in [-1, 1] with a colouriser: sRGB float32
+    (N, H, W, 3) in [0, 1].
+
+    ``model`` is a trained :class:`gan_course.training.GAN` (its EMA generator if it has one,
+    in inference mode) or a Keras generator from L to ab (called with ``training=False``).
+    The output is ``model_lab_to_rgb(lightness, G(lightness))``: the given lightness with the
+    predicted colour.
+    """
+    import numpy as np
+
+    from gan_course import image_ops
+
+    lightness = np.asarray(lightness, np.float32)
+    if lightness.ndim != 4 or lightness.shape[-1] != 1:
+        raise ValueError(f"colourise needs lightness of shape (N, H, W, 1) in [-1, 1] (the "
+                         f"second item of data.lab_pairs); got {lightness.shape}.")
+    if hasattr(model, "generate"):
+        ab = model.generate(condition=lightness, batch_size=batch_size)
+    else:
+        ab = np.concatenate([keras.ops.convert_to_numpy(model(lightness[i:i + batch_size],
+                                                              training=False))
+                             for i in range(0, len(lightness), batch_size)])
+    return image_ops.model_lab_to_rgb(lightness, ab).numpy()
+
+
+def grey_colouriser(lightness):
+    """The no-learning baseline "leave it grey": ab = 0 everywhere. sRGB (N, H, W, 3) in
+    [0, 1]."""
+    import numpy as np
+
+    from gan_course import image_ops
+
+    lightness = np.asarray(lightness, np.float32)
+    return image_ops.model_lab_to_rgb(lightness, np.zeros((*lightness.shape[:-1], 2),
+                                                          np.float32)).numpy()
+
+
+def constant_colouriser(lightness, ab):
+    """The no-learning baseline "one colour for everything": every pixel gets the same model-
+    scale ``ab`` (2,), e.g. the training set's mean ``ab`` (:func:`mean_ab`). sRGB (N, H, W, 3)
+    in [0, 1]."""
+    import numpy as np
+
+    from gan_course import image_ops
+
+    lightness = np.asarray(lightness, np.float32)
+    ab = np.broadcast_to(np.asarray(ab, np.float32).reshape(2), (*lightness.shape[:-1], 2))
+    return image_ops.model_lab_to_rgb(lightness, ab).numpy()
+
+
+def mean_ab(rgb, value_range=(0.0, 1.0)):
+    """The mean model-scale ``(a, b) / 110`` over every pixel of RGB images (uint8 in [0, 255]
+    or floats in ``value_range``): the constant colour that :func:`constant_colouriser` paints.
+    Take it from training images, never from the held-out ones."""
+    import numpy as np
+
+    from gan_course import image_ops
+
+    unit = image_ops.unit_images(rgb, "rgb", value_range=value_range, channels=(3,))
+    _, ab = image_ops.rgb_to_model_lab(unit)
+    return np.asarray(ab, np.float64).reshape(-1, 2).mean(axis=0)
+
+
+#: The colouriser that ships in ``data/`` for lesson 3's painted Fashion-MNIST
+#: (``tools/train_colouriser.py`` makes it; data/README.md records its budget and quality).
+SHIPPED_COLOURISER = "fashion_mnist_colouriser.npz"
+
+
+def save_colouriser(path, generator: keras.Model, record: dict):
+    """Write a colouriser's U-Net as an ``.npz`` of float16 arrays keyed ``generator/0000`` ...
+    in the model's weight order, plus a ``record`` entry (JSON: ``image_size`` and ``width``,
+    which :func:`load_colouriser` builds from, and whatever else ``record`` holds). float16
+    halves the size; the model computes in float32 after loading. Written atomically
+    (a temporary file, then a rename)."""
+    import json
+    import os
+    from pathlib import Path
+
+    import numpy as np
+
+    from gan_course.features import write_arrays_npz
+
+    missing = {"image_size", "width"} - set(record)
+    if missing:
+        raise ValueError(f"save_colouriser's record needs {sorted(missing)}: load_colouriser "
+                         "rebuilds the U-Net from them.")
+    path = Path(path)
+    arrays = {f"generator/{i:04d}": np.asarray(w, np.float16)
+              for i, w in enumerate(generator.get_weights())}
+    arrays["record"] = np.array(json.dumps(record, sort_keys=True))
+    temporary = path.with_name(path.name + ".partial.npz")
+    write_arrays_npz(temporary, arrays)
+    os.replace(temporary, path)
+    return path
+
+
+def load_colouriser(path=None):
+    """A colouriser written by :func:`save_colouriser` (default: the shipped one,
+    :data:`SHIPPED_COLOURISER`): ``(generator, record)``. A missing, corrupt or mismatched
+    file raises an error that names it and the fix."""
+    import json
+    from pathlib import Path
+
+    import numpy as np
+
+    from gan_course import settings
+
+    path = Path(path) if path is not None else settings.data_dir() / SHIPPED_COLOURISER
+    fix = "restore it (git checkout data/) or retrain it (python tools/train_colouriser.py)"
+    if not path.is_file():
+        raise FileNotFoundError(f"No colouriser at {path}: {fix}.")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {key: archive[key] for key in archive.files}
+        record = json.loads(str(arrays.pop("record")))
+        generator = build_unet_generator(int(record["image_size"]), input_channels=1,
+                                         output_channels=2, width=float(record["width"]))
+    except Exception as error:
+        raise ValueError(f"The colouriser {path} is unreadable or corrupt "
+                         f"({type(error).__name__}: {error}): {fix}.") from error
+    weights = generator.get_weights()
+    stored = [arrays.get(f"generator/{i:04d}") for i in range(len(weights))]
+    if len(arrays) != len(weights) or any(s is None or s.shape != w.shape
+                                          for s, w in zip(stored, weights, strict=True)):
+        raise ValueError(f"The colouriser {path} does not match the U-Net this version of "
+                         f"gan_course builds: {fix}.")
+    generator.set_weights([s.astype(np.float32) for s in stored])
+    return generator, record

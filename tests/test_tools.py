@@ -1,0 +1,54 @@
+"""The trainers of shipped files run, resume, and write what their loaders read."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run_tool(script, *args):
+    env = dict(os.environ, GAN_COURSE_OFFLINE="1", TF_CPP_MIN_LOG_LEVEL="3")
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / script), *args],
+                            capture_output=True, text=True, env=env, timeout=600, check=False)
+    return result
+
+
+def test_train_colouriser_writes_a_loadable_colouriser_and_resumes(tmp_path):
+    from gan_course.models import pix2pix
+
+    out, work = tmp_path / "colouriser.npz", tmp_path / "work"
+    first = _run_tool("train_colouriser.py", "--steps", "100", "--out", str(out),
+                      "--work", str(work))
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert "grey input (ab = 0)" in first.stdout and "constant colour" in first.stdout
+    assert "sha256" in first.stdout.splitlines()[-1]
+    generator, record = pix2pix.load_colouriser(out)
+    assert record["steps"] == 100 and record["image_size"] == 32
+    assert set(record["scores"]) == {"grey input (ab = 0)", "constant colour (training mean)",
+                                     "cGAN + L1 (this colouriser)"}
+    assert generator.output_shape == (None, 32, 32, 2)
+    # a second run with more steps continues from the checkpoint instead of starting again
+    second = _run_tool("train_colouriser.py", "--steps", "200", "--out", str(out),
+                       "--work", str(work))
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert "resum" in second.stdout.lower()
+    assert pix2pix.load_colouriser(out)[1]["steps"] == 200
+    # a --steps that is not a multiple of 100 is refused, not silently rounded
+    odd = _run_tool("train_colouriser.py", "--steps", "250", "--out", str(out), "--work",
+                    str(tmp_path / "other"))
+    assert odd.returncode != 0 and "multiple of 100" in odd.stderr + odd.stdout
+
+
+def test_the_shipped_colouriser_record_holds_its_scores():
+    with np.load(ROOT / "data" / "fashion_mnist_colouriser.npz") as archive:
+        record = json.loads(str(archive["record"]))
+    scores = record["scores"]
+    shipped = scores["cGAN + L1 (this colouriser)"]
+    assert shipped["ab_histogram"] > scores["grey input (ab = 0)"]["ab_histogram"]
+    assert shipped["ciede2000"] < scores["constant colour (training mean)"]["ciede2000"]
+    assert 0.8 <= shipped["colourfulness_ratio"] <= 1.2
