@@ -85,6 +85,9 @@ def main() -> None:
                         help="checkpoint folder: a rerun with the same settings resumes")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
+    if args.steps < 100 or args.steps % 100:
+        raise SystemExit(f"--steps {args.steps}: pass a positive multiple of 100 (the trainer "
+                         "runs epochs of 100 steps).")
 
     pairs, held_l, held_rgb, train_ab = fashion_colourisation(seed=args.seed)
     gan = colouriser_gan(seed=args.seed)
@@ -95,8 +98,9 @@ def main() -> None:
                       callbacks=[callbacks.NaNGuard(), checkpoint])
     seconds = time.perf_counter() - start
     if gan.step != args.steps:
-        raise SystemExit(f"trained to step {gan.step}, not {args.steps}: pass a --steps that is "
-                         "a multiple of 100.")
+        raise SystemExit(f"trained to step {gan.step}, not {args.steps}: the checkpoint in "
+                         f"{args.work} holds more steps; pass a larger --steps or another "
+                         "--work.")
     outputs = {**baseline_outputs(held_l, train_ab),
                "cGAN + L1 (this colouriser)": pix2pix.colourise(gan, held_l)}
     scores = {name: metrics.colourisation_scores(rgb, held_rgb, value_range=(0.0, 1.0))
