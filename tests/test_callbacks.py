@@ -530,3 +530,19 @@ def test_write_gif_needs_the_range_of_float_frames_and_enlarges_small_ones(tmp_p
     signed = callbacks.write_gif(list(unit * 2 - 1), tmp_path / "signed.gif",
                                  value_range=(-1, 1))
     np.testing.assert_array_equal(iio.imread(signed, index=None)[0], frames[0][:8, :8])
+
+
+def test_fit_for_budget_trains_to_max_steps_checkpoints_and_resumes(tmp_path, capsys):
+    gan = tiny_gan()
+    history, grid = callbacks.fit_for_budget(gan, toy.image_dataset(), tmp_path / "run", 600.0,
+                                             steps_per_epoch=2, max_steps=4, samples=4,
+                                             name="tiny")
+    assert gan.step == 4 and len(history.history["g_loss"]) == 2
+    assert isinstance(grid, callbacks.SampleGrid)
+    assert "tiny: 4 steps in total" in capsys.readouterr().out
+    assert list((tmp_path / "run" / "checkpoint").glob("run-*/gan_checkpoint.npz"))
+    again = tiny_gan()
+    callbacks.fit_for_budget(again, toy.image_dataset(), tmp_path / "run", 600.0,
+                             steps_per_epoch=2, max_steps=6, samples=4)
+    out = capsys.readouterr().out
+    assert "resumed from" in out and "run: 6 steps in total" in out
