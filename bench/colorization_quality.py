@@ -59,25 +59,17 @@ def fashion_runs(args):
 
 def photo_runs(args):
     """The same for the offline colour photos' 64x64 crops (lesson 3's second example)."""
-    from pix2pix_common import colorization_data, course_pix2pix, models
+    import train_colouriser as tc
+    from pix2pix_common import colorization_data
 
-    size, batch, width = 64, args.batch or 16, args.width or 0.25
+    size, batch, width = 64, args.batch or tc.BATCH, args.width or tc.WIDTH
     pairs, (_, held_l), held_rgb = colorization_data(size, batch)
-    from gan_course.data import colorization_dataset
-
-    # the constant colour: the mean ab of 256 random training crops
-    train_crops, _ = colorization_dataset(size=size, batch_size=256, source="offline", seed=1,
-                                          verbose=False)
-    sample = next(iter(train_crops)).numpy()
-    train_ab = pix2pix.mean_ab((sample + 1) / 2)
-
-    def make(adversarial, seed):
-        generator, discriminator = models(size, width, seed)
-        return course_pix2pix(generator, discriminator if adversarial else None)
-
+    # the constant colour: the mean ab of 16 batches of training crops
+    train_ab = np.concatenate([ab.numpy() for ab, _ in pairs.take(16)]).reshape(-1, 2).mean(0)
     baselines = {GREY: pix2pix.grey_colouriser(held_l),
                  CONSTANT: pix2pix.constant_colouriser(held_l, train_ab)}
-    return make, pairs, held_l, held_rgb, baselines
+    return (lambda adversarial, seed: tc.colouriser_gan(adversarial, width, seed, size=size),
+            pairs, held_l, held_rgb, baselines)
 
 
 def summary(values) -> str:
