@@ -8,11 +8,13 @@ it reaches against this machine's dense-convolution throughput, and Gatys' secon
 2. FLOPs per image from TensorFlow's profiler on the traced graph (a multiply-add counts 2).
 3. The reference: a dense 3x3 convolution (128 -> 128 channels, 128x128, batch 4) timed in the
    same run, in GFLOP/s. ``ratio`` = LapStyle's GFLOP/s / the reference's; target >= 0.5.
-4. Gatys with the TF tutorial's settings at 512 px (``gatys.gatys_transfer``), seconds per image
-   for 1,000 steps. With ``--gatys-steps N < 1000`` the time is the first step plus 999 times the
-   mean step after it, and the line says so.
+4. Gatys with the TF tutorial's settings (``gatys.gatys_transfer``) at ``--gatys-size`` (256 px
+   by default, so the full 1,000 steps run in minutes on a CPU): seconds per image for 1,000
+   steps, measured. With ``--gatys-steps N < 1000`` (the smoke test) the time is the first step
+   plus 999 times the mean step after it, and the line says so.
 
-    .venv/bin/python bench/lapstyle_speed.py [--repeats 5] [--gatys-steps 1000] [--width W]
+    .venv/bin/python bench/lapstyle_speed.py [--repeats 5] [--gatys-steps 1000] [--gatys-size 256]
+        [--width W]
 """
 
 from __future__ import annotations
@@ -78,11 +80,11 @@ def lapstyle_models(width: float, encoder):
             1024: lapstyle.LapStyleNet(drafting, [rev1, rev2, rev2])}
 
 
-def gatys_seconds(steps: int) -> tuple[float, int]:
-    """Seconds per 512 px image for 1,000 tutorial steps (see the module docstring), and the
-    steps actually run."""
-    content = data.content_images(size=512)[0]
-    style = data.offline_style_image(side=512)
+def gatys_seconds(steps: int, size: int) -> tuple[float, int]:
+    """Seconds per ``size`` px image for 1,000 tutorial steps (see the module docstring), and
+    the steps actually run."""
+    content = data.content_images(size=size)[0]
+    style = data.offline_style_image(side=size)
     encoder = features.vgg19_encoder("random", gatys.STYLE_LAYERS + (gatys.CONTENT_LAYER,))
     stamps = []
     start = time.perf_counter()
@@ -100,6 +102,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="timed calls per size (median)")
     parser.add_argument("--gatys-steps", type=int, default=GATYS_REFERENCE_STEPS,
                         help="Gatys steps actually run (fewer: extrapolated to 1,000)")
+    parser.add_argument("--gatys-size", type=int, default=256,
+                        help="Gatys' content size in px (the style's shorter side too)")
     parser.add_argument("--width", type=float, default=None,
                         help="decoder and revision width (default: LAPSTYLE_SCALE for the device)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[512, 1024])
@@ -129,13 +133,16 @@ def main() -> None:
               f"{rates[size][1]:.1f} GFLOP/s")
     print(f"dense 3x3 convolution (128 -> 128 channels, 128x128, batch 4): {reference:.1f} GFLOP/s")
 
-    gatys_time, ran = gatys_seconds(args.gatys_steps)
+    gatys_time, ran = gatys_seconds(args.gatys_steps, args.gatys_size)
     how = ("measured" if ran >= GATYS_REFERENCE_STEPS else
            f"first step + 999 x the mean of steps 2-{ran}")
-    print(f"Gatys 512 px, tutorial settings, {GATYS_REFERENCE_STEPS} steps: {gatys_time:.0f} "
-          f"s/image ({how})")
+    print(f"Gatys {args.gatys_size} px, tutorial settings, {GATYS_REFERENCE_STEPS} steps: "
+          f"{gatys_time:.0f} s/image ({how})")
     if 512 in rates:
-        print(f"speed-up LapStyle / Gatys at 512 px: {gatys_time / rates[512][0]:.0f}x")
+        print(f"speed-up LapStyle at 512 px / Gatys at {args.gatys_size} px: "
+              f"{gatys_time / rates[512][0]:.0f}x"
+              + ("" if args.gatys_size == 512 else
+                 f" (Gatys on {(args.gatys_size / 512) ** 2:.2g} times the pixels)"))
     print("ratio LapStyle GFLOP/s / dense convolution: " + ", ".join(
         f"{size} px {gflops / reference:.2f}" for size, (_, gflops) in rates.items())
           + " (target >= 0.5)")

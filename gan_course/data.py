@@ -919,6 +919,10 @@ COLOUR_PHOTO_SPLIT = {
     "validation": ("chelsea", "coffee"),
 }
 
+#: The share of every *training* photo's width, on its right, that colorization holds out: its
+#: training crops come from the left part only, so the held-out crops cover every photo.
+COLOUR_PHOTO_HELD_OUT_STRIP = 0.25
+
 
 def colour_photos(names=None) -> dict[str, np.ndarray]:
     """The offline colour photos: ``{name: uint8 (H, W, 3) array in [0, 255]}``.
@@ -981,12 +985,16 @@ def colorization_dataset(
 
     ``source``:
 
-    - ``"offline"``: the training photos of :data:`COLOUR_PHOTO_SPLIT`. Each photo is resized
-      so that its shorter side is ``4 * size`` (but no more than its own, and at least
-      ``2 * size``), then the crops are random: a scale from ``scales`` (zoom factors in (0, 1]),
-      a random ``size`` crop and a left-right flip, each photo equally often. No rotations:
-      skies stay up. The validation images are the non-overlapping ``size`` crops, on a centred
-      grid, of the validation photos resized the same way (48 crops at size 64: 24 per photo).
+    - ``"offline"``: all ten colour photos, split two ways. Each photo is resized so that its
+      shorter side is ``4 * size`` (but no more than its own, and at least ``2 * size``).
+      Training crops come from the left three quarters (``1 - COLOUR_PHOTO_HELD_OUT_STRIP``) of
+      the eight training photos of :data:`COLOUR_PHOTO_SPLIT`, and are random: a scale from
+      ``scales`` (zoom factors in (0, 1]), a random ``size`` crop and a left-right flip, each
+      photo equally often. No rotations: skies stay up. The validation images are never trained
+      on: ``size`` crops on a centred grid with stride ``size // 2`` (so neighbours overlap by
+      half) of the two validation photos, whole, and of the right-hand strip of every training
+      photo: 232 crops of 10 photos at any size (154 of them from the two unseen photos).
+      Overlapping crops are not independent: they cover the area of about 90 separate ones.
     - ``"tf_flowers"``: the 3,670 TensorFlow flower photos (CC-BY 2.0), downloaded once (218
       MiB) into the course cache (``settings.cache_dir("datasets", "tf_flowers")``) and read by
       :func:`image_folder_dataset` with the pix2pix jitter and a 10 % validation split
@@ -1021,10 +1029,10 @@ def colorization_dataset(
     train_ds, validation = _offline_colorization(size, batch_size, seed, scales)
     if verbose:
         split = COLOUR_PHOTO_SPLIT
-        what = (f"the offline colour photos ({len(split['train'])} train / "
-                f"{len(split['validation'])} validation photos from scikit-image, scikit-learn "
-                f"and matplotlib, "
-                f"{len(validation)} validation crops)")
+        what = (f"the offline colour photos from scikit-image, scikit-learn and matplotlib "
+                f"({len(validation)} held-out crops: {len(split['validation'])} photos never "
+                f"trained on and the right {COLOUR_PHOTO_HELD_OUT_STRIP:.0%} of the "
+                f"{len(split['train'])} training photos)")
         _say(f"colorization: {what}" + (f" instead of tf_flowers because {reason}."
                                          if reason else "."))
     return train_ds, validation
@@ -1048,34 +1056,46 @@ def lab_pairs(rgb, value_range=image_ops.SIGNED):
 
 def _photo_base(photo: np.ndarray, size: int) -> np.ndarray:
     """uint8 photo -> float32 [0, 1], shorter side ``4 * size`` (capped at its own, >= 2 size)."""
-    return _resize_shorter_side(photo.astype(np.float32) / 255.0,
+    base = _resize_shorter_side(photo.astype(np.float32) / 255.0,
                                 max(2 * size, min(4 * size, *photo.shape[:2])))
+    return np.clip(base, 0.0, 1.0)  # the antialiasing filter overshoots by ~1e-5
 
 
-def _grid_crops(image: np.ndarray, size: int) -> np.ndarray:
-    """The non-overlapping ``size`` crops of a centred grid, row by row: (n, size, size, C)."""
+def _grid_crops(image: np.ndarray, size: int, stride: int | None = None) -> np.ndarray:
+    """The ``size`` crops of a centred grid with ``stride`` (default ``size``: no overlap),
+    row by row: (n, size, size, C)."""
+    stride = size if stride is None else stride
     height, width = image.shape[:2]
-    rows, cols = height // size, width // size
-    top, left = (height - rows * size) // 2, (width - cols * size) // 2
-    return np.stack([image[top + r * size:top + (r + 1) * size,
-                           left + c * size:left + (c + 1) * size]
+    rows, cols = (height - size) // stride + 1, (width - size) // stride + 1
+    top = (height - (rows - 1) * stride - size) // 2
+    left = (width - (cols - 1) * stride - size) // 2
+    return np.stack([image[top + r * stride:top + r * stride + size,
+                           left + c * stride:left + c * stride + size]
                      for r in range(rows) for c in range(cols)])
+
+
+def _held_out_columns(width: int, size: int) -> int:
+    """How many right-hand columns of a training photo colorization holds out (>= ``size``)."""
+    return max(size, int(round(COLOUR_PHOTO_HELD_OUT_STRIP * width)))
 
 
 def _offline_colorization(size: int, batch_size: int, seed: int | None, scales):
     photos = colour_photos()
+    stride = max(1, size // 2)
     levels, weights = [], []
+    validation = [_grid_crops(_photo_base(photos[name], size), size, stride)
+                  for name in COLOUR_PHOTO_SPLIT["validation"]]
     for name in COLOUR_PHOTO_SPLIT["train"]:
         base = _photo_base(photos[name], size)
-        pyramid = [_downscale(base, s) for s in scales]
+        split = base.shape[1] - _held_out_columns(base.shape[1], size)
+        validation.append(_grid_crops(base[:, split:], size, stride))
+        pyramid = [_downscale(base[:, :split], s) for s in scales]
         pyramid = [level for level in pyramid if min(level.shape[:2]) >= size]
         levels += pyramid
         weights += [1.0 / len(pyramid)] * len(pyramid)  # each photo equally often
     train_ds = _random_crops(levels, size, batch_size, flips=True, rotations=False, seed=seed,
                              weights=weights)
-    validation = np.concatenate([_grid_crops(_photo_base(photos[name], size), size)
-                                 for name in COLOUR_PHOTO_SPLIT["validation"]])
-    return train_ds, (validation * 2.0 - 1.0).astype(np.float32)
+    return train_ds, (np.concatenate(validation) * 2.0 - 1.0).astype(np.float32)
 
 
 def _tf_flowers_colorization(size: int, batch_size: int, seed: int | None, verbose: bool):

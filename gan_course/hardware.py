@@ -255,3 +255,23 @@ def model_scale(cpu: tuple = (0.25, 128), accelerator: tuple = (1.0, 128),
     if verbose:
         print(f"[gan_course] {scale}", flush=True)
     return scale
+
+
+def seconds_per_image(function, images, warmup: bool = True):
+    """Run ``function`` on each image of a batch, one at a time, and time it on this machine:
+    ``(outputs, seconds per image)``, outputs concatenated as a NumPy array.
+
+    ``function`` maps a batch (1, ...) to a batch. With ``warmup`` the first image is run once
+    before the clock starts, so tracing and memory set-up are not counted.
+    """
+    import time
+
+    import numpy as np
+
+    if len(images) == 0:
+        raise ValueError("seconds_per_image needs at least one image.")
+    if warmup:
+        function(images[:1])
+    start = time.perf_counter()
+    outputs = [np.asarray(function(images[i:i + 1])) for i in range(len(images))]
+    return np.concatenate(outputs), (time.perf_counter() - start) / len(images)

@@ -63,7 +63,7 @@ def test_colorization_quality_puts_the_colourisers_beside_the_no_learning_baseli
 def test_colorization_quality_on_photos_has_the_baselines_too():
     out = _run_bench("colorization_quality.py", "--data", "photos", "--seconds", "2",
                      "--seeds", "0", "--batch", "4")
-    assert "data: photos; 48 held-out images of 64x64" in out
+    assert "data: photos; 232 held-out images of 64x64" in out
     assert "constant colour (training mean)" in out and "CIEDE2000" in out
 
 
@@ -83,8 +83,10 @@ def test_lapstyle_speed_reports_images_per_second_flops_and_the_gatys_speed_up()
     assert "images/s" in line and "GFLOP/image" in line
     assert float(line.split("s/image), ")[1].split(" GFLOP/image")[0]) > 1.0  # VGG at 128 px
     assert "dense 3x3 convolution" in out
+    assert "Gatys 256 px, tutorial settings, 1000 steps: " in out
     assert "first step + 999 x the mean of steps 2-2" in out
-    assert "speed-up LapStyle / Gatys at 512 px:" in out
+    assert "speed-up LapStyle at 512 px / Gatys at 256 px:" in out
+    assert "(Gatys on 0.25 times the pixels)" in out
     last = out.strip().splitlines()[-1]
     assert last.startswith("ratio LapStyle GFLOP/s / dense convolution: 512 px ")
     assert float(last.split("512 px ")[1].split()[0]) > 0
@@ -105,12 +107,14 @@ def test_lapstyle_quality_compares_the_three_methods(tmp_path):
     grid = tmp_path / "grid.png"
     out = _run_bench("lapstyle_quality.py", "--size", "128", "--weights", str(weights),
                      "--gatys-steps", "2", "--grid", str(grid))
-    for name in ("Gatys", "AdaIN (draft, upsampled)", "LapStyle"):
+    for name in ("Gatys", "AdaIN (draft, upsampled)", "draft + content bands (no learning)",
+                 "LapStyle"):
         assert f"{name}: style-SWD ratio " in out
     assert "Gatys: style-SWD ratio" in out and "(2/2 steps," in out
-    assert imageio.imread(grid).shape == (4 * 129 + 1, 2 * 129 + 1, 3)
+    assert imageio.imread(grid).shape == (5 * 129 + 1, 2 * 129 + 1, 3)
     last = out.strip().splitlines()[-1]
-    assert last.startswith("LapStyle vs AdaIN: style-SWD ratio ") and "target" in last
+    assert last.startswith("ratio LapStyle / control style-SWD: ") and "target" in last
+    assert float(last.split(": ")[1].split()[0]) > 0
 
 
 def _tiny_progan(tmp_path) -> str:

@@ -621,6 +621,29 @@ def test_colour_photos_load_offline_and_split_is_disjoint():
         data.colour_photos(["lena"])
 
 
+def test_colorization_never_trains_on_the_held_out_strip_of_a_training_photo(monkeypatch):
+    """Every photo is grey but for a red right-hand strip (a quarter of its width): red must
+    appear in held-out crops of every photo and in no training crop."""
+    def painted(names=None):
+        photos = {}
+        for i, name in enumerate(data.COLOUR_PHOTOS if names is None else names):
+            photo = np.full((64, 96 + 4 * i, 3), 128, np.uint8)  # 64 = 4 x 16: not resized
+            strip = photo.shape[1] - data._held_out_columns(photo.shape[1], 16)
+            photo[:, strip:] = (255, 0, 0)
+            photos[name] = photo
+        return photos
+
+    monkeypatch.setattr(data, "colour_photos", painted)
+    train_ds, validation = data.colorization_dataset(size=16, batch_size=64, source="offline",
+                                                     verbose=False)
+    red = lambda crops: (crops[..., 0] - crops[..., 1]) > 0.5  # noqa: E731
+    for batch in train_ds.take(20):
+        assert not red(batch.numpy()).any()
+    # the unseen photos come first and whole (their top-left crop is grey); the strips last
+    assert not red(validation[0]).any() and red(validation[-8:]).all()
+    assert 0.2 < red(validation).any(axis=(1, 2)).mean() < 0.8
+
+
 @pytest.fixture
 def no_download(monkeypatch, cache_dir):
     """keras.utils.get_file fails like a machine without internet, and records its calls."""
@@ -647,8 +670,10 @@ def test_colorization_offline_photos(monkeypatch, no_download, capsys):
     assert batch.shape == (4, 16, 16, 3) and batch.dtype == np.float32
     assert -1.0 <= batch.min() and batch.max() <= 1.0 and batch.std() > 0.05
     assert train_ds.element_spec.shape.as_list() == [4, 16, 16, 3]
-    # the two validation photos at shorter side 4 x 16 = 64 pixels: 4 x 6 crops each
-    assert validation.shape == (48, 16, 16, 3) and validation.dtype == np.float32
+    # stride-8 crops of the two validation photos (shorter side 4 x 16 = 64: 7 x 11 each) and of
+    # the right quarter of the eight training photos (one or two columns of 7 or 8 rows)
+    assert validation.shape == (232, 16, 16, 3) and validation.dtype == np.float32
+    assert "232 held-out crops: 2 photos never trained on and the right 25% of the 8" in out
     assert -1.0 <= validation.min() and validation.max() <= 1.0
 
     again, same = data.colorization_dataset(size=16, batch_size=4, source="offline")
@@ -668,7 +693,7 @@ def test_colorization_auto_falls_back_when_the_download_fails(monkeypatch, no_do
     assert out.count("\n") == 1
     assert "offline colour photos" in out and "instead of tf_flowers" in out
     assert "Name or service not known" in out
-    assert validation.shape == (48, 16, 16, 3)
+    assert validation.shape == (232, 16, 16, 3)
     with pytest.raises(ConnectionError, match="Cannot download tf_flowers.*source='offline'"):
         data.colorization_dataset(size=16, source="tf_flowers")
     with pytest.raises(ValueError, match="source='flowers'"):

@@ -150,3 +150,21 @@ def test_model_scale_reads_the_setup(monkeypatch, float32_policy, capsys):
     assert "CPU: width 0.25, batch 64 (a GPU would use width 1)" in capsys.readouterr().out
     with pytest.raises(ValueError, match="device='NPU'"):
         hardware.choose_scale("NPU", (1, 1), (1, 1))
+
+
+def test_seconds_per_image_runs_one_image_at_a_time_after_a_warm_up():
+    calls = []
+
+    def double(batch):
+        calls.append(len(batch))
+        return batch * 2
+
+    images = np.arange(12, dtype=np.float32).reshape(3, 2, 2, 1)
+    outputs, seconds = hardware.seconds_per_image(double, images)
+    np.testing.assert_array_equal(outputs, images * 2)
+    assert calls == [1, 1, 1, 1] and seconds >= 0  # the warm-up, then each image
+    calls.clear()
+    hardware.seconds_per_image(double, images, warmup=False)
+    assert calls == [1, 1, 1]
+    with pytest.raises(ValueError, match="at least one image"):
+        hardware.seconds_per_image(double, images[:0])

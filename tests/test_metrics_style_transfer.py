@@ -51,3 +51,20 @@ def test_style_transfer_scores_are_the_two_numbers_for_matching_outputs(style):
         "content_ssim": pytest.approx(1.0)}
     with pytest.raises(ValueError, match="one output per content image"):
         metrics.style_transfer_scores(photos, np.concatenate([photos, photos]), style)
+
+
+def test_style_transfer_table_scores_every_row_and_says_which_way_is_better(style):
+    photos = data.colour_photos(["coffee"])["coffee"][None, :64, :96].astype(np.float32) / 255.0
+    flat = np.full_like(photos, 0.5)
+    table, scores = metrics.style_transfer_table(
+        {"the content itself": (photos, 0.25), "grey": flat}, photos, style)
+    assert scores["the content itself"]["content_ssim"] == pytest.approx(1.0)
+    assert scores["the content itself"]["seconds"] == 0.25 and "seconds" not in scores["grey"]
+    assert scores["grey"] == metrics.style_transfer_scores(flat, photos, style)
+    lines = table.splitlines()
+    assert len(lines) == 4 and "(lower)" in lines[1] and "(higher)" in lines[1]
+    assert lines[2].split()[-3:] == [f"{scores['the content itself']['style_swd_ratio']:.2f}",
+                                     "1.000", "0.25"]
+    assert lines[3].split()[-1] == "-"
+    with pytest.raises(ValueError):
+        metrics.style_transfer_table({"too bright": photos * 3}, photos, style)

@@ -48,3 +48,19 @@ def test_gatys_stops_when_its_time_budget_is_spent():
     assert steps == [1, 2, 3]
     with pytest.raises(ValueError, match="seconds"):
         gatys.gatys_transfer(content, style, steps=3, encoder=encoder, seconds=0)
+
+
+def test_gatys_transfer_all_runs_each_image_and_counts_its_steps():
+    encoder = features.vgg19_encoder("random", gatys.STYLE_LAYERS + (gatys.CONTENT_LAYER,))
+    photo = data.colour_photos(["coffee"])["coffee"].astype(np.float32) / 255.0
+    contents = np.stack([photo[:32, :32], photo[100:132, 200:232]])
+    style = data.offline_style_image(side=48)[:32, :32]
+    outputs, steps, seconds = gatys.gatys_transfer_all(contents, style, steps=2, encoder=encoder)
+    assert outputs.shape == (2, 32, 32, 3) and steps == [2, 2] and seconds > 0
+    np.testing.assert_allclose(outputs[1], gatys.gatys_transfer(contents[1], style, steps=2,
+                                                                encoder=encoder), atol=1e-5)
+    _, steps, _ = gatys.gatys_transfer_all(contents, style, steps=50, encoder=encoder,
+                                           seconds=1e-6)
+    assert steps == [1, 1]  # the budget is per image
+    with pytest.raises(ValueError, match="a batch"):
+        gatys.gatys_transfer_all(contents[0], style, steps=1, encoder=encoder)

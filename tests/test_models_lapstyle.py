@@ -263,6 +263,27 @@ def test_upsampled_draft_is_the_lapstyle_output_without_revisions(encoder):
         lapstyle.upsampled_draft(draft, _images(1, 120), revisions=1)
 
 
+def test_draft_with_content_bands_pastes_the_content_detail_onto_the_draft(encoder):
+    from gan_course import image_ops
+
+    content = _images(2, 128)
+    # a "draft" that returns its input: pasting the bands back gives the content itself
+    same = lapstyle.draft_with_content_bands(lambda x, training=False: x, content, revisions=2)
+    np.testing.assert_allclose(same, content, atol=1e-5)
+    # a real draft: the output differs from the content only by the upsampled draft error
+    draft = _drafting(encoder)
+    control = keras.ops.convert_to_numpy(
+        lapstyle.draft_with_content_bands(draft, content, revisions=2))
+    pyramid = image_ops.laplacian_pyramid(content, 3)
+    error = draft(pyramid[-1]) - pyramid[-1]
+    expected = image_ops.fold_laplacian_pyramid([tf.zeros_like(b) for b in pyramid[:-1]]
+                                                + [error])
+    np.testing.assert_allclose(control - content, expected, atol=1e-4)
+    assert np.abs(control - content).mean() > 1e-3  # the draft did change the image
+    with pytest.raises(ValueError, match="multiples of 32"):
+        lapstyle.draft_with_content_bands(draft, _images(1, 112), revisions=2)
+
+
 def test_shipped_lapstyle_loads_only_for_its_style_and_encoder(encoder, capsys):
     assert lapstyle.shipped_lapstyle("kandinsky_composition_7", encoder) is None
     assert "none ships for the style 'kandinsky_composition_7'" in capsys.readouterr().out

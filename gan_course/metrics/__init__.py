@@ -25,7 +25,8 @@ real images. One module per subject:
   :func:`colourisation_scores`.
 - :mod:`~gan_course.metrics.style_transfer`: lesson 4's :func:`style_swd_ratio` (style
   matched, against a floor from the style image's two halves) and :func:`content_ssim`
-  (luminance SSIM against the content), both at once: :func:`style_transfer_scores`.
+  (luminance SSIM against the content), both at once: :func:`style_transfer_scores`; a table
+  of several methods: :func:`style_transfer_table`.
 - :mod:`~gan_course.metrics.memorisation`: :func:`nearest_neighbours`,
   :func:`memorisation_check`: are the samples closer to training images than unseen real
   images are?
@@ -89,6 +90,7 @@ from gan_course.metrics.style_transfer import (
     luminance,
     style_swd_ratio,
     style_transfer_scores,
+    style_transfer_table,
 )
 from gan_course.metrics.texture import seam_ratio, texture_swd
 
@@ -108,5 +110,6 @@ __all__ = [
     "laplacian_pyramid", "load_fashion_mnist_classifier", "load_inception_model", "luminance",
     "memorisation_check", "mode_coverage", "nearest_neighbours", "polynomial_kernel", "psnr",
     "recognised_classes", "recognised_shares", "seam_ratio", "sliced_wasserstein", "ssim",
-    "style_swd_ratio", "style_transfer_scores", "texture_swd", "unbiased_mmd2",
+    "style_swd_ratio", "style_transfer_scores", "style_transfer_table", "texture_swd",
+    "unbiased_mmd2",
 ]

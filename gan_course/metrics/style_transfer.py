@@ -90,3 +90,27 @@ def style_transfer_scores(outputs, contents, style, **swd_options) -> dict[str, 
                          "have the same shape: one output per content image, in order.")
     return {"style_swd_ratio": style_swd_ratio(outputs, style, **swd_options)["ratio"],
             "content_ssim": content_ssim(outputs, contents)}
+
+
+def style_transfer_table(results: dict, contents, style) -> tuple[str, dict[str, dict]]:
+    """Score several methods and lay them out: ``(text table, {name: scores})``.
+
+    ``results``: ``{name: outputs}`` or ``{name: (outputs, seconds_per_image)}``, outputs
+    (N, H, W, 3) in [0, 1] (overshoot up to :data:`OUTPUT_OVERSHOOT` is clipped) in the order
+    of ``contents``. Each row gives :func:`style_transfer_scores` (plus ``"seconds"`` when
+    timed); the header says which way each column is better.
+    """
+    scores = {}
+    for name, result in results.items():
+        outputs, seconds = result if isinstance(result, tuple) else (result, None)
+        scores[name] = style_transfer_scores(_outputs(outputs), contents, style)
+        if seconds is not None:
+            scores[name]["seconds"] = float(seconds)
+    width = max([len(name) for name in scores] + [20]) + 2
+    lines = [f"{'':<{width}}{'style-SWD ratio':>16}{'content SSIM':>14}{'s / image':>11}",
+             f"{'':<{width}}{'(lower)':>16}{'(higher)':>14}{'(lower)':>11}"]
+    for name, row in scores.items():
+        seconds = f"{row['seconds']:>11.2f}" if "seconds" in row else f"{'-':>11}"
+        lines.append(f"{name:<{width}}{row['style_swd_ratio']:>16.2f}"
+                     f"{row['content_ssim']:>14.3f}{seconds}")
+    return "\n".join(lines), scores

@@ -99,3 +99,25 @@ def gatys_transfer(content, style, steps: int = TUTORIAL["steps"], encoder=None,
         if seconds is not None and time.perf_counter() - start >= seconds:
             break
     return image.numpy()[0]
+
+
+def gatys_transfer_all(contents, style, steps: int = TUTORIAL["steps"], encoder=None,
+                       seconds: float | None = None, **options):
+    """:func:`gatys_transfer` for each of ``contents`` (N, H, W, 3) in [0, 1], one after the
+    other: ``(outputs (N, H, W, 3) in [0, 1], steps run per image, seconds per image)``.
+
+    ``seconds`` is the time budget *per image*; ``options`` go to :func:`gatys_transfer`.
+    """
+    if np.ndim(contents) != 4:
+        raise ValueError(f"contents must be a batch (N, H, W, 3), got shape {np.shape(contents)}; "
+                         "for one image use gatys_transfer.")
+    outputs, steps_run = [], []
+    start = time.perf_counter()
+    for content in contents:
+        ran = [0]
+        outputs.append(gatys_transfer(content, style, steps=steps, encoder=encoder,
+                                      seconds=seconds,
+                                      callback=lambda step, *_, ran=ran: ran.__setitem__(0, step),
+                                      **options))
+        steps_run.append(ran[0])
+    return np.stack(outputs), steps_run, (time.perf_counter() - start) / len(contents)

@@ -255,6 +255,21 @@ def upsampled_draft(drafting: DraftingNetwork, content, revisions: int):
     return image_ops.pyramid_up(drafting(low, training=False), keras.ops.shape(content)[1:3])
 
 
+def draft_with_content_bands(drafting: DraftingNetwork, content, revisions: int):
+    """The control that learns nothing beyond the draft: the content's own Laplacian bands
+    pasted back onto it, ``fold([L_0(c), ..., L_{r-1}(c), Draft(c_low)])``, i.e.
+
+        x_r = Draft(c_low),   x_k = L_k(c) + up(x_{k+1}),   output x_0,
+
+    with the ``revisions + 1``-level pyramid of :class:`LapStyleNet`. It is LapStyle with
+    revision networks that return their input band unchanged, so a trained LapStyle must beat
+    it to show that its revisions learned anything."""
+    check_lapstyle_size(content.shape[1], content.shape[2], revisions=revisions)
+    pyramid = image_ops.laplacian_pyramid(keras.ops.cast(content, "float32"), revisions + 1)
+    draft = keras.ops.cast(drafting(pyramid[-1], training=False), "float32")
+    return image_ops.fold_laplacian_pyramid([*pyramid[:-1], draft])
+
+
 #: The style image's shorter side for each training crop size: 136 and 280 are PaddleGAN's load
 #: sizes for its 128 and 256 crops; 544 keeps about the same margin for 512 crops.
 STYLE_SIDES = {128: 136, 256: 280, 512: 544}
