@@ -513,9 +513,15 @@ def laplacian_pyramid(images, levels: int) -> list:
 
     With ``G_0 = images`` and ``G_{k+1} = down(G_k)`` (:func:`pyramid_down`), level k <
     levels - 1 is the band ``L_k = G_k - up(G_{k+1})`` (:func:`pyramid_up` to G_k's shape) and
-    the last level is the low-pass residual ``G_{levels-1}``. This is LapStyle's pyramid (Lin et
-    al. 2021); :func:`fold_laplacian_pyramid` inverts it exactly. ``levels=1`` gives
-    ``[images]``. Sides halve (rounded down, at least 1) per level, so any size works.
+    the last level is the low-pass residual ``G_{levels-1}``; :func:`fold_laplacian_pyramid`
+    inverts it exactly. ``levels=1`` gives ``[images]``. Sides halve (rounded down, at least 1)
+    per level, so any size works.
+
+    LapStyle's official code (Lin et al. 2021; PaddleGAN's ``make_laplace_pyramid``) has the
+    same structure, but its ``down`` is a plain bilinear resize to half size: on even sides a
+    2 x 2 box average, [1, 1] / 2 per axis, where :func:`pyramid_down` applies [1, 3, 3, 1] / 8.
+    The box filter is the weaker low-pass (frequency response cos(w/2) per axis against
+    cos^3(w/2)), so more fine detail aliases into its coarser levels; both fold back exactly.
     """
     if isinstance(levels, bool) or not isinstance(levels, (int, np.integer)) or levels < 1:
         raise ValueError(f"levels={levels!r} must be an int >= 1 (bands + 1 residual).")

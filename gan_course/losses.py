@@ -168,6 +168,10 @@ def drift(real):
 #: also adds identity terms (weights 50 and 1), the revision networks a GAN loss (weight 1).
 LAPSTYLE_LOSS_WEIGHTS = {"content": 1.0, "style": 3.0, "relaxed_emd": 10.0,
                          "self_similarity": 16.0}
+#: The drafting stage's identity terms and their weights in PaddleGAN's LapStyle code: the
+#: content stylised with itself as the style must come back, pixel for pixel (50) and feature
+#: for feature (1).
+LAPSTYLE_IDENTITY_WEIGHTS = {"identity_pixels": 50.0, "identity_features": 1.0}
 
 
 def _feature_list(features, name):
@@ -235,6 +239,20 @@ def content_loss(output_features, content_features):
                                  same_size=True)
     return tf.add_n([_mse(mean_variance_norm(o), mean_variance_norm(c))
                      for o, c in zip(out, content, strict=True)])
+
+
+def feature_mse(output_features, target_features):
+    """Plain mean squared error, summed over layers l (no normalisation):
+
+        L = sum_l MSE( phi_l(output), phi_l(target) )
+
+    LapStyle's identity loss on features (PaddleGAN's ``calc_content_loss`` with
+    ``norm=False``): a drafting decoder given the content as its own style should give back
+    the content's features. Lists of maps, one per layer (or one map), of the same shapes.
+    """
+    out, target = _paired_lists(output_features, target_features, "target_features",
+                                same_size=True)
+    return tf.add_n([_mse(o, t) for o, t in zip(out, target, strict=True)])
 
 
 def style_loss(output_features, style_features):

@@ -151,6 +151,20 @@ def test_mean_variance_norm_standardises_each_channel():
         losses.mean_variance_norm([f])
 
 
+def test_feature_mse_is_the_plain_squared_error_summed_over_layers():
+    out = [feats(1, (2, 4, 4, 3)), feats(2, (2, 2, 2, 5))]
+    target = [feats(3, (2, 4, 4, 3)), feats(4, (2, 2, 2, 5))]
+    expected = sum(np.mean((np.asarray(o) - np.asarray(t)) ** 2)
+                   for o, t in zip(out, target, strict=True))
+    assert float(losses.feature_mse(out, target)) == pytest.approx(expected, rel=1e-5)
+    assert float(losses.feature_mse(out, out)) == 0.0
+    # unlike content_loss, a gain is an error
+    assert float(losses.feature_mse([out[0] * 2.0], [out[0]])) == pytest.approx(
+        np.mean(np.asarray(out[0]) ** 2), rel=1e-5)
+    with pytest.raises(ValueError):
+        losses.feature_mse(out, target[:1])
+
+
 def test_content_loss_compares_normalised_patterns():
     out = [feats(1, (2, 4, 4, 3)), feats(2, (2, 2, 2, 5))]
     content = [feats(3, (2, 4, 4, 3)), feats(4, (2, 2, 2, 5))]

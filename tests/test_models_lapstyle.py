@@ -161,6 +161,36 @@ def test_the_drafting_stage_trains_through_the_core_without_a_discriminator(enco
         np.testing.assert_array_equal(kept, now.numpy())
 
 
+def test_the_drafting_stage_with_identity_terms_trains_the_decoder_to_give_the_content_back(
+        encoder):
+    draft = _drafting(encoder)
+    terms = lapstyle.perceptual_terms(encoder, identity=draft)
+    assert terms.parts[-2:] == ("identity_pixels", "identity_features")
+    content = _images(2, 32, 4)
+    back = draft.reconstruct(content)  # untrained: far outside [0, 1], as in training
+    compiled = tf.function(terms)  # as in training: VGG checks its input range only eagerly
+    parts = compiled(tf.constant(_images(2, 32, 3)), draft(content), tf.constant(content))
+    assert float(parts["identity_pixels"]) == pytest.approx(
+        50.0 * float(np.mean((np.asarray(back) - content) ** 2)), rel=1e-4)
+    features = tf.function(lambda images: losses.feature_mse(encoder(images), encoder(content)))
+    assert float(parts["identity_features"]) == pytest.approx(float(features(back)), rel=1e-4)
+    keras.utils.set_random_seed(1)
+    gan = GAN(draft, None, latent_dim=None, g_terms={"perceptual": terms})
+    gan.compile(g_optimizer=keras.optimizers.Adam(1e-3))
+    data = tf.data.Dataset.from_tensors((_images(2, 32, 3), content)).repeat()
+    logs = gan.fit(data, epochs=1, steps_per_epoch=15, verbose=0).history
+    assert {"g_identity_pixels", "g_identity_features"} <= set(logs)
+    after = float(np.mean((np.asarray(draft.reconstruct(content)) - content) ** 2))
+    assert after < float(np.mean((np.asarray(back) - content) ** 2))  # it learned to give c back
+    no_pixels = lapstyle.perceptual_terms(encoder, identity=draft, weights={
+        **losses.LAPSTYLE_LOSS_WEIGHTS, "identity_pixels": 0.0})
+    zero = tf.function(no_pixels)(tf.constant(_images(2, 32, 3)), draft(content),
+                                  tf.constant(content))
+    assert float(zero["identity_pixels"]) == 0.0
+    with pytest.raises(ValueError, match="DraftingNetwork"):
+        lapstyle.perceptual_terms(encoder, identity=encoder)
+
+
 def test_the_revision_stage_trains_adversarially_and_leaves_the_draft_alone(encoder):
     draft = _drafting(encoder)
     revision = lapstyle.build_revision_network(WIDTH)

@@ -198,6 +198,12 @@ class DraftingNetwork(keras.Model):
             std_var.assign(keras.ops.reshape(keras.ops.mean(std, axis=0), (-1,)))
         self.has_style = True
 
+    def reconstruct(self, content, training=False):
+        """The content stylised with itself as the style: Dec(Enc(c)), since AdaIN(c, c) = c.
+        What LapStyle's identity losses compare with the content (:func:`perceptual_terms`)."""
+        check_lapstyle_size(content.shape[1], content.shape[2], revisions=0)
+        return self.decoder(self.draft_features(content), training=training)
+
     def call(self, content, training=False):
         if len(content.shape) != 4:
             raise ValueError(f"The content must be a batch (N, H, W, 3), got {content.shape}.")
@@ -289,7 +295,8 @@ def lapstyle_adam(learning_rate: float = 1e-4):
 REMD_LAYERS = ("relu3_1", "relu4_1")
 
 
-def perceptual_terms(encoder, weights=None, remd_layers=REMD_LAYERS):
+def perceptual_terms(encoder, weights=None, remd_layers=REMD_LAYERS,
+                     identity: DraftingNetwork | None = None):
     """LapStyle's four perceptual losses as one group of GAN-core terms, sharing one encoder pass
     per image: ``GAN(..., g_terms={"perceptual": perceptual_terms(encoder)})``.
 
@@ -301,6 +308,14 @@ def perceptual_terms(encoder, weights=None, remd_layers=REMD_LAYERS):
         style           = w_s    * style_loss(phi(fake), phi(style))             all layers
         relaxed_emd     = w_r    * sum_{l in remd_layers} rEMD(phi_l(fake), phi_l(style))
         self_similarity = w_ss   * sum_{l in remd_layers} SS(phi_l(fake), phi_l(content))
+
+    ``identity``: the drafting network being trained (the draft stage only). Two more terms then
+    ask that the content, given itself as the style, come back (PaddleGAN's identity losses,
+    weights ``losses.LAPSTYLE_IDENTITY_WEIGHTS`` unless ``weights`` has them), with
+    I = ``identity.reconstruct(content)``::
+
+        identity_pixels   = w_ip * MSE(I, content)
+        identity_features = w_if * feature_mse(phi(I), phi(content))           all layers
     """
     from gan_course import losses
     from gan_course.training import Terms
@@ -310,12 +325,18 @@ def perceptual_terms(encoder, weights=None, remd_layers=REMD_LAYERS):
     if missing:
         raise ValueError(f"weights lacks {missing}; give all of "
                          f"{list(losses.LAPSTYLE_LOSS_WEIGHTS)} (0 turns a term off).")
+    if identity is not None and not isinstance(identity, DraftingNetwork):
+        raise ValueError(f"identity={identity!r} must be the DraftingNetwork being trained "
+                         "(the draft stage), or None.")
+    for name, default in losses.LAPSTYLE_IDENTITY_WEIGHTS.items():
+        weights.setdefault(name, default)
     unknown = [name for name in remd_layers if name not in encoder.layers]
     if unknown:
         raise ValueError(f"remd_layers {unknown} are not among the encoder's {encoder.layers}.")
     picks = [encoder.layers.index(name) for name in remd_layers]
     w_content, w_style = float(weights["content"]), float(weights["style"])
     w_remd, w_ss = float(weights["relaxed_emd"]), float(weights["self_similarity"])
+    w_ip, w_if = float(weights["identity_pixels"]), float(weights["identity_features"])
 
     def terms(real, fake, condition):
         import tensorflow as tf
@@ -323,7 +344,7 @@ def perceptual_terms(encoder, weights=None, remd_layers=REMD_LAYERS):
         out = encoder(fake)
         style = [tf.stop_gradient(f) for f in encoder(real)]
         content = [tf.stop_gradient(f) for f in encoder(condition)]
-        return {
+        parts = {
             "content": w_content * losses.content_loss(out, content),
             "style": w_style * losses.style_loss(out, style),
             "relaxed_emd": w_remd * tf.add_n(
@@ -331,8 +352,16 @@ def perceptual_terms(encoder, weights=None, remd_layers=REMD_LAYERS):
             "self_similarity": w_ss * tf.add_n(
                 [losses.self_similarity_loss([out[i]], [content[i]]) for i in picks]),
         }
+        if identity is not None:
+            back = identity.reconstruct(condition, training=True)
+            parts["identity_pixels"] = w_ip * tf.reduce_mean(
+                tf.square(tf.cast(back, tf.float32) - tf.cast(condition, tf.float32)))
+            parts["identity_features"] = w_if * losses.feature_mse(encoder(back), content)
+        return parts
 
-    return Terms(("content", "style", "relaxed_emd", "self_similarity"), terms)
+    names = ("content", "style", "relaxed_emd", "self_similarity")
+    return Terms(names + (tuple(losses.LAPSTYLE_IDENTITY_WEIGHTS) if identity is not None
+                          else ()), terms)
 
 
 # --------------------------------------------------------------------------- weights on disk
