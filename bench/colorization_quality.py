@@ -87,6 +87,8 @@ def main() -> None:
     parser.add_argument("--data", choices=("fashion", "photos"), default="fashion")
     parser.add_argument("--batch", type=int, default=None, help="default: the lesson's")
     parser.add_argument("--width", type=float, default=None, help="default: the lesson's")
+    parser.add_argument("--held-out", type=int, default=None,
+                        help="score on the first N held-out images only (default: all)")
     parser.add_argument("--grid", default=None,
                         help="save grey | constant | L1 only | cGAN + L1 | real, 8 held-out "
                              "images of the first seed")
@@ -96,6 +98,11 @@ def main() -> None:
 
     make, pairs, held_l, held_rgb, baselines = (fashion_runs if args.data == "fashion"
                                                 else photo_runs)(args)
+    if args.held_out is not None:
+        if args.held_out < 1:
+            raise SystemExit(f"--held-out {args.held_out}: pass at least 1.")
+        held_l, held_rgb = held_l[:args.held_out], held_rgb[:args.held_out]
+        baselines = {name: rgb[:args.held_out] for name, rgb in baselines.items()}
     print(f"data: {args.data}; {len(held_l)} held-out images of {held_l.shape[1]}x"
           f"{held_l.shape[2]}; {args.seconds:.0f} s per colouriser; seeds {args.seeds}",
           flush=True)

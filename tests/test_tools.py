@@ -23,18 +23,19 @@ def test_train_colouriser_writes_a_loadable_colouriser_and_resumes(tmp_path):
 
     out, work = tmp_path / "colouriser.npz", tmp_path / "work"
     first = _run_tool("train_colouriser.py", "--steps", "100", "--out", str(out),
-                      "--work", str(work))
+                      "--work", str(work), "--eval-images", "200")
     assert first.returncode == 0, first.stderr[-2000:]
     assert "grey input (ab = 0)" in first.stdout and "constant colour" in first.stdout
     assert "sha256" in first.stdout.splitlines()[-1]
     generator, record = pix2pix.load_colouriser(out)
     assert record["steps"] == 100 and record["image_size"] == 32
+    assert record["held_out"].startswith("the first 200 embedded test images")
     assert set(record["scores"]) == {"grey input (ab = 0)", "constant colour (training mean)",
                                      "cGAN + L1 (this colouriser)"}
     assert generator.output_shape == (None, 32, 32, 2)
     # a second run with more steps continues from the checkpoint instead of starting again
     second = _run_tool("train_colouriser.py", "--steps", "200", "--out", str(out),
-                       "--work", str(work))
+                       "--work", str(work), "--eval-images", "200")
     assert second.returncode == 0, second.stderr[-2000:]
     assert "resum" in second.stdout.lower()
     assert pix2pix.load_colouriser(out)[1]["steps"] == 200
