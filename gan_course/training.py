@@ -150,8 +150,10 @@ class GAN(keras.Model):
         super().__init__(**kwargs)
         if update not in UPDATES:
             raise ValueError(f"update={update!r}; use one of {UPDATES}.")
-        if int(d_steps) < 1:
-            raise ValueError(f"d_steps={d_steps} must be >= 1.")
+        d_steps = _whole_number(d_steps, "d_steps", 1, "5 D steps per G step for WGAN-GP")
+        if not float(gp_weight) >= 0.0:
+            raise ValueError(f"gp_weight={gp_weight!r} must be >= 0 (10 is the WGAN-GP paper's; "
+                             "0 turns the gradient penalty off).")
         if update == "simultaneous" and int(d_steps) != 1:
             raise ValueError("update='simultaneous' needs d_steps=1.")
         if ema_decay is not None and not 0.0 < ema_decay < 1.0:
@@ -330,7 +332,7 @@ class GAN(keras.Model):
             if noise is None:
                 if n is None:
                     raise ValueError("Pass noise=... or n=... to generate().")
-                noise = self.sample_noise(n)
+                noise = self.sample_noise(_whole_number(n, "n", 1, "16 images"))
             inputs, total = [noise] + ([] if condition is None else [condition]), len(noise)
         outputs = []
         for start in range(0, total, batch_size):
@@ -494,12 +496,21 @@ class GAN(keras.Model):
 def _latent_shape(latent_dim):
     if latent_dim is None:
         return None
-    if isinstance(latent_dim, numbers.Integral):
-        return (int(latent_dim),)
-    shape = tuple(int(d) for d in latent_dim)
-    if not shape or min(shape) < 1:
-        raise ValueError(f"latent_dim={latent_dim!r}: use an int, a shape tuple or None.")
-    return shape
+    dims = (latent_dim,) if not isinstance(latent_dim, (tuple, list)) else tuple(latent_dim)
+    if not dims or any(isinstance(d, bool) or not isinstance(d, numbers.Integral) or d < 1
+                       for d in dims):
+        raise ValueError(f"latent_dim={latent_dim!r}: use a positive int (e.g. 100), a shape "
+                         "tuple of positive ints (e.g. (4, 4, 64)), or None for a generator "
+                         "that takes only a condition.")
+    return tuple(int(d) for d in dims)
+
+
+def _whole_number(value, name: str, minimum: int, example: str) -> int:
+    """``value`` as an int >= ``minimum``; a float, bool or smaller number is an error."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name}={value!r} must be a whole number >= {minimum} (e.g. "
+                         f"{example}).")
+    return int(value)
 
 
 class Terms:

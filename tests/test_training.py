@@ -555,3 +555,28 @@ def test_bad_augment(kwargs, match):
                "g_terms": {"l1": lambda r, f, c: losses.l1(r, f)}, **kwargs}
     with pytest.raises(ValueError, match=match):
         GAN(generator, options.pop("discriminator"), latent_dim=4, **options)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"latent_dim": -3}, r"latent_dim=-3: use a positive int"),
+    ({"latent_dim": 8.0}, r"latent_dim=8\.0: use a positive int"),
+    ({"latent_dim": (4, 0)}, r"latent_dim=\(4, 0\)"),
+    ({"latent_dim": True}, r"latent_dim=True"),
+    ({"d_steps": 2.5}, r"d_steps=2\.5 must be a whole number >= 1"),
+    ({"d_steps": 0}, r"d_steps=0 must be a whole number >= 1"),
+    ({"loss": "wgan-gp", "gp_weight": -1.0}, r"gp_weight=-1\.0 must be >= 0"),
+    ({"loss": "wgan-gp", "gp_weight": float("nan")}, r"gp_weight=nan must be >= 0"),
+])
+def test_bad_gan_arguments_are_refused_with_the_fix(kwargs, match):
+    g, d = toy.tiny_image_models()
+    with pytest.raises(ValueError, match=match):
+        GAN(g, d, **{"latent_dim": 4, **kwargs})
+
+
+def test_generate_refuses_a_count_that_is_not_a_positive_whole_number():
+    g, d = toy.tiny_image_models()
+    gan = GAN(g, d, latent_dim=np.int64(4), d_steps=np.int64(1))  # NumPy ints are fine
+    assert gan.generate(n=np.int64(3)).shape == (3, 8, 8, 1)
+    for n in (0, -2, 2.0):
+        with pytest.raises(ValueError, match=f"n={n!r} must be a whole number >= 1"):
+            gan.generate(n=n)
