@@ -27,6 +27,7 @@ in [0, 255] or floats in [0, 1]; :func:`photo_target` makes one from any photo.
 from __future__ import annotations
 
 import math
+import numbers
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,11 +41,20 @@ from gan_course import hardware, image_ops
 # --------------------------------------------------------------------------- interpolation
 
 
-def _pair(z1, z2):
+def _pair(z1, z2, nonzero: bool = False):
+    """Two latents as float64 (d,) arrays, checked: same shape, finite, and (for the paths
+    that divide by a norm, ``nonzero``) not the zero vector."""
     z1, z2 = np.asarray(z1, np.float64), np.asarray(z2, np.float64)
     if z1.shape != z2.shape or z1.ndim != 1:
         raise ValueError(f"Interpolation needs two latents of the same shape (d,); got "
                          f"{z1.shape} and {z2.shape}.")
+    for name, z in (("z1", z1), ("z2", z2)):
+        if not np.all(np.isfinite(z)):
+            raise ValueError(f"{name} contains NaN or infinite values; draw latents with "
+                             "np.random.default_rng(seed).standard_normal(d).")
+        if nonzero and not np.any(z):
+            raise ValueError(f"{name} is the zero vector, which has no direction to interpolate "
+                             "along; use lerp, or a latent drawn from N(0, I).")
     return z1, z2
 
 
@@ -67,9 +77,9 @@ def slerp(z1, z2, t) -> np.ndarray:
 
     Equal steps in t are equal angles. When |z1| = |z2| the norm stays the same along the path;
     otherwise it changes smoothly between them. Falls back to :func:`lerp` when z1 and z2 are
-    (anti)parallel. Returns float32 (len(t), d).
+    (anti)parallel. Returns float32 (len(t), d). Neither latent may be zero.
     """
-    z1, z2 = _pair(z1, z2)
+    z1, z2 = _pair(z1, z2, nonzero=True)
     t = _times(t)
     cos = np.dot(z1, z2) / (np.linalg.norm(z1) * np.linalg.norm(z2))
     theta = math.acos(float(np.clip(cos, -1.0, 1.0)))
@@ -85,9 +95,9 @@ def norm_preserving(z1, z2, t) -> np.ndarray:
         z(t) = |z1| u(t) / |u(t)|,   u(t) = (1 - t) z1 + t v2'
 
     Every point has the norm of z1 (so the end point is z2 rescaled to |z1|). Returns float32
-    (len(t), d).
+    (len(t), d). Neither latent may be zero.
     """
-    z1, z2 = _pair(z1, z2)
+    z1, z2 = _pair(z1, z2, nonzero=True)
     t = _times(t)
     r = np.linalg.norm(z1)
     u = (1 - t) * z1 + t * (z2 * r / np.linalg.norm(z2))
@@ -103,8 +113,9 @@ def interpolation_path(z1, z2, n: int = 150, method: str = "slerp") -> np.ndarra
     :data:`INTERPOLATIONS`: float32 (n, d)."""
     if method not in INTERPOLATIONS:
         raise ValueError(f"method={method!r}; use one of {list(INTERPOLATIONS)}.")
-    if int(n) < 2:
-        raise ValueError(f"n={n}: a path needs at least 2 points.")
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 2:
+        raise ValueError(f"n={n!r}: a path needs a whole number of points, at least 2 (e.g. "
+                         "150).")
     return INTERPOLATIONS[method](z1, z2, np.linspace(0.0, 1.0, int(n)))
 
 
@@ -201,6 +212,18 @@ def source_loss(image, target, z):
     return data_term + tf.abs(tf.norm(z) - tf.sqrt(d))
 
 
+def _check_run(steps, lr, restarts=1) -> None:
+    """An inversion's steps and restarts are whole numbers >= 1 and its learning rate a finite
+    number > 0; otherwise a ValueError that names the value."""
+    for name, value in (("steps", steps), ("restarts", restarts)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise ValueError(f"{name}={value!r} must be a whole number >= 1 (e.g. 200 steps, "
+                             "8 restarts).")
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not math.isfinite(lr) \
+            or lr <= 0:
+        raise ValueError(f"lr={lr!r} must be a finite learning rate > 0 (e.g. 0.1).")
+
+
 def source_inversion(generator, target, latent_dim: int, steps: int = 200, lr: float = 0.01,
                      frame_every: int = 5, seed: int | None = 0) -> InversionResult:
     """The TF-Hub ProGAN notebook's inversion loop, step for step (eager, one target):
@@ -210,6 +233,7 @@ def source_inversion(generator, target, latent_dim: int, steps: int = 200, lr: f
     ``target``: one image (H, W, C), uint8 in [0, 255] or float in [0, 1] (see
     :func:`check_targets`).
     """
+    _check_run(steps, lr)
     x = check_targets(target, _image_shape(generator, latent_dim))
     if len(x) != 1:
         raise ValueError(f"source_inversion takes one target, got {len(x)}; use invert() for "
@@ -309,11 +333,10 @@ def invert(generator, targets, latent_dim: int, steps: int = 200, restarts: int 
     nothing between steps; ``frame_every`` > 0 ends a run every so many steps to keep the best
     current restart's images.
     """
+    _check_run(steps, lr, restarts)
     image_shape = _image_shape(generator, latent_dim)
     x = check_targets(targets, image_shape)
     n_targets, restarts, steps = len(x), int(restarts), int(steps)
-    if restarts < 1 or steps < 1:
-        raise ValueError(f"restarts={restarts} and steps={steps} must be >= 1.")
     if jit_compile == "auto":
         jit_compile = hardware.jit_compile_default()
     target = tf.constant(np.repeat(x, restarts, axis=0))  # row i: target i // restarts

@@ -72,6 +72,40 @@ def test_bad_paths_are_refused():
         latent.interpolation_path(z1, z2, n=1)
     with pytest.raises(ValueError, match="same shape"):
         latent.lerp(z1, z2[:3], 0.5)
+    with pytest.raises(ValueError, match=r"n=2\.7: a path needs a whole number of points"):
+        latent.interpolation_path(z1, z2, n=2.7)
+    assert latent.interpolation_path(z1, z2, n=np.int64(3)).shape == (3, D)
+
+
+@pytest.mark.parametrize("path", [latent.slerp, latent.norm_preserving])
+def test_paths_that_divide_by_a_norm_refuse_a_zero_or_nan_latent(path):
+    z1, z2 = _two()
+    with pytest.raises(ValueError, match="z1 is the zero vector"):
+        path(np.zeros(D), z2, 0.5)
+    with pytest.raises(ValueError, match="z2 is the zero vector"):
+        path(z1, np.zeros(D), 0.5)
+    with pytest.raises(ValueError, match="z2 contains NaN"):
+        path(z1, np.full(D, np.nan), 0.5)
+    with pytest.raises(ValueError, match="z1 contains NaN"):
+        latent.lerp(np.full(D, np.inf), z2, 0.5)
+    # lerp divides by nothing, so it may start at the zero vector
+    np.testing.assert_allclose(latent.lerp(np.zeros(D), z2, 1.0)[0], z2, rtol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"steps": 0}, r"steps=0 must be a whole number >= 1"),
+    ({"steps": 2.5}, r"steps=2\.5 must be a whole number >= 1"),
+    ({"lr": float("nan")}, r"lr=nan must be a finite learning rate > 0"),
+    ({"lr": -0.1}, r"lr=-0\.1 must be a finite learning rate > 0"),
+])
+def test_inversions_refuse_bad_steps_and_learning_rates(kwargs, message):
+    target = np.zeros((4, 4, 3), np.float32)
+    with pytest.raises(ValueError, match=message):
+        latent.source_inversion(TinyGenerator(), target, D, **kwargs)
+    with pytest.raises(ValueError, match=message):
+        latent.invert(TinyGenerator(), target, D, **kwargs)
+    with pytest.raises(ValueError, match=r"restarts=0 must be a whole number >= 1"):
+        latent.invert(TinyGenerator(), target, D, restarts=0)
 
 
 def test_projector_schedules():
