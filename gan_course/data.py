@@ -251,9 +251,11 @@ def gan_dataset(
         images = images[..., None]
     if images.ndim != 4:
         raise ValueError(f"gan_dataset expects images of shape (N, H, W[, C]), got {images.shape}.")
-    if not 0 < batch_size <= len(images):
-        raise ValueError(f"batch_size={batch_size} must be between 1 and the number of images "
-                         f"({len(images)}).")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
+            or not 0 < batch_size <= len(images):
+        raise ValueError(f"batch_size={batch_size!r} must be a whole number between 1 and the "
+                         f"number of images ({len(images)}), e.g. 64.")
+    batch_size = int(batch_size)
     if labels is not None and len(labels) != len(images):
         raise ValueError(f"{len(labels)} labels for {len(images)} images.")
 

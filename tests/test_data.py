@@ -134,6 +134,9 @@ def test_gan_dataset_mixes_class_sorted_data_beyond_its_shuffle_buffer():
         (np.zeros((4, 8, 8), np.float32), {}, TypeError, "uint8"),
         (np.zeros((4, 8), np.uint8), {}, ValueError, "shape"),
         (np.zeros((4, 8, 8), np.uint8), {"batch_size": 5}, ValueError, "batch_size=5"),
+        (np.zeros((4, 8, 8), np.uint8), {"batch_size": 4.0}, ValueError,
+         r"batch_size=4\.0 must be a whole number"),
+        (np.zeros((4, 8, 8), np.uint8), {"batch_size": True}, ValueError, "batch_size=True"),
         (np.zeros((4, 8, 8), np.uint8), {"labels": [1, 2]}, ValueError, "2 labels for 4"),
     ],
 )
