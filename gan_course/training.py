@@ -542,15 +542,26 @@ def _part_names(name: str, term) -> tuple:
     return term.parts if isinstance(term, Terms) else (name,)
 
 
+def _scalar(player: str, part: str, value):
+    """A term's value as a float32 scalar; a per-sample or per-pixel value is an error that
+    names the term and its shape (the shape is known when the step is traced)."""
+    value = tf.cast(value, tf.float32)
+    if value.shape.rank is not None and value.shape.rank != 0:
+        raise ValueError(f"The {player}_terms term '{part}' returned shape "
+                         f"{tuple(value.shape)}, not a scalar: reduce it to one number, e.g. "
+                         "with tf.reduce_mean(...) over the batch and the pixels.")
+    return value
+
+
 def _term_parts(player: str, name: str, term, value) -> dict:
     """A term's value as ``{"<player>_<part>": float32 scalar}``."""
     if not isinstance(term, Terms):
-        return {f"{player}_{name}": tf.cast(value, tf.float32)}
+        return {f"{player}_{name}": _scalar(player, name, value)}
     if not isinstance(value, dict) or set(value) != set(term.parts):
         got = sorted(value) if isinstance(value, dict) else type(value).__name__
         raise ValueError(f"The terms '{name}' must return a dict with the keys {term.parts}; "
                          f"got {got}.")
-    return {f"{player}_{part}": tf.cast(value[part], tf.float32) for part in term.parts}
+    return {f"{player}_{part}": _scalar(player, part, value[part]) for part in term.parts}
 
 
 def _check_terms(terms, name: str) -> dict:

@@ -580,3 +580,15 @@ def test_generate_refuses_a_count_that_is_not_a_positive_whole_number():
     for n in (0, -2, 2.0):
         with pytest.raises(ValueError, match=f"n={n!r} must be a whole number >= 1"):
             gan.generate(n=n)
+
+
+@pytest.mark.parametrize("player", ["g", "d"])
+def test_a_term_that_returns_per_sample_values_is_named_with_its_shape(player):
+    g, d = toy.tiny_image_models()
+    per_sample = {"per_sample": lambda a, b, *_: tf.reduce_mean(tf.abs(a - b), axis=[1, 2, 3])
+                  if player == "g" else tf.reshape(a, [-1])}
+    gan = GAN(g, d, latent_dim=4, **{f"{player}_terms": per_sample})
+    gan.compile()
+    with pytest.raises(ValueError, match=rf"The {player}_terms term 'per_sample' returned shape "
+                                         r"\(8,\), not a scalar"):
+        gan.fit(toy.image_dataset(), epochs=1, steps_per_epoch=1, verbose=0)
