@@ -198,11 +198,18 @@ class DraftingNetwork(keras.Model):
             std_var.assign(keras.ops.reshape(keras.ops.mean(std, axis=0), (-1,)))
         self.has_style = True
 
-    def reconstruct(self, content, training=False):
+    def reconstruct(self, content, training=False, features=None):
         """The content stylised with itself as the style: Dec(Enc(c)), since AdaIN(c, c) = c.
-        What LapStyle's identity losses compare with the content (:func:`perceptual_terms`)."""
+        What LapStyle's identity losses compare with the content (:func:`perceptual_terms`).
+
+        ``features``: this encoder's maps of ``content`` (all of ``encoder.layers``), when they
+        are already at hand, so the encoder need not run again."""
         check_lapstyle_size(content.shape[1], content.shape[2], revisions=0)
-        return self.decoder(self.draft_features(content), training=training)
+        if features is None:
+            picked = self.draft_features(content)
+        else:
+            picked = [keras.ops.cast(features[i], "float32") for i in self._picks]
+        return self.decoder(picked, training=training)
 
     def call(self, content, training=False):
         if len(content.shape) != 4:
@@ -353,7 +360,9 @@ def perceptual_terms(encoder, weights=None, remd_layers=REMD_LAYERS,
                 [losses.self_similarity_loss([out[i]], [content[i]]) for i in picks]),
         }
         if identity is not None:
-            back = identity.reconstruct(condition, training=True)
+            back = identity.reconstruct(  # reuses the content's maps when encoders match
+                condition, training=True,
+                features=content if identity.encoder is encoder else None)
             parts["identity_pixels"] = w_ip * tf.reduce_mean(
                 tf.square(tf.cast(back, tf.float32) - tf.cast(condition, tf.float32)))
             parts["identity_features"] = w_if * losses.feature_mse(encoder(back), content)
