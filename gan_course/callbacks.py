@@ -19,6 +19,7 @@ import shutil
 import sys
 import tempfile
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -438,8 +439,11 @@ class Checkpoint(keras.callbacks.Callback):
             self._say(f"start fresh: deleted the earlier run {self.run_directory}.")
         others = [run for run in self.runs() if run != self.run_directory]
         if not self.path.is_file() and others:
-            changes = settings_differences(_read_settings(others[0]), settings)
-            summary = "; ".join(changes[:6]) + (" ..." if len(changes) > 6 else "")
+            earlier = _read_settings(others[0])
+            changes = settings_differences(earlier, settings)
+            summary = ("; ".join(changes[:6]) + (" ..." if len(changes) > 6 else "")
+                       if earlier else "its settings cannot be read, so what changed is "
+                       "unknown")
             if self.on_change == "error":
                 raise ValueError(
                     f"The checkpoint in {others[0]} was made with other settings ({summary}). "
@@ -531,10 +535,16 @@ class Checkpoint(keras.callbacks.Callback):
 
 
 def _read_settings(run_directory: Path) -> dict:
-    """The settings a run folder's checkpoint was made with ({} if unreadable)."""
+    """The settings a run folder's checkpoint was made with: from ``run_settings.json``, else
+    from the checkpoint file's own record ({} if neither can be read)."""
     try:
         return json.loads((run_directory / Checkpoint.SETTINGS_FILENAME).read_text())
     except (OSError, ValueError):
+        pass
+    try:
+        with np.load(run_directory / Checkpoint.FILENAME) as archive:
+            return json.loads(archive["__meta__"].tobytes().decode())["settings"] or {}
+    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile):
         return {}
 
 

@@ -309,7 +309,9 @@ def load_image(source: str | Path, mode: str = "RGB", max_pixels: int = MAX_IMAG
 
     ``mode`` is ``"RGB"`` (C=3), ``"L"`` (grey, C=1) or ``"RGBA"`` (C=4). Grey, palette, RGBA,
     CMYK and 16-bit images are converted; transparency is composited onto white for RGB and L;
-    the EXIF orientation of camera photos is applied; 16-bit images keep their full precision.
+    the EXIF orientation of camera photos is applied; 16-bit images (grey, and RGB or RGBA
+    PNGs, which Pillow would cut to 8 bits and TensorFlow decodes instead) keep their full
+    precision.
 
     Raises ``FileNotFoundError`` for a missing file and ``ValueError`` naming the file for an
     empty, corrupt, non-image or too-large one (more than ``max_pixels`` pixels). A URL that
@@ -347,7 +349,18 @@ def load_image(source: str | Path, mode: str = "RGB", max_pixels: int = MAX_IMAG
                              "re-export it.") from error
         finally:
             Image.MAX_IMAGE_PIXELS = previous_limit
+    if _is_16_bit_colour_png(raw):
+        import tensorflow as tf
+
+        pixels = tf.io.decode_png(raw, dtype=tf.uint16).numpy().astype(np.float32) / 65535.0
+        return _colour_to_mode(pixels, mode)
     return _to_float_array(image, mode)
+
+
+def _is_16_bit_colour_png(raw: bytes) -> bool:
+    """Whether ``raw`` is a PNG whose header (IHDR) says 16 bits per sample, RGB or RGBA."""
+    return (raw[:8] == b"\x89PNG\r\n\x1a\n" and raw[12:16] == b"IHDR" and len(raw) > 25
+            and raw[24] == 16 and raw[25] in (2, 6))
 
 
 def _to_float_array(image, mode: str) -> np.ndarray:
@@ -370,7 +383,12 @@ def _to_float_array(image, mode: str) -> np.ndarray:
     if image.mode not in ("RGB", "RGBA"):
         image = image.convert("RGB")  # CMYK, YCbCr, HSV, LAB ...
 
-    pixels = np.asarray(image, dtype=np.float32) / 255.0
+    return _colour_to_mode(np.asarray(image, dtype=np.float32) / 255.0, mode)
+
+
+def _colour_to_mode(pixels: np.ndarray, mode: str) -> np.ndarray:
+    """float32 RGB or RGBA pixels in [0, 1] -> ``mode``: alpha composited onto white for RGB and
+    L, an opaque alpha added for RGBA, ITU-R 601 luma for L."""
     if mode == "RGBA":
         if pixels.shape[-1] == 3:
             pixels = np.concatenate([pixels, np.ones_like(pixels[..., :1])], axis=-1)
@@ -921,6 +939,16 @@ COLOUR_PHOTO_SPLIT = {
     "validation": ("chelsea", "coffee"),
 }
 
+#: Lesson 4's split of :data:`COLOUR_PHOTOS` for style transfer. LapStyle's last stage works at
+#: 512 px, so its validation photos are two that are at least 512 px on each side (their 512 px
+#: centre squares need no resizing); the training photos are all the others. A photo smaller than
+#: a crop size is never enlarged for it: the 512 px stage trains on the three photos that large.
+STYLE_CONTENT_SPLIT = {
+    "train": ("hubble_deep_field", "retina", "immunohistochemistry", "rocket", "china", "flower",
+              "coffee", "chelsea"),
+    "validation": ("astronaut", "grace_hopper"),
+}
+
 #: The share of every *training* photo's width, on its right, that colorization holds out: its
 #: training crops come from the left part only, so the held-out crops cover every photo.
 COLOUR_PHOTO_HELD_OUT_STRIP = 0.25
@@ -1267,12 +1295,13 @@ def _resize_shorter_side(image: np.ndarray, side: int) -> np.ndarray:
     return tf.image.resize(image, target, method="bilinear", antialias=True).numpy()
 
 
-def content_images(sources=COLOUR_PHOTO_SPLIT["validation"], size: int = 512) -> np.ndarray:
+def content_images(sources=STYLE_CONTENT_SPLIT["validation"], size: int = 512) -> np.ndarray:
     """Content images for style transfer, as lesson 4 measures on them: float32 (N, size, size,
     3) in [0, 1], each the centre square of its image, resized (:func:`centre_square`).
 
-    ``sources``: names of shipped photos (:data:`COLOUR_PHOTOS`; the default is the validation
-    photos, never trained on) or paths and URLs of your own images, read by :func:`load_image`
+    ``sources``: names of shipped photos (:data:`COLOUR_PHOTOS`; the default is lesson 4's
+    validation photos, :data:`STYLE_CONTENT_SPLIT`, never trained on and 512 px natively) or
+    paths and URLs of your own images, read by :func:`load_image`
     with all its checks. A single source may be given as a string.
     """
     size = _check_int(size, "size", 8, "512")
@@ -1287,6 +1316,23 @@ def content_images(sources=COLOUR_PHOTO_SPLIT["validation"], size: int = 512) ->
     return np.stack(images).astype(np.float32) / 255.0
 
 
+def _style_content_levels(size: int) -> tuple[list[np.ndarray], list[float]]:
+    """Lesson 4's training photos (:data:`STYLE_CONTENT_SPLIT`) as float32 [0, 1] levels for
+    ``size`` px crops: each photo at zooms 1, 0.75 and 0.5 of its shorter side capped at
+    ``4 * size``, keeping only the levels at least ``size`` px on each side. Nothing is enlarged,
+    so every crop has the photo's own fine detail (a 300 px photo gives no 512 px crops).
+    Also the sampling weights: each photo is drawn equally often, whatever its levels."""
+    levels, weights = [], []
+    for name in STYLE_CONTENT_SPLIT["train"]:
+        photo = _load_colour_photo(name).astype(np.float32) / 255.0
+        base = _downscale(photo, min(1.0, 4 * size / min(photo.shape[:2])))
+        kept = [np.clip(_downscale(base, zoom), 0.0, 1.0) for zoom in (1.0, 0.75, 0.5)]
+        kept = [level for level in kept if min(level.shape[:2]) >= size]
+        levels += kept
+        weights += [1.0 / len(kept)] * len(kept) if kept else []
+    return levels, weights
+
+
 def style_transfer_dataset(style: np.ndarray, size: int = 128, batch_size: int = 4,
                            content: str = "offline", seed: int | None = 0):
     """Endless batches of ``(style_crops, content_crops)`` for LapStyle: both float32 (batch,
@@ -1296,8 +1342,9 @@ def style_transfer_dataset(style: np.ndarray, size: int = 128, batch_size: int =
     ``style``: an (H, W, 3) image, uint8 or float in [0, 1] (:func:`style_image`), at least
     ``size`` on each
     side; crops are random, with left-right flips. ``content``: ``"offline"`` (the training
-    photos of :data:`COLOUR_PHOTO_SPLIT`, random crops at zooms 1, 0.75 and 0.5, as lesson 3
-    uses them), ``"tf_flowers"`` (downloaded once), or a folder of your own images
+    photos of :data:`STYLE_CONTENT_SPLIT`, random crops at zooms 1, 0.75 and 0.5 of each
+    photo, never enlarged: at 512 px only the three photos that large), ``"tf_flowers"``
+    (downloaded once), or a folder of your own images
     (:func:`image_folder_dataset`).
     """
     import tensorflow as tf
@@ -1313,8 +1360,12 @@ def style_transfer_dataset(style: np.ndarray, size: int = 128, batch_size: int =
     style_ds = _random_crops([style.astype(np.float32)], size, batch_size, flips=True,
                              rotations=False, seed=seed)
     if content == "offline":
-        content_ds, _ = _offline_colorization(size, batch_size, None if seed is None
-                                              else seed + 1000, (1.0, 0.75, 0.5))
+        levels, weights = _style_content_levels(size)
+        if not levels:
+            raise ValueError(f"No offline training photo is {size} px on each side; use a crop "
+                             "size of at most 1024, or content=<a folder of larger photos>.")
+        content_ds = _random_crops(levels, size, batch_size, flips=True, rotations=False,
+                                   seed=None if seed is None else seed + 1000, weights=weights)
     elif content == "tf_flowers":
         content_ds, _ = image_folder_dataset(_tf_flowers_dir(), size, batch_size,
                                              validation_split=0.1, seed=seed, repeat=True)

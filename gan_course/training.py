@@ -58,11 +58,13 @@ memorising a small training set, such as a single style image.
 
 from __future__ import annotations
 
+import dataclasses
 import dis
 import functools
 import hashlib
 import json
 import numbers
+import types
 
 import keras
 import tensorflow as tf
@@ -165,6 +167,7 @@ class GAN(keras.Model):
         self.generator = generator
         self.discriminator = discriminator
         self.latent_shape = _latent_shape(latent_dim)
+        _check_shapes_fit(generator, discriminator, self.latent_shape)
         self.loss_name = loss
         self.d_loss_fn, self.g_loss_fn = losses.get_losses(loss)
         self.d_steps = int(d_steps)
@@ -505,6 +508,44 @@ def _latent_shape(latent_dim):
     return tuple(int(d) for d in dims)
 
 
+def _static_shapes(tensors) -> list[tuple] | None:
+    """The per-sample shapes of a model's ``inputs`` or ``outputs``, or None if it has none (a
+    subclassed model that was never called on a ``keras.Input``)."""
+    try:
+        tensors = tensors() if callable(tensors) else tensors
+    except (AttributeError, ValueError):
+        return None
+    if not tensors:
+        return None
+    return [tuple(t.shape[1:]) for t in tensors]
+
+
+def _fits(made: tuple, taken: tuple) -> bool:
+    """Whether per-sample shapes agree (an unknown dimension, None, fits anything)."""
+    return len(made) == len(taken) and all(
+        a is None or b is None or a == b for a, b in zip(made, taken, strict=True))
+
+
+def _check_shapes_fit(generator, discriminator, latent_shape) -> None:
+    """Refuse a generator whose images the discriminator cannot take, or whose first input is
+    not the noise ``latent_dim`` says, naming both shapes (when the models' shapes are known:
+    functional models, or subclassed ones built on a ``keras.Input``)."""
+    made = _static_shapes(lambda: generator.outputs)
+    g_inputs = _static_shapes(lambda: generator.inputs)
+    if latent_shape is not None and g_inputs and not _fits(latent_shape, g_inputs[0]):
+        wanted = g_inputs[0][0] if len(g_inputs[0]) == 1 else g_inputs[0]
+        raise ValueError(f"latent_dim gives noise of shape {latent_shape}, but the generator "
+                         f"({generator.name}) takes {g_inputs[0]} as its first input: give "
+                         f"GAN latent_dim={wanted}, or build the generator for the noise you "
+                         "want.")
+    taken = None if discriminator is None else _static_shapes(lambda: discriminator.inputs)
+    if made and taken and len(made) == 1 and not _fits(made[0], taken[0]):
+        raise ValueError(f"The generator ({generator.name}) makes {made[0]} images, but the "
+                         f"discriminator ({discriminator.name}) takes {taken[0]}"
+                         + (" as its first input (the image)" if len(taken) > 1 else "")
+                         + ": build both for the same image size and channels.")
+
+
 def _whole_number(value, name: str, minimum: int, example: str) -> int:
     """``value`` as an int >= ``minimum``; a float, bool or smaller number is an error."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
@@ -636,12 +677,54 @@ def _code_numbers(code) -> list:
     return found
 
 
+def _plain(value, depth: int = 0):
+    """``value`` as JSON-able settings if it is one (a number, string, bool or None, a list,
+    tuple or dict of them, or a ``SimpleNamespace`` or dataclass holding them), else None.
+    Modules, models, arrays and functions are not settings: None."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, numbers.Number):
+        return value.item() if hasattr(value, "item") else value
+    if depth >= 4:
+        return None
+    if isinstance(value, (list, tuple)):
+        items = [_plain(v, depth + 1) for v in value]
+        return items if all(i is not None or v is None for i, v in zip(items, value,
+                                                                        strict=True)) else None
+    if isinstance(value, dict):
+        items = {str(k): _plain(v, depth + 1) for k, v in value.items()}
+        kept = {k: v for k, v in items.items() if v is not None}
+        return dict(sorted(kept.items())) if kept or not value else None
+    if isinstance(value, types.SimpleNamespace) or dataclasses.is_dataclass(value):
+        return _plain(vars(value) if not dataclasses.is_dataclass(value)
+                      else {f.name: getattr(value, f.name) for f in dataclasses.fields(value)},
+                      depth + 1)
+    return None
+
+
+def _attributes_read(function, scope: dict) -> list:
+    """The settings a function's code reads from globals: ``(name, value)`` for each global
+    that is a number, a container of numbers and strings, or a namespace of them."""
+    read = []
+    for instruction in dis.get_instructions(function.__code__):
+        if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME"):
+            if instruction.argval not in scope:
+                continue
+            value = _plain(scope[instruction.argval])
+            if value is not None and (instruction.argval, value) not in read:
+                read.append((instruction.argval, value))
+    return read
+
+
 def describe_function(function) -> str:
     """A loss term as text that changes when its behaviour visibly does: its name, the numbers in
-    its code, and the numbers it reads from globals, closures or ``functools.partial``.
+    its code, the values of its default arguments, the numbers, containers and namespaces it
+    reads from globals or closures (``CFG["l1_weight"]`` counts), the arguments of a
+    ``functools.partial``, and a callable object's attributes.
 
     ``lambda r, f, c: 100.0 * l1(r, f)`` and the same with 10.0 differ; so do two terms that
-    read ``LAMBDA = 100`` and ``LAMBDA = 10`` from the notebook.
+    read ``LAMBDA = 100`` and ``LAMBDA = 10`` from the notebook, ``lambda r, f, c, w=10.0``
+    and ``w=5.0``, and two ``L1Term(weight=...)`` objects.
     """
     if isinstance(function, functools.partial):
         values = [*function.args, *sorted(function.keywords.items())]
@@ -652,25 +735,30 @@ def describe_function(function) -> str:
         config = {k: v for k, v in function.get_config().items()
                   if k not in ("name", "trainable", "dtype")}
         return f"{type(function).__module__}.{type(function).__qualname__} {config!r}"
+    code = getattr(function, "__code__", None)
+    if code is None and callable(function) and not isinstance(function, type):
+        call = type(function).__call__
+        attributes = _plain({k: v for k, v in vars(function).items()
+                             if _plain(v) is not None}) if hasattr(function, "__dict__") else {}
+        inner = describe_function(call) if hasattr(call, "__code__") else ""
+        return (f"{type(function).__module__}.{type(function).__qualname__} "
+                f"{attributes!r} {inner}").rstrip()
     name = getattr(function, "__qualname__", type(function).__name__)
     module = getattr(function, "__module__", "") or ""
-    code = getattr(function, "__code__", None)
     if code is None:
         return f"{module}.{name}"
     numbers_read = _code_numbers(code)
-    scope = getattr(function, "__globals__", {})
-    for instruction in dis.get_instructions(code):
-        if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME"):
-            value = scope.get(instruction.argval)
-            if isinstance(value, numbers.Number) and not isinstance(value, bool):
-                numbers_read.append((instruction.argval, value))
+    defaults = [*(function.__defaults__ or ()), *sorted((function.__kwdefaults__ or {}).items())]
+    numbers_read += [("defaults", _plain(defaults))] if defaults else []
+    numbers_read += _attributes_read(function, getattr(function, "__globals__", {}))
     for cell in function.__closure__ or ():
         try:
             value = cell.cell_contents
         except ValueError:  # an empty cell
             continue
-        if isinstance(value, numbers.Number):
-            numbers_read.append(value)
+        if isinstance(value, numbers.Number) or _plain(value) is not None and not isinstance(
+                value, str):
+            numbers_read.append(_plain(value))
     return f"{module}.{name} {numbers_read!r}"
 
 

@@ -177,6 +177,24 @@ def test_start_fresh_deletes_this_run(tmp_path, capsys):
     assert again.step == 3
 
 
+def test_without_run_settings_json_the_change_is_still_named(tmp_path, capsys):
+    _fit(tmp_path, steps=2)
+    next(tmp_path.glob("run-*/run_settings.json")).unlink()  # deleted, or never written
+    capsys.readouterr()
+    _fit(tmp_path, steps=2, loss="minimax")
+    out = capsys.readouterr().out
+    assert "loss: 'ns' -> 'minimax'" in out and "(none)" not in out  # read from the checkpoint
+    for run in tmp_path.glob("run-*"):  # neither file readable: say so, list nothing
+        (run / "run_settings.json").unlink(missing_ok=True)
+        (run / "gan_checkpoint.npz").write_bytes(b"damaged")
+    (tmp_path / "run-old").mkdir()
+    (tmp_path / "run-old" / "gan_checkpoint.npz").write_bytes(b"damaged")
+    capsys.readouterr()
+    with pytest.raises(ValueError, match="its settings cannot be read, so what changed is "
+                                         "unknown"):
+        _fit(tmp_path, steps=2, loss="hinge", on_change="error")
+
+
 def test_settings_differences_lists_each_change():
     old = {"loss": "ns", "g_optimizer": {"learning_rate": 2e-4, "beta_1": 0.5}, "data": None}
     new = {"loss": "ns", "g_optimizer": {"learning_rate": 1e-3, "beta_1": 0.5}, "data": "x"}

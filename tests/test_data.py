@@ -204,6 +204,27 @@ def test_sixteen_bit_keeps_precision(tmp_path):
     assert out[0, 1, 0] != 0  # 1000/65535 would be 0 after an 8-bit conversion
 
 
+@pytest.mark.parametrize("channels", [3, 4])
+def test_sixteen_bit_colour_png_keeps_precision(tmp_path, channels):
+    import tensorflow as tf
+
+    values = np.array([[[0, 1000, 65535, 65535], [40000, 7, 300, 65535]]], np.uint16)
+    values = values[..., :channels]
+    path = tmp_path / "deep_rgb.png"
+    path.write_bytes(tf.io.encode_png(values).numpy())
+    assert Image.open(path).mode in ("RGB", "RGBA")  # Pillow alone would keep 8 bits
+    out = data.load_image(path, mode="RGBA")
+    np.testing.assert_allclose(out[..., :channels], values / 65535, atol=1e-6)
+    assert out[0, 0, 1] != 0 and out[0, 1, 1] != 0  # 1000 and 7 / 65535: lost in 8 bits
+    rgb = data.load_image(path)  # alpha (if any) composited onto white, as for 8-bit files
+    expected = values[..., :3] / 65535
+    if channels == 4:
+        expected = expected * (values[..., 3:] / 65535) + (1 - values[..., 3:] / 65535)
+    np.testing.assert_allclose(rgb, expected, atol=1e-6)
+    luma = data.load_image(path, mode="L")
+    np.testing.assert_allclose(luma[..., 0], expected @ [0.299, 0.587, 0.114], atol=1e-6)
+
+
 def test_exif_orientation_is_applied(tmp_path):
     pixels = np.zeros((2, 4, 3), np.uint8)  # 2 rows x 4 columns, left half white
     pixels[:, :2] = 255
@@ -647,6 +668,42 @@ def test_colorization_never_trains_on_the_held_out_strip_of_a_training_photo(mon
     assert 0.2 < red(validation).any(axis=(1, 2)).mean() < 0.8
 
 
+def test_style_transfer_content_is_never_enlarged_nor_a_validation_photo(monkeypatch):
+    """Lesson 4's split: validation photos are painted red, training photos grey with a fine
+    checkerboard. No training crop may be red, and at every size the crops keep the checkerboard
+    at full contrast (an enlarged photo would blur it), drawn only from photos that large."""
+    train, validation = (data.STYLE_CONTENT_SPLIT[k] for k in ("train", "validation"))
+    assert not set(train) & set(validation) and sorted(train + validation) == sorted(
+        data.COLOUR_PHOTOS)
+    photos = data.colour_photos()
+    assert all(min(photos[name].shape[:2]) >= 512 for name in validation)  # 512 px natively
+    sides = {name: min(photos[name].shape[:2]) // 8 for name in data.COLOUR_PHOTOS}
+
+    def painted(name):
+        side = sides[name]
+        if name in validation:
+            return np.full((side, side + 3, 3), (255, 0, 0), np.uint8)
+        board = (np.indices((side, side + 5)).sum(axis=0) % 2 * 200 + 20).astype(np.uint8)
+        return np.repeat(board[..., None], 3, axis=-1)
+
+    monkeypatch.setattr(data, "_load_colour_photo", painted)
+    style = np.zeros((64, 64, 3), np.float32)
+    for size in (16, 32, 64):
+        levels, weights = data._style_content_levels(size)
+        large = [name for name in train if sides[name] >= size]
+        assert len(weights) == len(levels) and sum(weights) == pytest.approx(len(large))
+        assert all(min(level.shape[:2]) >= size for level in levels)
+        for _, content in data.style_transfer_dataset(style, size, 8, seed=0).take(3):
+            crops = content.numpy()
+            assert not (crops[..., 0] - crops[..., 1] > 0.2).any()  # no validation pixel
+            # zoom 1 keeps +-1 neighbours; zoom 0.75 and 0.5 average them: never enlarged
+            assert np.abs(np.diff(crops, axis=1)).max() > 0.7
+    # photos // 8: only retina (176 px) reaches 128, at zooms 1 and 0.75; nothing reaches 256
+    assert [level.shape[0] for level in data._style_content_levels(128)[0]] == [176, 132]
+    with pytest.raises(ValueError, match="No offline training photo is 256 px"):
+        data.style_transfer_dataset(np.zeros((256, 256, 3), np.float32), 256, 1)
+
+
 @pytest.fixture
 def no_download(monkeypatch, cache_dir):
     """keras.utils.get_file fails like a machine without internet, and records its calls."""
@@ -854,7 +911,7 @@ def test_content_images_are_centre_squares_of_photos_paths_or_one_source(tmp_pat
     from PIL import Image
 
     default = data.content_images(size=64)
-    assert default.shape == (len(data.COLOUR_PHOTO_SPLIT["validation"]), 64, 64, 3)
+    assert default.shape == (len(data.STYLE_CONTENT_SPLIT["validation"]), 64, 64, 3)
     assert default.dtype == np.float32 and 0.0 <= default.min() and default.max() <= 1.0
     pixels = np.zeros((40, 80, 3), dtype=np.uint8)
     pixels[:, 20:60] = 255  # the centre square is all white; the sides are black

@@ -1,3 +1,5 @@
+import types
+
 import keras
 import numpy as np
 import pytest
@@ -467,6 +469,77 @@ def test_describe_function_sees_numbers_from_globals_closures_and_partials():
             != training.describe_function(functools.partial(losses.l1, 3)))
 
 
+CFG = {"l1_weight": 100.0, "norm": "l1"}
+NAMESPACE = types.SimpleNamespace(weight=10.0)
+
+
+class L1Term:
+    """A callable object holding its weight."""
+
+    def __init__(self, weight):
+        self.weight, self.helper = weight, losses  # a module attribute is not a setting
+
+    def __call__(self, real, fake, condition):
+        return self.weight * losses.l1(real, fake)
+
+
+def test_describe_function_sees_dicts_defaults_namespaces_and_objects(monkeypatch):
+    """A weight held anywhere a term reads it changes the term's description, so a run trained
+    with another weight never resumes (issue: a dict, a default, an object's attribute)."""
+    describe = training.describe_function
+    from_dict = lambda r, f, c: CFG["l1_weight"] * losses.l1(r, f)  # noqa: E731
+    before = describe(from_dict)
+    monkeypatch.setitem(CFG, "l1_weight", 10.0)
+    assert describe(from_dict) != before
+    monkeypatch.setitem(CFG, "l1_weight", 100.0)
+    assert describe(from_dict) == before  # the same value: the same run
+    monkeypatch.setitem(CFG, "norm", "l2")  # strings in a container count too
+    assert describe(from_dict) != before
+
+    def with_default(weight):
+        return lambda r, f, c, w=weight: w * losses.l1(r, f)
+
+    def keyword_only(weight):
+        def term(r, f, c, *, w=weight):
+            return w * losses.l1(r, f)
+        return term
+
+    assert describe(with_default(10.0)) != describe(with_default(5.0))
+    assert describe(keyword_only(10.0)) != describe(keyword_only(5.0))
+    assert describe(L1Term(10.0)) != describe(L1Term(5.0))
+    assert describe(L1Term(10.0)) == describe(L1Term(10.0))
+    from_namespace = lambda r, f, c: NAMESPACE.weight * losses.l1(r, f)  # noqa: E731
+    before = describe(from_namespace)
+    monkeypatch.setattr(NAMESPACE, "weight", 1.0)
+    assert describe(from_namespace) != before
+    # a closure over a dict of weights (LapStyle's perceptual terms hold one)
+    weights = {"content": 1.0}
+    closed = lambda r, f, c: weights["content"] * losses.l1(r, f)  # noqa: E731
+    before = describe(closed)
+    weights["content"] = 2.0
+    assert describe(closed) != before
+
+
+def test_a_gan_with_another_dict_weight_does_not_resume(tmp_path, monkeypatch, capsys):
+    from gan_course import callbacks
+
+    def fit():
+        g, d = toy.tiny_image_models()
+        gan = GAN(g, d, latent_dim=4,
+                  g_terms={"l1": lambda r, f, c: CFG["l1_weight"] * losses.l1(r, f)})
+        gan.compile()
+        gan.fit(toy.image_dataset(), epochs=1, steps_per_epoch=2, verbose=0,
+                callbacks=[callbacks.Checkpoint(tmp_path, every_n_steps=100)])
+        return gan
+
+    fit()
+    capsys.readouterr()
+    monkeypatch.setitem(CFG, "l1_weight", 1.0)
+    assert fit().step == 2  # trained anew, not resumed at step 2
+    out = capsys.readouterr().out
+    assert "settings differ" in out and "g_terms.l1" in out and "resumed" not in out
+
+
 # --------------------------------------------------------------------------- term groups, augment
 
 
@@ -571,6 +644,28 @@ def test_bad_gan_arguments_are_refused_with_the_fix(kwargs, match):
     g, d = toy.tiny_image_models()
     with pytest.raises(ValueError, match=match):
         GAN(g, d, **{"latent_dim": 4, **kwargs})
+
+
+def test_models_that_do_not_fit_are_named_with_their_shapes_when_the_gan_is_built():
+    g, _ = toy.tiny_image_models(size=8)
+    _, d32 = toy.tiny_image_models(size=16)
+    with pytest.raises(ValueError, match=r"The generator \(generator\) makes \(8, 8, 1\) images, "
+                                         r"but the discriminator \(discriminator\) takes "
+                                         r"\(16, 16, 1\)"):
+        GAN(g, d32, latent_dim=4)
+    with pytest.raises(ValueError, match=r"latent_dim gives noise of shape \(100,\), but the "
+                                         r"generator \(generator\) takes \(4,\).*latent_dim=4"):
+        GAN(g, toy.tiny_image_models()[1], latent_dim=100)
+    # a conditional D takes [image, condition]: its first input is the image
+    image, label = keras.Input((16, 16, 1)), keras.Input((3,))
+    conditional = keras.Model([image, label], keras.layers.Dense(1)(keras.layers.Concatenate()(
+        [keras.layers.Flatten()(image), label])), name="conditional_d")
+    with pytest.raises(ValueError, match=r"takes \(16, 16, 1\) as its first input \(the image\)"):
+        GAN(g, conditional, latent_dim=4)
+    # unknown dimensions fit anything; models without static shapes are not checked
+    flexible = keras.Sequential([keras.Input((None, None, 1)), keras.layers.Conv2D(1, 3)])
+    GAN(g, flexible, latent_dim=4)
+    GAN(toy.tiny_image_models()[0], keras.Sequential([keras.layers.Dense(1)]), latent_dim=4)
 
 
 def test_generate_refuses_a_count_that_is_not_a_positive_whole_number():
