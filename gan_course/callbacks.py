@@ -16,6 +16,7 @@ import json
 import math
 import os
 import shutil
+import socket
 import sys
 import tempfile
 import time
@@ -308,11 +309,25 @@ def _all_finite(snapshot: dict[str, list[np.ndarray]]) -> bool:
                if np.issubdtype(a.dtype, np.floating))
 
 
-def atomic_write_bytes(path: Path, payload: bytes) -> None:
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def generation_paths(path: Path, keep: int) -> list[Path]:
+    """``path`` and its ``keep - 1`` older generations, newest first:
+    ``gan_checkpoint.npz``, ``gan_checkpoint.1.npz``, ``gan_checkpoint.2.npz`` ..."""
+    return [path] + [path.with_name(f"{path.stem}.{k}{path.suffix}") for k in range(1, keep)]
+
+
+def atomic_write_bytes(path: Path, payload: bytes, keep: int = 1) -> None:
     """Write ``payload`` so that ``path`` is either the old file or the complete new one.
 
     The bytes go to a temporary file in the same folder, are flushed to disk, and the file is
-    renamed over ``path`` (``os.replace`` is atomic on POSIX and Windows).
+    renamed over ``path`` (``os.replace`` is atomic on POSIX and Windows). With ``keep`` > 1 the
+    files it replaces are kept as older generations (:func:`generation_paths`), shifted just
+    before the rename. The file gets the user's usual permissions (``0o666`` less the umask).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -321,6 +336,11 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
             out.write(payload)
             out.flush()
             os.fsync(out.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600
+        generations = generation_paths(path, keep)
+        for older, newer in zip(generations[:0:-1], generations[-2::-1], strict=True):
+            if newer.exists():
+                os.replace(newer, older)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -332,6 +352,97 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+class RunLock:
+    """One writer per run folder: a ``.lock`` file holding the owner's pid, host and start.
+
+    ``acquire`` creates it, or takes it over when its owner is gone (a killed process on this
+    host, or a lock not refreshed for ``stale_seconds`` from another host: a shared drive);
+    a live owner is an error naming it. The owner refreshes the file on each save (``touch``)
+    and removes it when training ends (``release``).
+    """
+
+    FILENAME = ".lock"
+
+    def __init__(self, directory: Path, stale_seconds: float = 900.0):
+        self.path = Path(directory) / self.FILENAME
+        self.stale_seconds = stale_seconds
+        self.held = False
+
+    def _owner(self) -> dict | None:
+        try:
+            return json.loads(self.path.read_text())
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):
+            return {}  # half-written or damaged: judged by its age alone
+
+    def _alive(self, owner: dict) -> bool:
+        if owner.get("host") == socket.gethostname() and isinstance(owner.get("pid"), int):
+            if owner["pid"] == os.getpid():
+                return False  # this process's own lock (an earlier fit in this kernel)
+            try:
+                os.kill(owner["pid"], 0)
+            except ProcessLookupError:
+                return False
+            except PermissionError:  # another user's live process
+                return True
+            return True
+        try:
+            age = time.time() - self.path.stat().st_mtime
+        except FileNotFoundError:
+            return False
+        return age < self.stale_seconds
+
+    def acquire(self) -> str | None:
+        """Take the lock; returns a line to print when it took over a dead owner's lock."""
+        if self.held and self.path.is_file():
+            return None
+        me = {"pid": os.getpid(), "host": socket.gethostname(),
+              "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+        took_over = None
+        for _ in range(3):
+            try:
+                handle = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
+            except FileExistsError:
+                owner = self._owner()
+                if owner is None:
+                    continue  # released meanwhile: try again
+                if self._alive(owner):
+                    raise RuntimeError(
+                        f"Another process (pid {owner.get('pid')} on {owner.get('host')}, "
+                        f"training since {owner.get('started')}) is writing checkpoints to "
+                        f"{self.path.parent}. Two runs in one folder would overwrite each "
+                        "other's progress: wait for it, stop it (then run this again), or "
+                        "give this run another directory.") from None
+                if owner.get("pid") != os.getpid() or owner.get("host") != me["host"]:
+                    took_over = (f"took over the lock of a process that is gone (pid "
+                                 f"{owner.get('pid')} on {owner.get('host')}) in "
+                                 f"{self.path.parent}.")
+                self.path.unlink(missing_ok=True)
+                continue
+            with os.fdopen(handle, "w") as out:
+                json.dump(me, out)
+            self.held = True
+            return took_over
+        raise RuntimeError(f"Could not take the lock {self.path}: another process keeps "
+                           "taking it. Give this run another directory.")
+
+    def touch(self) -> None:
+        if self.held:
+            try:
+                os.utime(self.path)
+            except FileNotFoundError:  # removed by hand: take it again
+                self.held = False
+                self.acquire()
+
+    def release(self) -> None:
+        if self.held:
+            owner = self._owner()
+            if owner and owner.get("pid") == os.getpid():
+                self.path.unlink(missing_ok=True)
+            self.held = False
 
 
 def _flatten(settings: dict, prefix: str = "") -> dict:
@@ -377,8 +488,17 @@ class Checkpoint(keras.callbacks.Callback):
 
     The file is written every ``every_n_steps`` generator steps and at the end of training,
     atomically (see :func:`atomic_write_bytes`), so a crash or a killed kernel never leaves a
-    corrupt checkpoint: at most ``every_n_steps`` steps are lost. A state with NaN or infinite
-    values is never written.
+    corrupt checkpoint: at most ``every_n_steps`` steps are lost. The ``keep`` newest files are
+    kept (``gan_checkpoint.npz``, ``.1.npz``, ``.2.npz``); if the newest cannot be read, the
+    run resumes from the one before it and says so. A state with NaN or infinite values is
+    never written, and a state older than the newest file (after :class:`NaNGuard` restored an
+    earlier one) never replaces it.
+
+    While it trains, a run holds a lock on its folder (:class:`RunLock`): a second process
+    training the same run gets an error naming the first, and a lock left by a killed process
+    is taken over. A folder that cannot be written (read-only, or too little free space) is an
+    error when training starts, not at the first save; temporary files left by a killed write
+    are removed.
     """
 
     FILENAME = "gan_checkpoint.npz"
@@ -387,10 +507,15 @@ class Checkpoint(keras.callbacks.Callback):
 
     def __init__(self, directory: str | Path, every_n_steps: int = 500,
                  data_tag: str | None = None, on_change: str = "new_folder",
-                 start_fresh: bool = False, verbose: bool = True):
+                 start_fresh: bool = False, verbose: bool = True, keep: int = 3):
         super().__init__()
         if every_n_steps < 1:
             raise ValueError(f"every_n_steps={every_n_steps} must be >= 1.")
+        if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
+            raise ValueError(f"keep={keep!r} must be a whole number >= 1 (3 keeps two older "
+                             "checkpoints).")
+        self.keep = keep
+        self.lock: RunLock | None = None
         if on_change not in self.ON_CHANGE:
             raise ValueError(f"on_change={on_change!r}; use one of {self.ON_CHANGE}.")
         self.directory, self.every_n_steps, self.verbose = Path(directory), every_n_steps, verbose
@@ -413,15 +538,22 @@ class Checkpoint(keras.callbacks.Callback):
                                "save(gan) first (GAN.fit does).")
         return self.run_directory / self.FILENAME
 
+    def generations(self) -> list[Path]:
+        """This run's checkpoint files that exist, newest first."""
+        return [p for p in generation_paths(self.path, self.keep) if p.is_file()]
+
     def exists(self) -> bool:
-        return self.run_directory is not None and self.path.is_file()
+        return self.run_directory is not None and bool(self.generations())
 
     def runs(self) -> list[Path]:
         """The run folders in ``directory`` that hold a checkpoint, newest first."""
         if not self.directory.is_dir():
             return []
-        found = [p.parent for p in self.directory.glob(f"run-*/{self.FILENAME}")]
-        return sorted(found, key=lambda p: (p / self.FILENAME).stat().st_mtime, reverse=True)
+        newest = {}
+        stem, suffix = Path(self.FILENAME).stem, Path(self.FILENAME).suffix
+        for file in self.directory.glob(f"run-*/{stem}*{suffix}"):
+            newest[file.parent] = max(newest.get(file.parent, 0.0), file.stat().st_mtime)
+        return sorted(newest, key=newest.get, reverse=True)
 
     def bind(self, gan) -> Path:
         """Work out this GAN's run folder from its settings (done once, by save and restore).
@@ -437,8 +569,9 @@ class Checkpoint(keras.callbacks.Callback):
         if self.start_fresh and self.run_directory.exists():
             shutil.rmtree(self.run_directory)
             self._say(f"start fresh: deleted the earlier run {self.run_directory}.")
+        self._prepare_folder(gan)
         others = [run for run in self.runs() if run != self.run_directory]
-        if not self.path.is_file() and others:
+        if not self.exists() and others:
             earlier = _read_settings(others[0])
             changes = settings_differences(earlier, settings)
             summary = ("; ".join(changes[:6]) + (" ..." if len(changes) > 6 else "")
@@ -452,6 +585,38 @@ class Checkpoint(keras.callbacks.Callback):
             self._say(f"settings differ from the run in {others[0]} ({summary}): training "
                       f"from scratch in {self.run_directory} (the other run is kept).")
         return self.run_directory
+
+    def _prepare_folder(self, gan) -> None:
+        """Make the run folder, take its lock, check it can hold a checkpoint, and remove the
+        temporary files a killed write left."""
+        fix = ("Make it writable, free some space, or set GAN_COURSE_CACHE_DIR to a folder "
+               "you can write (the lessons keep their runs there), or pass another directory.")
+        try:
+            self.run_directory.mkdir(parents=True, exist_ok=True)
+            self.lock = self.lock if self.lock is not None and self.lock.path.parent == \
+                self.run_directory else RunLock(self.run_directory)
+            took_over = self.lock.acquire()
+        except OSError as error:
+            raise PermissionError(f"Cannot write checkpoints in {self.run_directory} "
+                                  f"({error.strerror or error}). {fix}") from error
+        if took_over:
+            self._say(took_over)
+        for stale in self.run_directory.glob(f".{Path(self.FILENAME).stem}*.tmp"):
+            stale.unlink(missing_ok=True)
+            self._say(f"removed {stale.name}, left by a write that was killed.")
+        needed = 2 * sum(int(np.prod(v.shape)) * v.dtype.itemsize if hasattr(v.dtype, "itemsize")
+                         else 4 * int(np.prod(v.shape))
+                         for group in _variable_groups(gan).values() for v in group)
+        free = shutil.disk_usage(self.run_directory).free
+        if free < needed:
+            raise OSError(f"Cannot write checkpoints in {self.run_directory}: {free / 2**20:.1f} "
+                          f"MiB free, and a checkpoint needs about {needed / 2**20:.1f} MiB while "
+                          f"it is written. {fix}")
+
+    def release(self) -> None:
+        """Give up this run's folder lock (the end of ``fit`` does)."""
+        if self.lock is not None:
+            self.lock.release()
 
     def save(self, gan=None, epoch: int | None = None) -> Path | None:
         """Write the checkpoint now; returns its path, or None when the state is not finite."""
@@ -470,7 +635,8 @@ class Checkpoint(keras.callbacks.Callback):
         arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
         buffer = io.BytesIO()
         np.savez(buffer, **arrays)
-        atomic_write_bytes(self.path, buffer.getvalue())
+        atomic_write_bytes(self.path, buffer.getvalue(), keep=self.keep)
+        self.lock.touch()
         readable = self.run_directory / self.SETTINGS_FILENAME
         if not readable.is_file():
             atomic_write_bytes(readable, json.dumps(self.settings, indent=2).encode())
@@ -480,16 +646,26 @@ class Checkpoint(keras.callbacks.Callback):
     def restore(self, gan) -> CheckpointState | None:
         """Load this run's checkpoint into ``gan`` (compiled); None when there is none yet."""
         self.bind(gan)
-        if not self.path.is_file():
+        files = self.generations()
+        if not files:
             return None
-        try:
-            with np.load(self.path) as archive:
-                arrays = {k: archive[k] for k in archive.files}
-            meta = json.loads(arrays.pop("__meta__").tobytes().decode())
-        except Exception as error:
-            raise ValueError(f"The checkpoint {self.path} cannot be read ({error}). Delete it "
-                             "to start afresh (START_FRESH = True), or pass another directory."
-                             ) from error
+        problems = []
+        for file in files:
+            try:
+                with np.load(file) as archive:
+                    arrays = {k: archive[k] for k in archive.files}
+                meta = json.loads(arrays.pop("__meta__").tobytes().decode())
+                int(meta["step"]), int(meta["epoch"])
+                break
+            except Exception as error:  # damaged, truncated, not an npz: try the one before
+                problems.append(f"{file.name}: {type(error).__name__}: {error}")
+        else:
+            raise ValueError(f"No checkpoint in {self.run_directory} can be read ("
+                             f"{'; '.join(problems)}). Delete them to start afresh "
+                             "(START_FRESH = True), or pass another directory.")
+        if problems:
+            self._say(f"the newest checkpoint cannot be read ({'; '.join(problems)}); "
+                      f"resuming from the one before it, {file.name}.")
         gan.build_optimizers()
         groups = _variable_groups(gan)
         for group, variables in groups.items():
@@ -498,16 +674,16 @@ class Checkpoint(keras.callbacks.Callback):
                 arrays[k].shape == tuple(v.shape) for k, v in zip(stored, variables, strict=True))
             if not shapes_ok:
                 raise ValueError(
-                    f"The checkpoint {self.path} does not fit this GAN ({group} differs: was it "
+                    f"The checkpoint {file} does not fit this GAN ({group} differs: was it "
                     "made by another model or settings?). Delete it (START_FRESH = True), or "
                     "pass another directory.")
         _assign(gan, {group: [arrays[f"{group}/{i:04d}"] for i in range(len(variables))]
                       for group, variables in groups.items()})
         self._epoch = int(meta["epoch"])
         self._last_saved_step, self._last_saved_epoch = int(meta["step"]), self._epoch
-        self._say(f"resumed from {self.path} at step {meta['step']} (epoch {meta['epoch']}, "
+        self._say(f"resumed from {file} at step {meta['step']} (epoch {meta['epoch']}, "
                   f"saved {meta['saved_at']}).")
-        return CheckpointState(step=int(meta["step"]), epoch=int(meta["epoch"]), path=self.path)
+        return CheckpointState(step=int(meta["step"]), epoch=int(meta["epoch"]), path=file)
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
@@ -515,7 +691,10 @@ class Checkpoint(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         step, n = self.model.step, self.every_n_steps
         if step // n > max(self._last_saved_step, 0) // n:  # crossed a multiple of n
-            self.save()
+            # on an epoch's last step the epoch is done: record the next one, or a resumed run
+            # would re-enter this epoch and its per-epoch callbacks would fire less often
+            steps = self.params.get("steps")
+            self.save(epoch=self._epoch + 1 if steps and batch + 1 >= steps else self._epoch)
         # A resumed run re-enters the epoch it was saved in; stop at the planned total so that
         # it does exactly as many steps as an uninterrupted run would have.
         epochs, steps = self.params.get("epochs"), self.params.get("steps")
@@ -528,10 +707,17 @@ class Checkpoint(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         # Also when the last step was saved mid-epoch: the finished epoch must be recorded, or
         # a re-run would re-enter it and take one step more than planned.
-        if (self.model.step != self._last_saved_step
-                or self._epoch != self._last_saved_epoch):
-            self.save()
-        self._say(f"checkpoint at step {self.model.step}: {self.path}")
+        try:
+            if self.model.step < self._last_saved_step:  # NaNGuard went back to an older state
+                self._say(f"kept the checkpoint of step {self._last_saved_step}: the state in "
+                          f"memory is older (step {self.model.step}) and does not replace it.")
+                return
+            if (self.model.step != self._last_saved_step
+                    or self._epoch != self._last_saved_epoch):
+                self.save()
+            self._say(f"checkpoint at step {self.model.step}: {self.path}")
+        finally:
+            self.release()
 
 
 def _read_settings(run_directory: Path) -> dict:

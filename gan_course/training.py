@@ -306,6 +306,9 @@ class GAN(keras.Model):
             for checkpoint in checkpoints:
                 print(f"[gan_course] interrupted: saved {checkpoint.save(self)}", flush=True)
             raise
+        finally:  # also after an error: another process may then train this run
+            for checkpoint in checkpoints:
+                checkpoint.release()
 
     # ------------------------------------------------------------------ sampling
 

@@ -1,6 +1,9 @@
 import json
 import os
+import shutil
 import signal
+import socket
+import stat
 import subprocess
 import sys
 import textwrap
@@ -104,7 +107,7 @@ def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
         checkpoint.save(gan)
     assert checkpoint.path.read_bytes() == good  # the old checkpoint is intact
     assert sorted(p.name for p in checkpoint.path.parent.iterdir()) == [  # no debris
-        checkpoint.FILENAME, checkpoint.SETTINGS_FILENAME]
+        callbacks.RunLock.FILENAME, checkpoint.FILENAME, checkpoint.SETTINGS_FILENAME]
 
 
 def test_checkpoint_that_does_not_fit_or_is_corrupt(tmp_path):
@@ -116,12 +119,12 @@ def test_checkpoint_that_does_not_fit_or_is_corrupt(tmp_path):
     other = callbacks.Checkpoint(tmp_path, verbose=False)
     assert other.restore(bigger) is None  # another architecture: its own, empty run folder
     assert other.path.parent != checkpoint.path.parent
-    other.path.parent.mkdir(parents=True)
+    other.path.parent.mkdir(parents=True, exist_ok=True)
     other.path.write_bytes(checkpoint.path.read_bytes())  # a file that does not fit it
     with pytest.raises(ValueError, match="does not fit this GAN"):
         other.restore(bigger)
     checkpoint.path.write_bytes(b"garbage")
-    with pytest.raises(ValueError, match="cannot be read"):
+    with pytest.raises(ValueError, match=r"No checkpoint in .* can be read \(gan_checkpoint.npz"):
         checkpoint.restore(gan)
     with pytest.raises(ValueError, match="every_n_steps"):
         callbacks.Checkpoint(tmp_path, every_n_steps=0)
@@ -137,7 +140,7 @@ def _fit(tmp_path, steps=4, epochs=1, seed=0, **options):
     gan = GAN(generator, discriminator, latent_dim=4, loss=loss, seed=seed)
     gan.compile()
     gan.fit(toy.image_dataset(), epochs=epochs, steps_per_epoch=steps, verbose=0,
-            callbacks=[callbacks.Checkpoint(tmp_path, every_n_steps=100, **options)])
+            callbacks=[callbacks.Checkpoint(tmp_path, **{"every_n_steps": 100, **options})])
     return gan
 
 
@@ -258,6 +261,7 @@ def test_killed_process_resumes(tmp_path):
     assert killed_at - 5 <= resumed <= killed_at  # at most every_n_steps lost
     assert resumed % 5 == 0
     assert "finished at step 48" in second.stdout  # exactly the planned 6 x 8 steps
+    assert "took over the lock of a process that is gone" in second.stdout  # the killed one's
 
 
 # --------------------------------------------------------------------------- NaN guard
@@ -564,3 +568,159 @@ def test_fit_for_budget_trains_to_max_steps_checkpoints_and_resumes(tmp_path, ca
                              steps_per_epoch=2, max_steps=6, samples=4)
     out = capsys.readouterr().out
     assert "resumed from" in out and "run: 6 steps in total" in out
+
+
+# --------------------------------------------------------------------------- nothing is lost
+
+
+def _lock_of(tmp_path, **owner):
+    """The run folder of ``_fit``'s settings, with a lock file of ``owner`` in it."""
+    _fit(tmp_path, steps=2)
+    run = next(tmp_path.glob("run-*"))
+    lock = run / callbacks.RunLock.FILENAME
+    lock.write_text(json.dumps({"host": socket.gethostname(), "started": "earlier", **owner}))
+    return run, lock
+
+
+def test_a_second_writer_is_refused_naming_the_first(tmp_path):
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        run, lock = _lock_of(tmp_path, pid=other.pid)
+        before = (run / callbacks.Checkpoint.FILENAME).read_bytes()
+        with pytest.raises(RuntimeError, match=rf"Another process \(pid {other.pid} on .*"
+                                               r"writing checkpoints to .*another directory"):
+            _fit(tmp_path, steps=2, epochs=2)
+        assert (run / callbacks.Checkpoint.FILENAME).read_bytes() == before  # untouched
+        assert json.loads(lock.read_text())["pid"] == other.pid  # its lock is left alone
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_a_lock_whose_owner_is_gone_is_taken_over(tmp_path, capsys):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    run, lock = _lock_of(tmp_path, pid=dead.pid)
+    capsys.readouterr()
+    assert _fit(tmp_path, steps=2, epochs=2).step == 4  # resumed at 2 and finished
+    assert f"took over the lock of a process that is gone (pid {dead.pid}" in (
+        capsys.readouterr().out)
+    assert not lock.exists()  # released when training ended
+    # a lock from another host (a shared drive): live while fresh, taken over when stale
+    lock.write_text(json.dumps({"pid": 1, "host": "elsewhere", "started": "now"}))
+    with pytest.raises(RuntimeError, match="pid 1 on elsewhere"):
+        _fit(tmp_path, steps=2, epochs=3)
+    old = time.time() - 3600
+    os.utime(lock, (old, old))
+    assert _fit(tmp_path, steps=2, epochs=3).step == 6
+
+
+def test_after_a_nan_the_newest_good_checkpoint_stays_and_a_rerun_finishes_the_plan(
+        tmp_path, capsys):
+    gan = tiny_gan()
+    checkpoint = callbacks.Checkpoint(tmp_path, every_n_steps=5)
+    guard = callbacks.NaNGuard(every_n_steps=50)  # its snapshot is of step 0
+    gan.fit(_poisoned_batches(n=10, bad=6).repeat(), epochs=2, steps_per_epoch=5, verbose=0,
+            callbacks=[checkpoint, guard])
+    assert guard.fired_at_step == 7 and gan.step == 0  # the guard went back to step 0 ...
+    out = capsys.readouterr().out
+    assert "kept the checkpoint of step 5" in out
+    with np.load(checkpoint.path) as archive:  # ... but the file keeps step 5
+        meta = json.loads(archive["__meta__"].tobytes().decode())
+    assert meta["step"] == 5 and meta["epoch"] == 1
+    again = tiny_gan(seed=4)  # the learner fixes the data and runs the cell again
+    again.fit(toy.image_dataset(), epochs=2, steps_per_epoch=5, verbose=0,
+              callbacks=[callbacks.Checkpoint(tmp_path, every_n_steps=5)])
+    assert "resumed from" in capsys.readouterr().out and again.step == 10  # the planned total
+
+
+def test_a_corrupt_newest_checkpoint_resumes_from_the_one_before(tmp_path, capsys):
+    _fit(tmp_path, steps=2, epochs=3, every_n_steps=2)  # saved at steps 2, 4 and 6
+    run = next(tmp_path.glob("run-*"))
+    files = sorted(p.name for p in run.glob("gan_checkpoint*.npz"))
+    assert files == ["gan_checkpoint.1.npz", "gan_checkpoint.2.npz", "gan_checkpoint.npz"]
+    newest = run / "gan_checkpoint.npz"
+    newest.write_bytes(newest.read_bytes()[:1000])  # truncated, as by a failing disk
+    capsys.readouterr()
+    gan = _fit(tmp_path, steps=2, epochs=4, every_n_steps=2)
+    out = capsys.readouterr().out
+    assert "the newest checkpoint cannot be read (gan_checkpoint.npz" in out
+    assert "resuming from the one before it, gan_checkpoint.1.npz" in out
+    assert "at step 4 (epoch 2" in out and gan.step == 8
+
+
+def test_a_folder_that_cannot_be_written_fails_before_training(tmp_path, monkeypatch):
+    (tmp_path / "blocked").write_text("a file where the folder should be")
+    gan = tiny_gan()
+    with pytest.raises(PermissionError, match=r"Cannot write checkpoints in .*blocked.*"
+                                              r"GAN_COURSE_CACHE_DIR"):
+        gan.fit(toy.image_dataset(), epochs=1, steps_per_epoch=3, verbose=0,
+                callbacks=[callbacks.Checkpoint(tmp_path / "blocked" / "run")])
+    assert gan.step == 0  # refused at the start, not at the first save
+    if os.geteuid() != 0:  # root writes into read-only folders anyway
+        locked = tmp_path / "read_only"
+        locked.mkdir(mode=0o500)
+        with pytest.raises(PermissionError, match="Cannot write checkpoints"):
+            gan.fit(toy.image_dataset(), epochs=1, steps_per_epoch=3, verbose=0,
+                    callbacks=[callbacks.Checkpoint(locked)])
+
+    def full(path):
+        return shutil._ntuple_diskusage(10**9, 10**9 - 1000, 1000)
+
+    monkeypatch.setattr(callbacks.shutil, "disk_usage", full)
+    with pytest.raises(OSError, match=r"0\.0 MiB free, and a checkpoint needs about"):
+        gan.fit(toy.image_dataset(), epochs=1, steps_per_epoch=3, verbose=0,
+                callbacks=[callbacks.Checkpoint(tmp_path / "full")])
+    assert gan.step == 0
+
+
+def test_temporary_files_of_a_killed_write_are_removed(tmp_path, capsys):
+    _fit(tmp_path, steps=2)
+    run = next(tmp_path.glob("run-*"))
+    debris = run / ".gan_checkpoint.npz.x1y2.tmp"
+    debris.write_bytes(b"half a checkpoint")
+    capsys.readouterr()
+    _fit(tmp_path, steps=2, epochs=2)
+    assert not debris.exists() and "removed .gan_checkpoint.npz.x1y2.tmp" in (
+        capsys.readouterr().out)
+
+
+def test_a_save_on_an_epochs_last_step_records_the_next_epoch(tmp_path):
+    class Crash(keras.callbacks.Callback):  # the kernel dies right after the save at step 5
+        def on_train_batch_end(self, batch, logs=None):
+            if self.model.step == 5:
+                raise RuntimeError("killed")
+
+    class Epochs(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.ended = []
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.ended.append(epoch)
+
+    gan = tiny_gan()
+    with pytest.raises(RuntimeError, match="killed"):
+        gan.fit(toy.image_dataset(), epochs=3, steps_per_epoch=5, verbose=0,
+                callbacks=[callbacks.Checkpoint(tmp_path, every_n_steps=5, verbose=False),
+                           Crash()])
+    epochs = Epochs()
+    again = tiny_gan(seed=2)
+    again.fit(toy.image_dataset(), epochs=3, steps_per_epoch=5, verbose=0,
+              callbacks=[callbacks.Checkpoint(tmp_path, every_n_steps=5, verbose=False), epochs])
+    assert epochs.ended == [1, 2] and again.step == 15  # epoch 0 was done: not run again
+    third = tiny_gan(seed=3)
+    third.fit(toy.image_dataset(), epochs=3, steps_per_epoch=5, verbose=0,
+              callbacks=[callbacks.Checkpoint(tmp_path, verbose=False)])
+    assert third.step == 15  # finished: no step more
+
+
+def test_checkpoints_get_the_users_usual_file_mode(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        _fit(tmp_path, steps=2)
+    finally:
+        os.umask(previous)
+    run = next(tmp_path.glob("run-*"))
+    for name in (callbacks.Checkpoint.FILENAME, callbacks.Checkpoint.SETTINGS_FILENAME):
+        assert stat.S_IMODE((run / name).stat().st_mode) == 0o644, name
