@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gan_course import image_ops, settings
+from gan_course import image_ops, settings, shipped
 
 FASHION_MNIST_CLASSES = (
     "T-shirt/top",
@@ -122,6 +122,7 @@ def load_embedded_fashion_mnist(path: str | Path | None = None):
             f"The embedded Fashion-MNIST file {path} is missing. Restore it with "
             "`git checkout data/` or rebuild it with `python tools/build_fashion_mnist_subset.py`."
         )
+    shipped.verify(path)
     try:
         with np.load(path) as archive:
             arrays = {k: archive[k] for k in ("x_train", "y_train", "x_test", "y_test")}

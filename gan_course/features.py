@@ -40,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gan_course import settings
+from gan_course import settings, shipped
 
 # Loaded models, so each is read from disk (or the network) once per process.
 _CACHE: dict[str, object] = {}
@@ -135,6 +135,7 @@ def _read_weight_file(path: Path) -> dict[str, np.ndarray]:
             what, "are a whole .keras model, which may not load on another Keras version",
             "Convert it to the weights file the course reads with `python "
             f"tools/train_fashion_mnist_classifier.py --from-keras {path}`"))
+    shipped.verify(path)
     try:
         with np.load(path, allow_pickle=False) as archive:
             return {key: archive[key] for key in archive.files}

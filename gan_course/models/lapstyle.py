@@ -416,10 +416,13 @@ def _read_lapstyle_file(path):
 
     import numpy as np
 
+    from gan_course import shipped
+
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"No LapStyle weights at {path}. Train them in the lesson, or "
                                 "restore the file (tools/train_lapstyle.py makes it).")
+    shipped.verify(path)
     try:
         with np.load(path, allow_pickle=False) as archive:
             arrays = {key: archive[key] for key in archive.files}

@@ -355,12 +355,13 @@ def load_colouriser(path=None):
 
     import numpy as np
 
-    from gan_course import settings
+    from gan_course import settings, shipped
 
     path = Path(path) if path is not None else settings.data_dir() / SHIPPED_COLOURISER
     fix = "restore it (git checkout data/) or retrain it (python tools/train_colouriser.py)"
     if not path.is_file():
         raise FileNotFoundError(f"No colouriser at {path}: {fix}.")
+    shipped.verify(path)
     try:
         with np.load(path, allow_pickle=False) as archive:
             arrays = {key: archive[key] for key in archive.files}

@@ -306,12 +306,13 @@ def shipped_record() -> dict:
     ``hardware``, ``versions`` and the files' sha256."""
     import json
 
-    from gan_course import settings
+    from gan_course import settings, shipped
 
     path = settings.data_dir() / SHIPPED_PROGAN_RECORD
     if not path.is_file():
         raise FileNotFoundError(f"The shipped ProGAN's record is missing from {path}; reinstall "
                                 "the package, or run tools/train_progan.py.")
+    shipped.verify(path)
     return json.loads(path.read_text())
 
 
@@ -380,6 +381,7 @@ def load_progan(handle: str = "auto", verbose: bool = True):
       folder, loaded as it is (errors are raised).
     """
     from gan_course import data, settings
+    from gan_course import shipped as checksums
 
     shipped = settings.data_dir() / SHIPPED_PROGAN
 
@@ -391,6 +393,7 @@ def load_progan(handle: str = "auto", verbose: bool = True):
         if not (shipped / "saved_model.pb").is_file():
             raise FileNotFoundError(f"The course's ProGAN is missing from {shipped}; "
                                     "reinstall the package, or run tools/train_progan.py.")
+        checksums.verify(shipped)
         generator = _hub_generator(str(shipped), "course ProGAN (Fashion-MNIST, 32x32)")
         say(f"ProGAN: the course's Fashion-MNIST model ({shipped.name}, 32x32) {reason}.")
         return generator, generator.latent_dim

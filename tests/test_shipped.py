@@ -1,0 +1,102 @@
+"""Shipped files are checked against data/SHA256SUMS before they load."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gan_course import features, settings, shipped
+from gan_course.models import progan
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+from update_checksums import shipped_files  # noqa: E402
+
+
+def test_the_manifest_lists_every_shipped_file_with_its_sum_as_data_readme_does():
+    data_dir = ROOT / "data"
+    entries = shipped.manifest(data_dir)
+    assert sorted(entries) == shipped_files(data_dir)  # tools/update_checksums.py is current
+    readme = (data_dir / "README.md").read_text()
+    for name, digest in entries.items():
+        assert shipped.sha256_of(data_dir / name) == digest, f"{name}: run update_checksums"
+        assert digest in readme, f"data/README.md lacks the sha256 of {name}"
+
+
+@pytest.fixture
+def data_copy(tmp_path, monkeypatch, cache_dir):
+    """A copy of data/ that the package reads (GAN_COURSE_DATA_DIR), to damage."""
+    copy = tmp_path / "data"
+    shutil.copytree(ROOT / "data", copy)
+    monkeypatch.setenv("GAN_COURSE_DATA_DIR", str(copy))
+    monkeypatch.setattr(shipped, "_VERIFIED", {})
+    return copy
+
+
+def test_a_classifier_with_two_weight_columns_swapped_is_refused(data_copy):
+    path = data_copy / features.CLASSIFIER_WEIGHTS_FILE
+    with np.load(path) as archive:
+        arrays = {k: archive[k] for k in archive.files}
+    name = next(k for k, v in arrays.items() if v.ndim == 2)  # a dense kernel
+    arrays[name] = arrays[name][:, [1, 0, *range(2, arrays[name].shape[1])]]
+    np.savez(path, **arrays)
+    with pytest.raises(shipped.DamagedFileError, match=r"fashion_mnist_classifier.weights.npz "
+                                                       r"is damaged.*git checkout data/"):
+        features.load_fashion_mnist_classifier()
+
+
+def test_a_flipped_byte_in_the_progan_or_a_missing_file_is_refused(data_copy):
+    model = data_copy / progan.SHIPPED_PROGAN / "saved_model.pb"
+    raw = bytearray(model.read_bytes())
+    raw[len(raw) // 2] ^= 0x01
+    model.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match=r"saved_model.pb is damaged: its sha256 is"):
+        progan.load_progan("shipped", verbose=False)
+    (data_copy / progan.SHIPPED_PROGAN / "variables" / "variables.index").unlink()
+    with pytest.raises(shipped.DamagedFileError, match=r"variables.index is missing.*reinstall"):
+        shipped.verify(data_copy / progan.SHIPPED_PROGAN / "variables")
+
+
+def test_each_file_is_hashed_once_until_it_changes(data_copy, monkeypatch, tmp_path):
+    calls = []
+    real = shipped.sha256_of
+    monkeypatch.setattr(shipped, "sha256_of", lambda path: calls.append(path) or real(path))
+    target = data_copy / "fashion_mnist_colouriser.npz"
+    shipped.verify(target)
+    shipped.verify(target)
+    assert len(calls) == 1
+    monkeypatch.setattr(shipped, "_VERIFIED", {})  # a new kernel: the cache file remembers
+    shipped.verify(target)
+    assert len(calls) == 1
+    target.write_bytes(target.read_bytes())  # same bytes, new mtime: hashed again, and fine
+    shipped.verify(target)
+    assert len(calls) == 2
+    with open(target, "ab") as file:  # changed: hashed again, and refused
+        file.write(b"\0")
+    with pytest.raises(shipped.DamagedFileError):
+        shipped.verify(target)
+    mine = tmp_path / "my_weights.npz"  # a file of the learner's own is not checked
+    mine.write_bytes(b"anything")
+    shipped.verify(mine)
+    assert len(calls) == 3
+
+
+def test_update_checksums_writes_the_manifest(tmp_path):
+    copy = tmp_path / "repo"
+    (copy / "tools").mkdir(parents=True)
+    shutil.copy(ROOT / "tools" / "update_checksums.py", copy / "tools")
+    shutil.copytree(ROOT / "gan_course", copy / "gan_course")
+    (copy / "data" / "sub").mkdir(parents=True)
+    (copy / "data" / "README.md").write_text("docs")
+    (copy / "data" / "a.bin").write_bytes(b"a")
+    (copy / "data" / "sub" / "b.bin").write_bytes(b"b")
+    result = subprocess.run([sys.executable, str(copy / "tools" / "update_checksums.py")],
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert shipped.manifest(copy / "data") == {
+        "a.bin": shipped.sha256_of(copy / "data" / "a.bin"),
+        "sub/b.bin": shipped.sha256_of(copy / "data" / "sub" / "b.bin")}
+    assert settings.data_dir() != copy / "data"
