@@ -89,6 +89,55 @@ def cache_dir(*parts: str) -> Path:
     return path
 
 
+#: Where Colab mounts Google Drive, and the course cache's folder inside it.
+COLAB_DRIVE = Path("/content/drive")
+DRIVE_CACHE = Path("MyDrive") / "gan_course_cache"
+
+
+def keep_cache_on_drive(enable: bool, drive_root: str | Path = COLAB_DRIVE) -> Path | None:
+    """On Colab, keep the course cache (checkpoints, downloads, outputs) on Google Drive.
+
+    A Colab runtime's disk, ``~/.cache`` with it, vanishes when the runtime is recycled, and
+    every checkpoint with it. Each lesson's set-up cell calls this with its ``KEEP_ON_DRIVE``:
+
+    - not on Colab: nothing happens, nothing is printed;
+    - ``enable=False`` (the default in the lessons): one line offering the option;
+    - ``enable=True``: mounts Drive (Colab asks you to allow it, once per runtime), points
+      ``GAN_COURSE_CACHE_DIR`` at ``MyDrive/gan_course_cache`` and returns that folder. A
+      ``GAN_COURSE_CACHE_DIR`` you set yourself is kept. With ``GAN_COURSE_HEADLESS=1`` nobody
+      can answer Colab's question, so it asks nothing and says so.
+    """
+    import sys
+
+    if "google.colab" not in sys.modules:
+        return None
+    if not enable:
+        print("[gan_course] On Colab, checkpoints and downloads are lost when the runtime is "
+              "recycled: set KEEP_ON_DRIVE = True in this cell to keep them on Google Drive.",
+              flush=True)
+        return None
+    configured = os.environ.get("GAN_COURSE_CACHE_DIR", "").strip()
+    if configured:
+        print(f"[gan_course] GAN_COURSE_CACHE_DIR is already {configured}: the cache stays there.",
+              flush=True)
+        return Path(configured)
+    if headless():
+        print("[gan_course] KEEP_ON_DRIVE: nobody can allow Google Drive in a headless run "
+              f"(GAN_COURSE_HEADLESS=1); the cache stays in {cache_dir()}.", flush=True)
+        return None
+    drive_root = Path(drive_root)
+    if not (drive_root / "MyDrive").is_dir():
+        from google.colab import drive
+
+        drive.mount(str(drive_root))
+    folder = drive_root / DRIVE_CACHE
+    folder.mkdir(parents=True, exist_ok=True)
+    os.environ["GAN_COURSE_CACHE_DIR"] = str(folder)
+    print(f"[gan_course] the course cache is on Google Drive: {folder} (it survives a new "
+          "runtime; delete the folder to free the space).", flush=True)
+    return folder
+
+
 def seed_everything(seed: int = 0) -> int:
     """Seed Python, NumPy, TensorFlow and Keras so that a run can be repeated.
 

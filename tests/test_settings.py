@@ -82,3 +82,57 @@ def test_time_budget_runs_out():
     assert not budget.spent() and 0 < budget.remaining() <= 0.5
     time.sleep(0.6)
     assert budget.spent() and budget.remaining() == 0 and budget.fraction() == 1.0
+
+
+@pytest.fixture
+def fake_colab(monkeypatch, tmp_path):
+    """Colab's modules, faked: ``drive.mount`` records its calls and makes ``MyDrive``."""
+    import sys
+    import types
+
+    mounts = []
+
+    def mount(root):
+        mounts.append(root)
+        (tmp_path / "drive" / "MyDrive").mkdir(parents=True)
+
+    colab = types.ModuleType("google.colab")
+    colab.drive = types.SimpleNamespace(mount=mount)
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    monkeypatch.delenv("GAN_COURSE_CACHE_DIR", raising=False)
+    monkeypatch.delenv("GAN_COURSE_HEADLESS", raising=False)
+    return mounts, tmp_path / "drive"
+
+
+def test_keep_cache_on_drive_does_nothing_off_colab(monkeypatch, capsys, tmp_path):
+    import sys
+
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    assert settings.keep_cache_on_drive(True, drive_root=tmp_path) is None
+    assert settings.keep_cache_on_drive(False) is None
+    assert capsys.readouterr().out == ""
+
+
+def test_keep_cache_on_drive_offers_then_mounts_once(fake_colab, capsys, monkeypatch):
+    mounts, root = fake_colab
+    assert settings.keep_cache_on_drive(False, drive_root=root) is None
+    offer = capsys.readouterr().out
+    assert offer.count("\n") == 1 and "KEEP_ON_DRIVE = True" in offer and not mounts
+    folder = settings.keep_cache_on_drive(True, drive_root=root)
+    assert mounts == [str(root)] and folder == root / "MyDrive" / "gan_course_cache"
+    assert settings.cache_dir("lesson04") == folder / "lesson04"  # checkpoints go to Drive
+    assert "on Google Drive" in capsys.readouterr().out
+    monkeypatch.delenv("GAN_COURSE_CACHE_DIR")
+    settings.keep_cache_on_drive(True, drive_root=root)  # a second lesson: already mounted
+    assert len(mounts) == 1
+
+
+def test_keep_cache_on_drive_asks_nothing_headless_and_keeps_a_chosen_cache(
+        fake_colab, capsys, monkeypatch, tmp_path):
+    mounts, root = fake_colab
+    monkeypatch.setenv("GAN_COURSE_HEADLESS", "1")
+    monkeypatch.setenv("GAN_COURSE_CACHE_DIR", str(tmp_path / "cache"))
+    assert settings.keep_cache_on_drive(True, drive_root=root) == tmp_path / "cache"
+    monkeypatch.delenv("GAN_COURSE_CACHE_DIR")
+    assert settings.keep_cache_on_drive(True, drive_root=root) is None
+    assert not mounts and "headless" in capsys.readouterr().out
