@@ -340,3 +340,20 @@ def test_the_official_optimiser_decays_the_learning_rate_inversely_with_the_step
     assert (optimizer.beta_1, optimizer.beta_2) == (0.9, 0.999)
     for crop, side in lapstyle.STYLE_SIDES.items():  # crops of the style always fit
         assert side > crop and lapstyle.STYLE_SIDES[crop] / crop < 1.1
+
+
+def test_comparison_rows_are_the_draft_the_control_and_lapstyle_timed(encoder):
+    content = _images(2, 64)
+    draft = _drafting(encoder)
+    revision = lapstyle.build_revision_network(0.125)
+    rows = lapstyle.comparison_rows(draft, [revision], content, "mine", levels=1)
+    assert list(rows) == [f"{name} (mine)" for name in lapstyle.COMPARISON_ROWS]
+    expected = (lapstyle.upsampled_draft(draft, content, revisions=1),
+                lapstyle.draft_with_content_bands(draft, content, revisions=1),
+                lapstyle.LapStyleNet(draft, [revision])(content))
+    for (images, seconds), want in zip(rows.values(), expected, strict=True):
+        assert images.shape == (2, 64, 64, 3) and seconds > 0
+        np.testing.assert_allclose(images, np.clip(keras.ops.convert_to_numpy(want), 0, 1),
+                                   atol=1e-4)
+    with pytest.raises(ValueError, match="mine: 1 revision network"):
+        lapstyle.comparison_rows(draft, [revision], content, "mine", levels=2)

@@ -283,6 +283,36 @@ def draft_with_content_bands(drafting: DraftingNetwork, content, revisions: int)
     return image_ops.fold_laplacian_pyramid([*pyramid[:-1], draft])
 
 
+#: The row names of :func:`comparison_rows`, before the model's label.
+COMPARISON_ROWS = ("draft alone, upsampled", "control: draft + content bands", "LapStyle")
+
+
+def comparison_rows(drafting: DraftingNetwork, revisions, contents, label: str,
+                    levels: int = 2) -> dict:
+    """Lesson 4's three rows for one trained LapStyle, ``{f"{row} ({label})": (outputs,
+    seconds per image)}`` with the rows of :data:`COMPARISON_ROWS`: the draft alone
+    (:func:`upsampled_draft`), the no-learning control (:func:`draft_with_content_bands`) and
+    ``LapStyleNet(drafting, revisions[:levels])``. Outputs are clipped to [0, 1]; each row is
+    timed image by image on this machine (:func:`gan_course.hardware.seconds_per_image`)."""
+    import numpy as np
+
+    from gan_course import hardware
+
+    if len(revisions) < levels:
+        raise ValueError(f"{label}: {len(revisions)} revision network(s), and {levels} are "
+                         "needed; train the missing stage (tools/train_lapstyle.py).")
+    stylise = LapStyleNet(drafting, list(revisions[:levels]))
+    functions = (lambda x: upsampled_draft(drafting, x, revisions=levels),
+                 lambda x: draft_with_content_bands(drafting, x, revisions=levels),
+                 lambda x: stylise.predict(x, verbose=0))
+    rows = {}
+    for name, function in zip(COMPARISON_ROWS, functions, strict=True):
+        images, seconds = hardware.seconds_per_image(
+            lambda x, f=function: keras.ops.convert_to_numpy(f(x)), contents)
+        rows[f"{name} ({label})"] = (np.clip(images, 0.0, 1.0), seconds)
+    return rows
+
+
 #: The style image's shorter side for each training crop size: 136 and 280 are PaddleGAN's load
 #: sizes for its 128 and 256 crops; 544 keeps about the same margin for 512 crops.
 STYLE_SIDES = {128: 136, 256: 280, 512: 544}
