@@ -13,7 +13,13 @@ OLDEST_STAMP := $(OLDEST_VENV)/.installed
 .PHONY: lessons test test-oldest lint lab clean venv
 
 # Re-install when the dependency list changes.
+# TensorFlow 2.19-2.21 has wheels for Python 3.10 to 3.13 only.
+PY_OK := import sys; sys.exit(not (3, 10) <= sys.version_info[:2] < (3, 14))
+PY_NEED = { echo "gan-course needs Python 3.10 to 3.13 (TensorFlow has no wheels for \
+	$$($(PYTHON) --version 2>&1)); run e.g. make PYTHON=python3.12"; exit 1; }
+
 $(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -c "$(PY_OK)" || $(PY_NEED)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
@@ -22,6 +28,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 $(OLDEST_STAMP): pyproject.toml $(OLDEST)
+	@test -x $(OLDEST_PY) || $(PYTHON) -c "$(PY_OK)" || $(PY_NEED)
 	@test -x $(OLDEST_PY) || $(PYTHON) -m venv $(OLDEST_VENV)
 	$(OLDEST_PY) -m pip install --quiet --upgrade pip
 	$(OLDEST_PY) -m pip install --quiet -c $(OLDEST) -e ".[dev]"
@@ -49,6 +56,7 @@ lint: $(STAMP)
 
 ## Open JupyterLab on the notebooks
 lab: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[dev,lab]"
 	$(VENV)/bin/jupyter lab notebooks/
 
 clean:

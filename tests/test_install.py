@@ -76,7 +76,22 @@ def wheel(tmp_path_factory) -> Path:
         capture_output=True, text=True, timeout=600, check=False)
     assert result.returncode == 0, f"pip wheel failed:\n{result.stdout}\n{result.stderr}"
     (built,) = out.glob("gan_course-*.whl")
+    BUILD_LOG[built] = result.stdout + result.stderr
     return built
+
+
+BUILD_LOG: dict[Path, str] = {}
+
+
+def test_the_build_is_quiet_and_lists_every_data_folder(wheel):
+    """setuptools warns at every install about a data folder missing from `packages`; a
+    learner's first `make` would show those warnings in red."""
+    log = BUILD_LOG[wheel]
+    assert "Warning" not in log and "would be ignored" not in log, log[-3000:]
+    listed = set(_pyproject()["tool"]["setuptools"]["packages"])
+    folders = {"gan_course._data." + p.relative_to(ROOT / "data").as_posix().replace("/", ".")
+               for p in (ROOT / "data").rglob("*") if p.is_dir()}
+    assert folders <= listed, f"list these data folders in pyproject.toml: {folders - listed}"
 
 
 def test_wheel_carries_every_module_and_every_data_file(wheel):

@@ -2,6 +2,9 @@
 
 import hashlib
 import re
+import shutil
+import subprocess
+import sys
 
 import yaml
 from packaging.requirements import Requirement
@@ -46,7 +49,13 @@ def test_required_dependencies_are_declared():
     project = _pyproject()["project"]
     names = {_name(d) for d in project["dependencies"]}
     assert {"tensorflow", "keras", "tensorflow-hub", "tensorboard", "matplotlib", "imageio",
-            "scikit-image", "numpy", "tqdm", "ipywidgets", "jupyterlab"} <= names
+            "scikit-image", "numpy", "tqdm", "ipywidgets"} <= names
+    # Colab ships ipywidgets 7.7.1 and no JupyterLab: the install must accept the one and not
+    # pull the other (JupyterLab is the `lab` extra, for `make lab`)
+    widgets = next(d for d in project["dependencies"] if _name(d) == "ipywidgets")
+    assert Requirement(widgets).specifier.contains("7.7.1")
+    assert "jupyterlab" not in names and any(
+        _name(d) == "jupyterlab" for d in project["optional-dependencies"]["lab"])
     tf = next(d for d in project["dependencies"] if d.startswith("tensorflow>"))
     assert tf == "tensorflow>=2.19,<2.22"
     dev = {_name(d) for d in project["optional-dependencies"]["dev"]}
@@ -77,7 +86,8 @@ def test_explicit_package_discovery():
     packages = setuptools["packages"]
     mapped = setuptools.get("package-dir", {})
     assert all(p == "gan_course" or p.startswith("gan_course.") for p in packages)
-    code = [p for p in packages if p not in mapped]
+    data = [p for p in packages if any(p == m or p.startswith(m + ".") for m in mapped)]
+    code = [p for p in packages if p not in data]
     for package in code:
         assert (ROOT / package.replace(".", "/") / "__init__.py").is_file(), package
     missing = sorted(_source_packages() - set(code))
@@ -146,3 +156,22 @@ def test_data_readme_records_every_file():
         if path.is_file() and path.name not in ("README.md", "SHA256SUMS"):  # the sums' list
             assert path.name in readme, path.name
             assert hashlib.sha256(path.read_bytes()).hexdigest() in readme, path.name
+
+
+def test_make_names_the_python_it_needs(tmp_path):
+    """A python3 that TensorFlow has no wheels for (3.14) stops `make` with the fix, before a
+    venv is made and a TensorFlow install fails."""
+    fake = tmp_path / "python3.14"
+    fake.write_text("#!/bin/sh\n[ \"$1\" = --version ] && echo 'Python 3.14.0' && exit 0\n"
+                    "exec " + sys.executable + " -c 'import sys; sys.exit(1)'\n")
+    fake.chmod(0o755)
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    result = subprocess.run(["make", "venv", f"PYTHON={fake}"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode != 0
+    assert "needs Python 3.10 to 3.13" in result.stdout + result.stderr
+    assert "Python 3.14.0" in result.stdout + result.stderr
+    assert not (tmp_path / ".venv").exists()
+    project = _pyproject()["project"]
+    assert project["requires-python"] == ">=3.10,<3.14"
