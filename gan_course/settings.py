@@ -47,8 +47,14 @@ def _flag(name: str) -> bool:
     raise ValueError(f"{name}={os.environ[name]!r} is not a boolean; use {name}=1 or {name}=0.")
 
 
-def quick_mode() -> bool:
-    """True when ``GAN_COURSE_QUICK`` is set: lessons shrink their budgets to run in minutes."""
+def quick_mode(force: bool = False) -> bool:
+    """True when ``GAN_COURSE_QUICK`` is set: lessons shrink their budgets to run in minutes.
+
+    ``force=True`` (a lesson's ``QUICK`` form field) turns quick mode on for this process, by
+    setting ``GAN_COURSE_QUICK=1``, so every budget the package reads shrinks too.
+    """
+    if force:
+        os.environ["GAN_COURSE_QUICK"] = "1"
     return _flag("GAN_COURSE_QUICK")
 
 

@@ -39,3 +39,34 @@ def test_every_lesson_offers_to_keep_its_cache_on_drive(path):
     assert not any("cache_dir(" in source for source in code[:setup])
     before = code[setup].split("keep_cache_on_drive")[0]
     assert "cache_dir(" not in before and ".fit(" not in before
+
+
+#: The settings a learner changes at the top of a lesson or before trying their own data.
+LEARNER_SETTINGS = {"QUICK", "START_FRESH", "KEEP_ON_DRIVE", "STYLE", "CONTENT", "MY_PHOTO",
+                    "MY_CONTENT", "TEXTURE", "MY_TEXTURE"}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_learner_settings_are_colab_form_fields(path):
+    """On Colab, `NAME = value  #@param {type: ...}` shows a checkbox or a text box; elsewhere
+    it is a plain assignment. Each setting's first assignment is one, with a literal value of
+    the declared type (a text box cannot hold None)."""
+    import ast
+
+    import nbformat
+
+    seen = set()
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        for line in cell.source.splitlines():
+            name = line.split("=")[0].strip()
+            if name not in LEARNER_SETTINGS or "=" not in line or name in seen:
+                continue
+            seen.add(name)
+            assert "#@param {type:" in line, f"{path.name}: {line!r} is not a form field"
+            value = ast.literal_eval(line.split("=", 1)[1].split("#@param")[0].strip())
+            kind = line.split("type:")[1].strip(' "}')
+            assert {"boolean": bool, "string": str}[kind] is type(value), line
+    if path.name != "00_setup.ipynb":
+        assert {"QUICK", "START_FRESH", "KEEP_ON_DRIVE"} <= seen, path.name

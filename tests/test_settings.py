@@ -136,3 +136,11 @@ def test_keep_cache_on_drive_asks_nothing_headless_and_keeps_a_chosen_cache(
     monkeypatch.delenv("GAN_COURSE_CACHE_DIR")
     assert settings.keep_cache_on_drive(True, drive_root=root) is None
     assert not mounts and "headless" in capsys.readouterr().out
+
+
+def test_quick_mode_can_be_forced_on_by_a_lesson(monkeypatch):
+    monkeypatch.delenv("GAN_COURSE_QUICK", raising=False)
+    assert settings.quick_mode(force=False) is False
+    assert settings.quick_mode(force=True) is True
+    assert settings.quick_mode() is True  # the budgets read the same switch
+    assert settings.time_budget(minutes=10, quick_minutes=0.5).seconds == 30
