@@ -76,13 +76,36 @@ def choose_strategy_kind(n_gpus: int, tpu: bool = False) -> str:
     return "default"
 
 
+#: The first compute capability TensorFlow's XLA cannot compile for yet: 12.0, Blackwell (Colab's
+#: G4 runtime, RTX 50 laptops) fails with "PTX ... does not support sm_120"
+#: (tensorflow/tensorflow#111958).
+XLA_UNSUPPORTED_FROM = (12, 0)
+
+
 def choose_jit(gpus: list[Accelerator], tpu: bool = False, requested="auto") -> bool:
-    """XLA on accelerators (``"auto"``); off on CPU, where it rarely pays for its compile time."""
+    """XLA on accelerators (``"auto"``); off on CPU, where it rarely pays for its compile time,
+    and off on GPUs of compute capability :data:`XLA_UNSUPPORTED_FROM` or newer, which
+    TensorFlow's XLA cannot compile for (:func:`xla_note` says why)."""
     if requested == "auto":
-        return bool(gpus) or tpu
+        return tpu or (bool(gpus) and not _xla_unsupported(gpus))
     if isinstance(requested, bool):
         return requested
     raise ValueError(f"xla={requested!r}; use 'auto', True or False.")
+
+
+def _xla_unsupported(gpus: list[Accelerator]) -> list[Accelerator]:
+    return [g for g in gpus if g.compute_capability is not None
+            and tuple(g.compute_capability) >= XLA_UNSUPPORTED_FROM]
+
+
+def xla_note(gpus: list[Accelerator], requested="auto") -> str:
+    """Why ``"auto"`` turned XLA off on these GPUs ("" when it did not)."""
+    newest = _xla_unsupported(gpus) if requested == "auto" else []
+    if not newest:
+        return ""
+    cc = ".".join(map(str, newest[0].compute_capability))
+    return (f" (XLA off: TensorFlow's XLA cannot compile for compute capability {cc} yet, "
+            "tensorflow/tensorflow#111958; setup(xla=True) tries anyway)")
 
 
 def list_gpus() -> list[Accelerator]:
@@ -97,12 +120,30 @@ def list_gpus() -> list[Accelerator]:
     return found
 
 
+_NOTED: list[str] = []  # the TPU note is printed once per process
+TPU_RUNTIME_NOTE = ("[gan_course] This is a TPU runtime, and TensorFlow from PyPI cannot use "
+                    "its TPU (that needs libtpu): use a GPU runtime for this course (Runtime > "
+                    "Change runtime type > T4 GPU). Here the lessons run on the CPU.")
+
+
 def _find_tpu():
-    """A TPU cluster resolver when a TPU is attached (Colab TPU runtimes), else None."""
+    """A TPU cluster resolver when a TPU is attached (Colab TPU runtimes), else None.
+
+    Colab's TPU runtime ships JAX, not TensorFlow; TensorFlow installed from PyPI has no TPU
+    support without ``libtpu``, so a TPU without it is reported in one line
+    (:data:`TPU_RUNTIME_NOTE`) and the lesson runs on the CPU instead of failing.
+    """
+    import importlib.util
+
     import tensorflow as tf
 
     if not (os.environ.get("TPU_NAME") or os.environ.get("COLAB_TPU_ADDR")
             or os.path.exists("/dev/accel0")):
+        return None
+    if os.path.exists("/dev/accel0") and importlib.util.find_spec("libtpu") is None:
+        if not _NOTED:
+            print(TPU_RUNTIME_NOTE, flush=True)
+            _NOTED.append(TPU_RUNTIME_NOTE)
         return None
     try:
         return tf.distribute.cluster_resolver.TPUClusterResolver()
@@ -182,7 +223,8 @@ def setup(precision: str = "auto", xla="auto", verbose: bool = True):
                              replicas=strategy.num_replicas_in_sync, device=device)
     if verbose:
         print(f"[gan_course] precision {policy}, XLA {'on' if jit else 'off'}, "
-              f"strategy {kind} with {strategy.num_replicas_in_sync} replica(s).", flush=True)
+              f"strategy {kind} with {strategy.num_replicas_in_sync} replica(s)"
+              f"{xla_note(gpus, xla)}.", flush=True)
     return strategy
 
 

@@ -300,15 +300,27 @@ class GAN(keras.Model):
             if state is not None and "initial_epoch" not in kwargs:
                 kwargs["initial_epoch"] = state.epoch
         kwargs.setdefault("shuffle", False)  # datasets shuffle themselves (gan_dataset does)
+        start = self.step
         try:
             return super().fit(*args, callbacks=callbacks, **kwargs)
         except KeyboardInterrupt:
             for checkpoint in checkpoints:
                 print(f"[gan_course] interrupted: saved {checkpoint.save(self)}", flush=True)
             raise
+        except Exception as error:
+            if not (self.jit_compile and self.step == start and _xla_failure(error)):
+                raise
+            failure = error  # the first compiled step failed: train again without XLA
         finally:  # also after an error: another process may then train this run
             for checkpoint in checkpoints:
                 checkpoint.release()
+        first_line = next((line for line in str(failure).splitlines() if line.strip()), "")
+        print(f"[gan_course] XLA could not compile the training step on this device "
+              f"({type(failure).__name__}: {first_line[:160]}); training with XLA off "
+              "(jit_compile=False) instead.", flush=True)
+        self.jit_compile = False
+        self.train_function = None
+        return self.fit(*args, callbacks=callbacks, **kwargs)
 
     # ------------------------------------------------------------------ sampling
 
@@ -509,6 +521,13 @@ def _latent_shape(latent_dim):
                          "tuple of positive ints (e.g. (4, 4, 64)), or None for a generator "
                          "that takes only a condition.")
     return tuple(int(d) for d in dims)
+
+
+def _xla_failure(error: BaseException) -> bool:
+    """Whether an error from the first training step is XLA failing to compile it (e.g. "PTX
+    ... does not support sm_120" on a GPU newer than TensorFlow's XLA)."""
+    text = f"{type(error).__name__}: {error}".lower()
+    return any(word in text for word in ("xla", "ptx", "sm_", "jit compil", "jit_compile"))
 
 
 def _static_shapes(tensors) -> list[tuple] | None:

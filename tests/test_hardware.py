@@ -168,3 +168,62 @@ def test_seconds_per_image_runs_one_image_at_a_time_after_a_warm_up():
     assert calls == [1, 1, 1]
     with pytest.raises(ValueError, match="at least one image"):
         hardware.seconds_per_image(double, images[:0])
+
+
+BLACKWELL = hardware.Accelerator("NVIDIA RTX PRO 6000 Blackwell", (12, 0))
+
+
+def test_xla_is_off_by_default_from_compute_capability_12(monkeypatch, float32_policy, capsys):
+    assert hardware.choose_jit([BLACKWELL]) is False
+    assert hardware.choose_jit([T4, BLACKWELL]) is False  # one such GPU is enough
+    assert hardware.choose_jit([BLACKWELL], requested=True) is True  # asked for: tried anyway
+    assert hardware.xla_note([T4]) == "" and hardware.xla_note([BLACKWELL], True) == ""
+    monkeypatch.setattr(hardware, "list_gpus", lambda: [BLACKWELL])
+    monkeypatch.setattr(hardware, "_find_tpu", lambda: None)
+    hardware.setup()
+    line = capsys.readouterr().out
+    assert hardware.last_setup.jit_compile is False
+    assert line.count("\n") == 1 and "XLA off" in line and "compute capability 12.0" in line
+
+
+def test_a_tpu_runtime_without_tensorflow_tpu_support_is_said_and_skipped(monkeypatch, capsys):
+    import importlib.util
+    import os
+
+    real_exists, real_find = os.path.exists, importlib.util.find_spec
+    monkeypatch.setattr(os.path, "exists", lambda p: p == "/dev/accel0" or real_exists(p))
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "libtpu" else real_find(name, *a))
+    monkeypatch.setattr(hardware, "_NOTED", [])
+    assert hardware._find_tpu() is None and hardware._find_tpu() is None
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "use a GPU runtime for this course" in out
+
+
+def test_a_first_step_that_xla_cannot_compile_trains_again_without_xla(monkeypatch, capsys):
+    import toy
+
+    from gan_course import training
+
+    g, d = toy.tiny_image_models()
+    gan = training.GAN(g, d, latent_dim=4)
+    gan.compile(jit_compile=True)
+    real_fit, calls = keras.Model.fit, []
+
+    def fit(self, *args, **kwargs):
+        calls.append(self.jit_compile)
+        if self.jit_compile:
+            raise tf.errors.InternalError(None, None, "ptxas fatal: PTX .version 8.7 does not "
+                                          "support sm_120\\nmore detail")
+        return real_fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", fit)
+    gan.fit(toy.image_dataset(), epochs=1, steps_per_epoch=2, verbose=0)
+    assert calls == [True, False] and gan.step == 2 and gan.jit_compile is False
+    out = capsys.readouterr().out
+    assert "XLA could not compile the training step" in out and "sm_120" in out
+    # any other error, or one after training started, is raised as it is
+    gan.compile(jit_compile=True)
+    monkeypatch.setattr(keras.Model, "fit", lambda self, *a, **k: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        gan.fit(toy.image_dataset(), epochs=1, steps_per_epoch=2, verbose=0)
