@@ -53,3 +53,33 @@ def test_the_shipped_colouriser_record_holds_its_scores():
     assert shipped["ab_histogram"] > scores["grey input (ab = 0)"]["ab_histogram"]
     assert shipped["ciede2000"] < scores["constant colour (training mean)"]["ciede2000"]
     assert 0.8 <= shipped["colourfulness_ratio"] <= 1.2
+
+
+def test_train_lapstyle_keeps_each_stage_and_retrains_revisions_with_another_seed(tmp_path):
+    from gan_course import data, features
+    from gan_course.models import lapstyle
+
+    out = tmp_path / "lapstyle.npz"
+    first = _run_tool("train_lapstyle.py", "--draft-steps", "1", "--revision-steps", "0",
+                      "--second-revision-steps", "0", "--out", str(out))
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert "sha256" in first.stdout.splitlines()[-1]
+    encoder = features.vgg19_encoder("random")
+    drafting, revisions, record = lapstyle.load_lapstyle_weights(out, encoder)
+    assert revisions == [] and record["draft"]["steps"] == 1
+    assert record["draft"]["identity_losses"] and "g_identity_pixels" in record["draft"][
+        "last_losses"]
+    assert record["content_split"]["validation"] == list(data.STYLE_CONTENT_SPLIT["validation"])
+    # the same draft, a revision trained with seed 1: the draft's weights are kept
+    second = tmp_path / "seed1.npz"
+    again = _run_tool("train_lapstyle.py", "--continue-from", str(out), "--retrain-revisions",
+                      "--seed", "1", "--revision-steps", "1", "--second-revision-steps", "0",
+                      "--out", str(second))
+    assert again.returncode == 0, again.stderr[-2000:]
+    drafting2, revisions2, record2 = lapstyle.load_lapstyle_weights(second, encoder)
+    assert len(revisions2) == 1 and record2["revision"]["seed"] == 1
+    assert record2["draft"] == record["draft"]
+    for kept, loaded in zip(drafting.get_weights(), drafting2.get_weights(), strict=True):
+        np.testing.assert_array_equal(kept, loaded)
+    refused = _run_tool("train_lapstyle.py", "--retrain-revisions", "--out", str(second))
+    assert refused.returncode != 0 and "needs --continue-from" in refused.stderr

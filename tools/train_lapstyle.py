@@ -7,9 +7,12 @@ script trains one, on this machine, with exactly what the lesson uses offline:
 
 - the encoder: ``features.vgg19_encoder("random")`` (fixed random VGG-19 weights, seed 19);
 - the style: ``data.offline_style_image("stained_glass_flower")``;
-- the content: the offline training photos (``data.style_transfer_dataset(content="offline")``);
+- the content: lesson 4's offline training photos (``data.style_transfer_dataset(content=
+  "offline")``, :data:`gan_course.data.STYLE_CONTENT_SPLIT`), never enlarged: the 512 px stage
+  sees each photo's own detail, and the two validation photos are never seen;
 - the models: ``models.lapstyle`` at the CPU width (``LAPSTYLE_SCALE["cpu"]``), through the
-  course's one GAN core: the draft on its perceptual terms alone at 128 px, then the first
+  course's one GAN core: the draft on its perceptual and identity terms (PaddleGAN's identity
+  losses, weights 50 and 1) at 128 px, then the first
   revision at 256 px and the second at 512 px, each against the shallow patch discriminator.
 
 The schedule follows PaddleGAN's configs (Adam(1e-4, 0.9, 0.999), lr / (1 + 5e-5 t); the style
@@ -19,6 +22,10 @@ the repository root::
     python tools/train_lapstyle.py                   # about an hour on 2 CPU cores
     python tools/train_lapstyle.py --continue-from data/lapstyle_stained_glass_flower.npz
                                                      # only the stages the file lacks
+    python tools/train_lapstyle.py --continue-from data/lapstyle_stained_glass_flower.npz \
+        --retrain-revisions --seed 1 --out /tmp/seed1.npz
+                                                     # the same draft, both revisions again
+                                                     # with another seed (bench/README.md)
 
 It writes the ``.npz`` (float16 weights and a JSON record of the steps, time, hardware,
 versions and last losses) and prints its sha256 for data/README.md.
@@ -60,13 +67,13 @@ def train(gan, dataset, steps: int, label: str) -> tuple[dict, float]:
     return last, seconds
 
 
-def stage_record(gan, size: int, batch: int, seconds: float, last: dict) -> dict:
+def stage_record(gan, size: int, batch: int, seconds: float, last: dict, run_seed: int) -> dict:
     return {"size": size, "batch": batch, "steps": gan.step, "seconds": round(seconds),
-            "last_losses": last}
+            "last_losses": last, "seed": run_seed}
 
 
 def revision_stage(drafting, revisions, encoder, style_name, size, batch, steps, lr, seed,
-                   remd_layers, label):
+                   remd_layers, label, run_seed):
     """Train one more revision level at ``size`` px (the earlier ones frozen): its network and
     its stage record."""
     style = data.offline_style_image(style_name, side=lapstyle.STYLE_SIDES[size])
@@ -79,7 +86,7 @@ def revision_stage(drafting, revisions, encoder, style_name, size, batch, steps,
     gan.compile(g_optimizer=lapstyle.lapstyle_adam(lr), d_optimizer=lapstyle.lapstyle_adam(lr))
     last, seconds = train(gan, data.style_transfer_dataset(style, size, batch, seed=seed),
                           steps, label)
-    return revision, stage_record(gan, size, batch, seconds, last)
+    return revision, stage_record(gan, size, batch, seconds, last, run_seed)
 
 
 def main() -> None:
@@ -94,51 +101,76 @@ def main() -> None:
     parser.add_argument("--continue-from", type=Path, default=None,
                         help="a file this script wrote: keep its trained stages and train only "
                              "the missing ones (e.g. the second revision)")
+    parser.add_argument("--retrain-revisions", action="store_true",
+                        help="with --continue-from: keep only its draft and train both "
+                             "revisions again")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seeds the weights and the crops of the stages this run trains")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
-    keras.utils.set_random_seed(0)
+    if args.retrain_revisions and args.continue_from is None:
+        parser.error("--retrain-revisions needs --continue-from (the file whose draft to keep)")
+    keras.utils.set_random_seed(args.seed)
+    seed = 10 * args.seed  # the crops' seeds: 0, 1, 2 for seed 0, as the shipped file's
     width = lapstyle.LAPSTYLE_SCALE["cpu"][0]
     encoder = features.vgg19_encoder("random")
     style_name = data.DEFAULT_OFFLINE_STYLE
+    settings = {"style": style_name, "learning_rate": args.lr}
 
     if args.continue_from is not None:
         drafting, revisions, record = lapstyle.load_lapstyle_weights(args.continue_from, encoder)
+        if args.retrain_revisions:
+            revisions = []
+            record = {key: record[key] for key in ("draft",) if key in record}
         print(f"continuing from {args.continue_from}: the draft and {len(revisions)} "
               "revision(s) stay as trained", flush=True)
-    else:
-        # ---- stage 1: the draft at 128 px, perceptual terms only
+    if args.continue_from is None:
+        # ---- stage 1: the draft at 128 px, perceptual and identity terms
         style = data.offline_style_image(style_name, side=lapstyle.STYLE_SIDES[128])
         drafting = lapstyle.DraftingNetwork(encoder, lapstyle.build_drafting_decoder(width))
         drafting.set_style(style[None])
         draft_gan = GAN(drafting, None, latent_dim=None,
-                        g_terms={"perceptual": lapstyle.perceptual_terms(encoder)})
+                        g_terms={"perceptual": lapstyle.perceptual_terms(encoder,
+                                                                         identity=drafting)})
         draft_gan.compile(g_optimizer=lapstyle.lapstyle_adam(args.lr))
         last, seconds = train(
-            draft_gan, data.style_transfer_dataset(style, 128, args.draft_batch, seed=0),
+            draft_gan, data.style_transfer_dataset(style, 128, args.draft_batch, seed=seed),
             args.draft_steps, "draft")
-        record = {"draft": stage_record(draft_gan, 128, args.draft_batch, seconds, last)}
+        record = {"draft": stage_record(draft_gan, 128, args.draft_batch, seconds, last,
+                                           args.seed)}
+        record["draft"]["identity_losses"] = True
+        revisions = []
+        save(args.out, drafting, revisions, record, settings)  # an interrupted run keeps the draft
+    if not revisions and args.revision_steps > 0:
         # ---- stage 2: the first revision at 256 px, against the shallow patch discriminator
         revision, record["revision"] = revision_stage(
             drafting, [], encoder, style_name, 256, args.revision_batch, args.revision_steps,
-            args.lr, 1, lapstyle.REMD_LAYERS, "revision")
+            args.lr, seed + 1, lapstyle.REMD_LAYERS, "revision", args.seed)
         revisions = [revision]
+        save(args.out, drafting, revisions, record, settings)
     if len(revisions) < 2 and args.second_revision_steps > 0:
         # ---- stage 3: the second revision at 512 px; rEMD at relu4_1 alone (memory)
         revision, record["second_revision"] = revision_stage(
             drafting, revisions, encoder, style_name, 512, args.second_revision_batch,
-            args.second_revision_steps, args.lr, 2, ("relu4_1",), "second revision")
+            args.second_revision_steps, args.lr, seed + 2, ("relu4_1",), "second revision",
+            args.seed)
         revisions = [*revisions, revision]
 
+    path = save(args.out, drafting, revisions, record, settings)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    print(f"wrote {path} ({path.stat().st_size / 2**20:.2f} MiB), sha256 {digest}")
+
+
+def save(out, drafting, revisions, record, settings):
+    """Write the stages trained so far, with what made them; ``--continue-from`` resumes."""
     record.update({
-        "style": style_name, "decoder_width_device": "cpu", "learning_rate": args.lr,
+        **settings, "decoder_width_device": "cpu", "content_split": data.STYLE_CONTENT_SPLIT,
         "hardware": f"{platform.machine()}, {os.cpu_count()} CPU cores, no GPU",
         "versions": {"python": platform.python_version(), "tensorflow": tf.__version__,
                      "keras": keras.__version__},
-        "encoder_sha256": features.weights_checksum(encoder.model),
+        "encoder_sha256": features.weights_checksum(drafting.encoder.model),
     })
-    path = lapstyle.save_lapstyle_weights(args.out, drafting, revisions, record)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    print(f"wrote {path} ({path.stat().st_size / 2**20:.2f} MiB), sha256 {digest}")
+    return lapstyle.save_lapstyle_weights(out, drafting, revisions, record)
 
 
 if __name__ == "__main__":
