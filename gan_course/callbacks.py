@@ -604,8 +604,7 @@ class Checkpoint(keras.callbacks.Callback):
         for stale in self.run_directory.glob(f".{Path(self.FILENAME).stem}*.tmp"):
             stale.unlink(missing_ok=True)
             self._say(f"removed {stale.name}, left by a write that was killed.")
-        needed = 2 * sum(int(np.prod(v.shape)) * v.dtype.itemsize if hasattr(v.dtype, "itemsize")
-                         else 4 * int(np.prod(v.shape))
+        needed = 2 * sum(int(np.prod(v.shape)) * np.dtype(v.dtype).itemsize
                          for group in _variable_groups(gan).values() for v in group)
         free = shutil.disk_usage(self.run_directory).free
         if free < needed:

@@ -30,7 +30,8 @@ def main() -> None:
     lines = [f"{sha256_of(data_dir / name)}  {name}" for name in shipped_files(data_dir)]
     (data_dir / MANIFEST).write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
-    print(f"wrote {data_dir / MANIFEST} ({len(lines)} files)")
+    print(f"wrote {data_dir / MANIFEST} ({len(lines)} files), its own sha256 "
+          f"{sha256_of(data_dir / MANIFEST)}: record both in data/README.md")
 
 
 if __name__ == "__main__":
