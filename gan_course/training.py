@@ -69,7 +69,7 @@ import types
 import keras
 import tensorflow as tf
 
-from gan_course import hardware, losses
+from gan_course import export, hardware, losses
 
 UPDATES = ("alternating", "simultaneous")
 #: The EMA decay starts low and rises to ``ema_decay``: decay_t = min(decay, (1 + t) / (10 + t)).
@@ -358,6 +358,24 @@ class GAN(keras.Model):
             outputs.append(keras.ops.convert_to_numpy(keras.ops.cast(
                 model(batch[0] if len(batch) == 1 else batch, training=False), "float32")))
         return np.concatenate(outputs)
+
+    def export_generator(self, path, ema: bool = True):
+        """Write the generator (the EMA one, if there is one and ``ema`` is True) to the folder
+        ``path``: ``generator.keras``, a SavedModel ``saved_model/`` with the signature
+        ``serve``, and ``generator.json`` (see :mod:`gan_course.export`). Returns the folder.
+
+        Reload it anywhere, without the course's training code::
+
+            g = keras.saving.load_model(f"{path}/generator.keras")
+            images = g(z, training=False)
+        """
+        use_ema = ema and self.ema_generator is not None
+        model = self.ema_generator if use_ema else self.generator
+        latent = None if self.latent_shape is None else list(self.latent_shape)
+        return export.export_generator(
+            model, path, latent_shape=self.latent_shape,
+            description={"ema": use_ema, "latent_shape": latent,
+                         "step": self.step if getattr(self, "g_optimizer", None) else 0})
 
     # ------------------------------------------------------------------ training
 
