@@ -28,7 +28,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from gan_course import viz
+from gan_course import hardware, viz
 from gan_course.settings import TimeBudget
 
 # --------------------------------------------------------------------------- samples and GIFs
@@ -499,6 +499,10 @@ class Checkpoint(keras.callbacks.Callback):
     is taken over. A folder that cannot be written (read-only, or too little free space) is an
     error when training starts, not at the first save; temporary files left by a killed write
     are removed.
+
+    In a multi-worker run (``TF_CONFIG``, :func:`gan_course.hardware.cluster_from_env`) the
+    workers hold the same weights; the chief (worker 0) uses ``directory``, worker k uses
+    ``directory/worker-k``, so the workers never take each other's lock on a shared drive.
     """
 
     FILENAME = "gan_checkpoint.npz"
@@ -519,6 +523,9 @@ class Checkpoint(keras.callbacks.Callback):
         if on_change not in self.ON_CHANGE:
             raise ValueError(f"on_change={on_change!r}; use one of {self.ON_CHANGE}.")
         self.directory, self.every_n_steps, self.verbose = Path(directory), every_n_steps, verbose
+        cluster = hardware.cluster_from_env()
+        if cluster is not None and not cluster.is_chief:
+            self.directory = self.directory / f"worker-{cluster.index}"
         self.data_tag, self.on_change, self.start_fresh = data_tag, on_change, start_fresh
         self.run_directory: Path | None = None
         self.settings: dict | None = None

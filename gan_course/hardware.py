@@ -67,10 +67,14 @@ def choose_precision(gpus: list[Accelerator], tpu: bool = False, requested: str 
     return "float32"
 
 
-def choose_strategy_kind(n_gpus: int, tpu: bool = False) -> str:
-    """``"tpu"`` with a TPU, ``"mirrored"`` with more than one GPU, else ``"default"``."""
+def choose_strategy_kind(n_gpus: int, tpu: bool = False, workers: int = 1) -> str:
+    """``"tpu"`` with a TPU, ``"multi_worker"`` when ``TF_CONFIG`` names a cluster of several
+    workers (:func:`cluster_from_env`), ``"mirrored"`` with more than one GPU, else
+    ``"default"``."""
     if tpu:
         return "tpu"
+    if workers > 1:
+        return "multi_worker"
     if n_gpus > 1:
         return "mirrored"
     return "default"
@@ -167,6 +171,55 @@ def describe() -> str:
     return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class Cluster:
+    """The machines of a multi-worker run, from ``TF_CONFIG``: worker addresses, and which
+    one this process is (index 0 is the chief, which writes the checkpoints)."""
+
+    workers: tuple[str, ...]
+    index: int
+
+    @property
+    def is_chief(self) -> bool:
+        return self.index == 0
+
+
+_TF_CONFIG_EXAMPLE = ('TF_CONFIG=\'{"cluster": {"worker": ["host1:12345", "host2:12345"]}, '
+                      '"task": {"type": "worker", "index": 0}}\'')
+
+
+def cluster_from_env(environ=None) -> Cluster | None:
+    """The cluster that ``TF_CONFIG`` names (tf.distribute's convention), or None without one.
+
+    A malformed ``TF_CONFIG`` is an error that shows the expected form, not a silent
+    single-machine run.
+    """
+    import json
+
+    text = (os.environ if environ is None else environ).get("TF_CONFIG", "").strip()
+    if not text:
+        return None
+    try:
+        config = json.loads(text)
+        workers = tuple(config["cluster"]["worker"])
+        task = config.get("task", {})
+        kind, index = task.get("type", "worker"), int(task.get("index", 0))
+    except (ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"TF_CONFIG cannot be read ({error!r}): it must be JSON such as "
+                         f"{_TF_CONFIG_EXAMPLE}") from error
+    if kind != "worker" or not 0 <= index < len(workers) or not workers:
+        raise ValueError(f"TF_CONFIG's task {task} is not one of its {len(workers)} worker(s): "
+                         f"use \"type\": \"worker\" and an index from 0 to "
+                         f"{len(workers) - 1}, e.g. {_TF_CONFIG_EXAMPLE}")
+    return Cluster(workers=workers, index=index)
+
+
+def is_chief(environ=None) -> bool:
+    """True unless this process is a multi-worker run's worker 1, 2, ... (see :class:`Cluster`)."""
+    cluster = cluster_from_env(environ)
+    return cluster is None or cluster.is_chief
+
+
 def make_strategy(kind: str, devices: list[str] | None = None, tpu_resolver=None):
     """A ``tf.distribute`` strategy of ``kind`` (see :func:`choose_strategy_kind`).
 
@@ -178,12 +231,15 @@ def make_strategy(kind: str, devices: list[str] | None = None, tpu_resolver=None
         return tf.distribute.get_strategy()
     if kind == "mirrored":
         return tf.distribute.MirroredStrategy(devices=devices)
+    if kind == "multi_worker":  # reads TF_CONFIG; all-reduces gradients across the machines
+        return tf.distribute.MultiWorkerMirroredStrategy()
     if kind == "tpu":
         resolver = tpu_resolver or tf.distribute.cluster_resolver.TPUClusterResolver()
         tf.config.experimental_connect_to_cluster(resolver)
         tf.tpu.experimental.initialize_tpu_system(resolver)
         return tf.distribute.TPUStrategy(resolver)
-    raise ValueError(f"Unknown strategy kind {kind!r}; use 'default', 'mirrored' or 'tpu'.")
+    raise ValueError(f"Unknown strategy kind {kind!r}; use 'default', 'mirrored', "
+                     "'multi_worker' or 'tpu'.")
 
 
 def setup(precision: str = "auto", xla="auto", verbose: bool = True):
@@ -193,9 +249,12 @@ def setup(precision: str = "auto", xla="auto", verbose: bool = True):
     - grappler's remapper off (see the comment in the code: it fails on GAN training steps);
     - the Keras global dtype policy from :func:`choose_precision`;
     - XLA on or off from :func:`choose_jit` (read it back from ``last_setup.jit_compile``);
-    - the default strategy, ``MirroredStrategy`` for several GPUs, ``TPUStrategy`` on a TPU.
+    - the default strategy, ``MirroredStrategy`` for several GPUs, ``TPUStrategy`` on a TPU,
+      ``MultiWorkerMirroredStrategy`` when ``TF_CONFIG`` names several workers (start the same
+      script on each machine, each with its own ``task.index``; the README shows how).
 
-    Call it once, early: memory growth can only be set before the GPUs are first used.
+    Call it once, early: memory growth can only be set before the GPUs are first used, and a
+    multi-worker strategy must be made before TensorFlow runs anything.
     """
     global last_setup
     import keras
@@ -216,7 +275,8 @@ def setup(precision: str = "auto", xla="auto", verbose: bool = True):
     policy = choose_precision(gpus, tpu=tpu, requested=precision)
     keras.mixed_precision.set_global_policy(policy)
     jit = choose_jit(gpus, tpu=tpu, requested=xla)
-    kind = choose_strategy_kind(len(gpus), tpu=tpu)
+    cluster = cluster_from_env()
+    kind = choose_strategy_kind(len(gpus), tpu=tpu, workers=len(cluster.workers) if cluster else 1)
     strategy = make_strategy(kind, tpu_resolver=resolver)
     device = "TPU" if tpu else ("GPU" if gpus else "CPU")
     last_setup = SetupResult(precision=policy, jit_compile=jit, strategy_kind=kind,
@@ -224,7 +284,9 @@ def setup(precision: str = "auto", xla="auto", verbose: bool = True):
     if verbose:
         print(f"[gan_course] precision {policy}, XLA {'on' if jit else 'off'}, "
               f"strategy {kind} with {strategy.num_replicas_in_sync} replica(s)"
-              f"{xla_note(gpus, xla)}.", flush=True)
+              + (f" on {len(cluster.workers)} workers (this is worker {cluster.index})"
+                 if kind == "multi_worker" else "")
+              + f"{xla_note(gpus, xla)}.", flush=True)
     return strategy
 
 

@@ -519,7 +519,12 @@ class GAN(keras.Model):
         """Add this step's values to the running means that ``fit`` reports."""
         for name, tracker in self.trackers.items():
             tracker.update_state(values[name])
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        results = {name: tracker.result() for name, tracker in self.trackers.items()}
+        if _multi_worker(tf.distribute.get_strategy()):
+            # Keras averages a step's logs over the workers with strategy.reduce("MEAN", v,
+            # axis=0), which fails on a scalar ("Invalid reduction dimension 0"): give it one
+            results = {name: tf.reshape(value, [1]) for name, value in results.items()}
+        return results
 
     def test_step(self, data):
         raise NotImplementedError("A GAN has no validation loss; measure samples with "
@@ -539,6 +544,12 @@ def _latent_shape(latent_dim):
                          "tuple of positive ints (e.g. (4, 4, 64)), or None for a generator "
                          "that takes only a condition.")
     return tuple(int(d) for d in dims)
+
+
+def _multi_worker(strategy) -> bool:
+    """True under a MultiWorkerMirroredStrategy that spans several workers."""
+    return (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+            and strategy.extended._in_multi_worker_mode())
 
 
 def _xla_failure(error: BaseException) -> bool:

@@ -724,3 +724,12 @@ def test_checkpoints_get_the_users_usual_file_mode(tmp_path):
     run = next(tmp_path.glob("run-*"))
     for name in (callbacks.Checkpoint.FILENAME, callbacks.Checkpoint.SETTINGS_FILENAME):
         assert stat.S_IMODE((run / name).stat().st_mode) == 0o644, name
+
+
+def test_workers_other_than_the_chief_keep_their_checkpoints_apart(tmp_path, monkeypatch):
+    config = {"cluster": {"worker": ["a:1", "b:2"]}, "task": {"type": "worker", "index": 1}}
+    monkeypatch.setenv("TF_CONFIG", json.dumps(config))
+    assert callbacks.Checkpoint(tmp_path).directory == tmp_path / "worker-1"
+    config["task"]["index"] = 0
+    monkeypatch.setenv("TF_CONFIG", json.dumps(config))
+    assert callbacks.Checkpoint(tmp_path).directory == tmp_path

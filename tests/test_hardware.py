@@ -1,3 +1,11 @@
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
 import keras
 import numpy as np
 import pytest
@@ -44,6 +52,100 @@ def test_explicit_precision_and_bad_values():
                           (8, False, "mirrored"), (0, True, "tpu")])
 def test_choose_strategy_kind(n_gpus, tpu, kind):
     assert hardware.choose_strategy_kind(n_gpus, tpu=tpu) == kind
+
+
+def test_several_workers_choose_the_multi_worker_strategy():
+    assert hardware.choose_strategy_kind(1, workers=2) == "multi_worker"
+    assert hardware.choose_strategy_kind(2, workers=1) == "mirrored"
+
+
+def _tf_config(workers, index, kind="worker"):
+    return {"TF_CONFIG": json.dumps({"cluster": {"worker": workers},
+                                     "task": {"type": kind, "index": index}})}
+
+
+def test_cluster_from_tf_config():
+    assert hardware.cluster_from_env({}) is None
+    assert hardware.is_chief({})
+    cluster = hardware.cluster_from_env(_tf_config(["a:1", "b:2"], 1))
+    assert cluster == hardware.Cluster(workers=("a:1", "b:2"), index=1)
+    assert not cluster.is_chief and not hardware.is_chief(_tf_config(["a:1", "b:2"], 1))
+    with pytest.raises(ValueError, match="must be JSON such as"):
+        hardware.cluster_from_env({"TF_CONFIG": "{cluster: oops"})
+    with pytest.raises(ValueError, match="an index from 0 to 1"):
+        hardware.cluster_from_env(_tf_config(["a:1", "b:2"], 2))
+    with pytest.raises(ValueError, match='"type": "worker"'):
+        hardware.cluster_from_env(_tf_config(["a:1"], 0, kind="ps"))
+
+
+WORKER = textwrap.dedent("""
+    import sys
+    import numpy as np
+    from gan_course import hardware
+    from gan_course.training import GAN
+
+    strategy = hardware.setup()
+    import keras
+    import tensorflow as tf
+
+    sys.path.insert(0, sys.argv[2])
+    import toy
+
+    keras.utils.set_random_seed(0)
+    with strategy.scope():
+        generator, discriminator = toy.tiny_image_models()
+        gan = GAN(generator, discriminator, latent_dim=4, ema_decay=0.9, seed=0)
+        gan.compile()
+    before = generator.get_weights()
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    gan.fit(toy.image_dataset(batch=8).with_options(options), epochs=1, steps_per_epoch=3,
+            verbose=0)
+    after = generator.get_weights() + gan.ema_generator.get_weights()
+    np.savez(sys.argv[1], *after, step=gan.step, replicas=strategy.num_replicas_in_sync,
+             kind=hardware.last_setup.strategy_kind,
+             moved=max(float(np.abs(a - b).max()) for a, b in zip(before, after)))
+""")
+
+
+def _free_ports(n):
+    sockets = [socket.socket() for _ in range(n)]
+    for s in sockets:
+        s.bind(("localhost", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+@pytest.mark.slow
+def test_two_workers_on_loopback_train_to_the_same_weights(tmp_path):
+    """MultiWorkerMirroredStrategy from TF_CONFIG: two processes, one GAN, the same weights."""
+    workers = [f"localhost:{port}" for port in _free_ports(2)]
+    tests = str(Path(__file__).resolve().parent)
+    processes = []
+    for index in range(2):
+        env = dict(os.environ, GAN_COURSE_OFFLINE="1", CUDA_VISIBLE_DEVICES="",
+                   **_tf_config(workers, index))
+        processes.append(subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(tmp_path / f"worker{index}.npz"), tests],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    outputs = []
+    try:
+        for process in processes:
+            out, err = process.communicate(timeout=300)
+            assert process.returncode == 0, err[-3000:]
+            outputs.append(out)
+    finally:
+        for process in processes:
+            process.kill()
+    assert "strategy multi_worker with 2 replica(s) on 2 workers" in outputs[0]
+    first, second = (np.load(tmp_path / f"worker{i}.npz") for i in range(2))
+    for result in (first, second):
+        assert str(result["kind"]) == "multi_worker" and int(result["replicas"]) == 2
+        assert int(result["step"]) == 3 and float(result["moved"]) > 1e-4
+    weights = [name for name in first.files if name.startswith("arr_")]
+    assert weights and all(np.array_equal(first[w], second[w]) for w in weights)
 
 
 def test_choose_jit():

@@ -116,7 +116,7 @@ def test_layout():
                  "data/README.md"):
         assert (ROOT / name).exists(), name
     makefile = (ROOT / "Makefile").read_text()
-    for target in ("lessons:", "test:", "test-oldest:", "lab:", "clean:"):
+    for target in ("lessons:", "test:", "test-oldest:", "test-colab:", "lab:", "clean:"):
         assert target in makefile
 
 
