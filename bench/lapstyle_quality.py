@@ -114,7 +114,8 @@ def main() -> None:
     lower = 1.0 - lap[0][0] / control[0][0]
     ssim_change = lap[1][0] - control[1][0]
     met = lower >= SWD_MARGIN and ssim_change >= -SSIM_SLACK
-    print(f"ratio LapStyle / control style-SWD: {1.0 - lower:.3f} ({lower:+.1%} lower; target at "
+    change = f"{lower:.1%} lower" if lower >= 0 else f"{-lower:.1%} higher"
+    print(f"ratio LapStyle / control style-SWD: {1.0 - lower:.3f} ({change}; target at "
           f"least {SWD_MARGIN:.0%} lower), content SSIM {ssim_change:+.3f} (target at least "
           f"-{SSIM_SLACK}); target {'met' if met else 'NOT met'}")
 
