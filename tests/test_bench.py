@@ -7,8 +7,13 @@ import sys
 from pathlib import Path
 
 import imageio.v3 as imageio
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Each test runs a benchmark script end to end at a tiny scale (10-80 s each): `slow`, so the
+# runs on other stacks (make test-colab, make test-oldest) leave them to `make test`.
+pytestmark = pytest.mark.slow
 
 
 def test_dcgan_quality_lesson_only_reports_fd_and_recognised_classes(tmp_path):

@@ -7,8 +7,13 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Each trainer runs end to end (up to a minute): `slow`, so the runs on other stacks (make
+# test-colab, make test-oldest) leave them to `make test`.
+pytestmark = pytest.mark.slow
 
 
 def _run_tool(script, *args):
