@@ -29,6 +29,8 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
+from gan_course.files import replace_folder
+
 MANIFEST = "generator.json"
 KERAS_FILE = "generator.keras"
 SAVED_MODEL = "saved_model"
@@ -76,17 +78,6 @@ def _write_saved_model(model, specs: list, folder: Path) -> None:
         logger.setLevel(level)
 
 
-def _replace_folder(new: Path, path: Path) -> None:
-    """Move ``new`` to ``path``; an earlier export there is replaced only once ``new`` is in."""
-    if not path.exists():
-        os.replace(new, path)
-        return
-    old = path.with_name(f".{path.name}.old-{os.getpid()}")
-    os.replace(path, old)
-    os.replace(new, path)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def export_generator(model, path: str | Path, *, latent_shape=None,
                      description: dict | None = None) -> Path:
     """Write ``model`` to the folder ``path`` as ``generator.keras``, a SavedModel in
@@ -131,7 +122,7 @@ def export_generator(model, path: str | Path, *, latent_shape=None,
         model.save(staging / KERAS_FILE)
         _write_saved_model(model, specs, staging / SAVED_MODEL)
         (staging / MANIFEST).write_text(json.dumps(record, indent=2) + "\n")
-        _replace_folder(staging, path)
+        replace_folder(staging, path)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -40,7 +40,10 @@ from pathlib import Path
 
 import numpy as np
 
-from gan_course import settings, shipped
+from gan_course import image_ops, settings, shipped
+from gan_course.data import centre_square, colour_photos
+from gan_course.files import download_timeout
+from gan_course.messages import say
 
 # Loaded models, so each is read from disk (or the network) once per process.
 _CACHE: dict[str, object] = {}
@@ -271,8 +274,6 @@ def _build_inception():
     """keras.applications.InceptionV3 without its classifier: (B, 299, 299, 3) -> (B, 2048)."""
     import keras
 
-    from gan_course.data import download_timeout
-
     with download_timeout():
         return keras.applications.InceptionV3(include_top=False, pooling="avg",
                                               weights="imagenet", input_shape=(299, 299, 3))
@@ -316,9 +317,6 @@ def vgg_preprocess(images):
     subtracted. Floats are range-checked when their values are at hand (eagerly), not inside
     compiled steps."""
     import keras
-
-    from gan_course import image_ops
-
     if isinstance(images, keras.KerasTensor):  # a symbolic input while a model is built
         x = keras.ops.cast(images, "float32") * 255.0
     else:
@@ -328,8 +326,6 @@ def vgg_preprocess(images):
 
 def _vgg19_backbone(weights: str):
     import keras
-
-    from gan_course.data import download_timeout
 
     if weights == "imagenet":
         with download_timeout():
@@ -408,8 +404,6 @@ SCALE_REFERENCE_PHOTOS = ("astronaut", "coffee", "chelsea")
 def reference_photos(size: int = 128) -> np.ndarray:
     """float32 (3, size, size, 3) in [0, 1]: :data:`SCALE_REFERENCE_PHOTOS`, each its centred
     square resized to ``size`` (``data.centre_square``)."""
-    from gan_course.data import centre_square, colour_photos
-
     return np.stack([centre_square(photo.astype(np.float32) / 255.0, size)
                      for photo in colour_photos(SCALE_REFERENCE_PHOTOS).values()]
                     ).astype(np.float32) / 255.0
@@ -471,8 +465,8 @@ def vgg19_encoder(weights: str = "auto", layers=ENCODER_LAYERS) -> VGGEncoder:
         except RuntimeError as error:
             reason = ("GAN_COURSE_OFFLINE=1" if settings.offline_mode()
                       else f"the download failed: {type(error.__cause__).__name__}")
-            print(f"[gan_course] VGG-19: using fixed random weights (seed {VGG19_RANDOM_SEED}) "
-                  f"instead of ImageNet's ({reason}); {VGG19_RANDOM_NOTE}.", flush=True)
+            say(f"VGG-19: using fixed random weights (seed {VGG19_RANDOM_SEED}) "
+                f"instead of ImageNet's ({reason}); {VGG19_RANDOM_NOTE}.")
             return vgg19_encoder("random", layers)
     if weights == "imagenet":
         full = load_pretrained(VGG19, lambda: build_vgg19_encoder("imagenet"))

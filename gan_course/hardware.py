@@ -16,6 +16,8 @@ import os
 import platform
 from dataclasses import dataclass
 
+from gan_course.messages import say
+
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 
 
@@ -125,7 +127,7 @@ def list_gpus() -> list[Accelerator]:
 
 
 _NOTED: list[str] = []  # the TPU note is printed once per process
-TPU_RUNTIME_NOTE = ("[gan_course] This is a TPU runtime, and TensorFlow from PyPI cannot use "
+TPU_RUNTIME_NOTE = ("This is a TPU runtime, and TensorFlow from PyPI cannot use "
                     "its TPU (that needs libtpu): use a GPU runtime for this course (Runtime > "
                     "Change runtime type > T4 GPU). Here the lessons run on the CPU.")
 
@@ -146,7 +148,7 @@ def _find_tpu():
         return None
     if os.path.exists("/dev/accel0") and importlib.util.find_spec("libtpu") is None:
         if not _NOTED:
-            print(TPU_RUNTIME_NOTE, flush=True)
+            say(TPU_RUNTIME_NOTE)
             _NOTED.append(TPU_RUNTIME_NOTE)
         return None
     try:
@@ -282,11 +284,11 @@ def setup(precision: str = "auto", xla="auto", verbose: bool = True):
     last_setup = SetupResult(precision=policy, jit_compile=jit, strategy_kind=kind,
                              replicas=strategy.num_replicas_in_sync, device=device)
     if verbose:
-        print(f"[gan_course] precision {policy}, XLA {'on' if jit else 'off'}, "
-              f"strategy {kind} with {strategy.num_replicas_in_sync} replica(s)"
-              + (f" on {len(cluster.workers)} workers (this is worker {cluster.index})"
-                 if kind == "multi_worker" else "")
-              + f"{xla_note(gpus, xla)}.", flush=True)
+        say(f"precision {policy}, XLA {'on' if jit else 'off'}, "
+            f"strategy {kind} with {strategy.num_replicas_in_sync} replica(s)"
+            + (f" on {len(cluster.workers)} workers (this is worker {cluster.index})"
+               if kind == "multi_worker" else "")
+            + f"{xla_note(gpus, xla)}.")
     return strategy
 
 
@@ -357,7 +359,7 @@ def model_scale(cpu: tuple = (0.25, 128), accelerator: tuple = (1.0, 128),
     device = last_setup.device if last_setup is not None else ("GPU" if list_gpus() else "CPU")
     scale = choose_scale(device, cpu, accelerator)
     if verbose:
-        print(f"[gan_course] {scale}", flush=True)
+        say(str(scale))
     return scale
 
 

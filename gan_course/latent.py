@@ -36,7 +36,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from gan_course import hardware, image_ops
+from gan_course import data, features, hardware, image_ops
+from gan_course.metrics import psnr
 
 # --------------------------------------------------------------------------- interpolation
 
@@ -131,8 +132,6 @@ def photo_target(photo, side: int, value_range=(0.0, 1.0)) -> np.ndarray:
     :func:`gan_course.data.centre_square`) and converted once to [0, 1]. This is what the
     lesson's ``MY_PHOTO`` cell calls.
     """
-    from gan_course import data
-
     if isinstance(photo, (str, Path)):
         photo = data.load_image(photo)
         value_range = image_ops.UNIT
@@ -187,8 +186,6 @@ def check_targets(targets, generator_shape) -> np.ndarray:
 
 def _finish(z, images, targets, losses, pixel_errors, frames, seconds,
             step_seconds) -> InversionResult:
-    from gan_course.metrics import psnr
-
     return InversionResult(
         z=z, images=images, pixel_error=np.mean(np.abs(images - targets), axis=(1, 2, 3)),
         psnr=np.array([psnr(a[None], b[None], value_range=(0, 1))
@@ -422,8 +419,6 @@ def classifier_features(images):
     floats in [0, 1]):
     (N, 32, 32, C) -> mean over channels -> centre 28x28 -> [-1, 1] -> (N, 128). The offline
     perceptual term of :func:`invert` (online, with 128x128 faces, use VGG features)."""
-    from gan_course import features
-
     grey = tf.reduce_mean(image_ops.tensor_to_unit(images, check="eager"), axis=-1, keepdims=True)
     if grey.shape[1] != 32 or grey.shape[2] != 32:
         raise ValueError(f"classifier_features takes 32x32 ProGAN images; got "
@@ -435,8 +430,6 @@ def classifier_features(images):
 def vgg_features(images, layers=("relu2_1", "relu3_1")):
     """VGG-19 features (ImageNet weights, or the course's fixed random ones offline) of images
     in [0, 1], concatenated over ``layers`` after flattening: the online perceptual term."""
-    from gan_course import features
-
     encoder = features.vgg19_encoder("auto", layers)
     maps = encoder(images)  # uint8 or [0, 1]: the encoder's preprocessing reads both
     return tf.concat([tf.reshape(m, [tf.shape(m)[0], -1]) for m in maps], axis=1)

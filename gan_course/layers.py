@@ -458,7 +458,7 @@ def fade_in(old, new, alpha):
 class FadeIn(layers.Layer):
     """:func:`fade_in` of the inputs ``[old, new]``, with ``alpha`` a non-trainable weight.
 
-    A callback (:class:`gan_course.callbacks.FadeInSchedule`) sets ``alpha`` before each step;
+    A callback (:class:`gan_course.models.progan.FadeInSchedule`) sets ``alpha`` before each step;
     being a weight, it is saved in checkpoints and copied to the EMA generator.
     """
 
@@ -514,3 +514,12 @@ class NearestUpsample2D(layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "factor": self.factor}
+
+
+def flat_layers(model):
+    """Every leaf layer of ``model``, in order, looking inside nested models and blocks."""
+    for layer in getattr(model, "layers", []):
+        if getattr(layer, "layers", None):
+            yield from flat_layers(layer)
+        else:
+            yield layer

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gan_course import settings
+from gan_course.messages import say
 
 METRICS_FILE_VARIABLE = "GAN_COURSE_METRICS_FILE"
 NOTEBOOK_PATTERN = re.compile(r"^\d\d_.+\.ipynb$")
@@ -32,7 +33,7 @@ def report_metric(name: str, value: float, unit: str = "", note: str = "") -> No
     """
     value = float(value)
     text = f"{name}: {value:.4g}{(' ' + unit) if unit else ''}{f' ({note})' if note else ''}"
-    print(f"[gan_course] headline metric: {text}", flush=True)
+    say(f"headline metric: {text}")
     target = os.environ.get(METRICS_FILE_VARIABLE)
     if target:
         record = {"name": name, "value": value if math.isfinite(value) else str(value),

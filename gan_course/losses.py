@@ -1,7 +1,8 @@
 """GAN losses as small pure functions of the discriminator's raw scores (logits).
 
-Notation: ``real`` = D(x) and ``fake`` = D(G(z)) are the discriminator's *logits*, one per
-sample; sigma is the logistic sigmoid, so the probability "x is real" is sigma(D(x)).
+Notation: ``real_logits`` = D(x) and ``fake_logits`` = D(G(z)) are the discriminator's raw
+scores, one per sample (or per patch); sigma is the logistic sigmoid, so the probability "x is
+real" is sigma(D(x)). ``real`` and ``fake`` without ``_logits`` are images.
 Every function returns a float32 scalar; inputs are cast to float32 first, so they are safe
 to call under mixed precision. Each pair (d_loss, g_loss) is minimised by its player.
 
@@ -26,85 +27,86 @@ def _f32(t):
 # --------------------------------------------------------------------------- BCE (the original GAN)
 
 
-def ns_d_loss(real, fake):
+def ns_d_loss(real_logits, fake_logits):
     """Discriminator BCE, real labelled 1 and fake labelled 0, the two halves averaged.
 
     L_D = 1/2 * ( E[-log sigma(D(x))] + E[-log(1 - sigma(D(G(z))))] )
-        = 1/2 * ( E[softplus(-real)] + E[softplus(fake)] )
+        = 1/2 * ( E[softplus(-real_logits)] + E[softplus(fake_logits)] )
 
     This is -1/2 V(D, G), the minimax objective V = E[log D(x)] + E[log(1 - D(G(z)))] with
     D's probabilities, so minimising it maximises V.
     """
-    return 0.5 * (tf.reduce_mean(tf.nn.softplus(-_f32(real)))
-                  + tf.reduce_mean(tf.nn.softplus(_f32(fake))))
+    return 0.5 * (tf.reduce_mean(tf.nn.softplus(-_f32(real_logits)))
+                  + tf.reduce_mean(tf.nn.softplus(_f32(fake_logits))))
 
 
-def ns_g_loss(fake):
-    """Non-saturating generator loss: L_G = E[-log sigma(D(G(z)))] = E[softplus(-fake)].
+def ns_g_loss(fake_logits):
+    """Non-saturating generator loss: L_G = E[-log sigma(D(G(z)))] = E[softplus(-fake_logits)].
 
     G maximises log D(G(z)) instead of minimising log(1 - D(G(z))): same fixed point, but
     strong gradients early on, when D easily rejects G's samples (see :func:`minimax_g_loss`).
     """
-    return tf.reduce_mean(tf.nn.softplus(-_f32(fake)))
+    return tf.reduce_mean(tf.nn.softplus(-_f32(fake_logits)))
 
 
-def minimax_g_loss(fake):
+def minimax_g_loss(fake_logits):
     """The original (saturating) generator loss.
 
-    L_G = E[log(1 - sigma(D(G(z))))] = -E[softplus(fake)]
+    L_G = E[log(1 - sigma(D(G(z))))] = -E[softplus(fake_logits)]
 
-    Its gradient vanishes when D confidently rejects fakes (fake << 0): d/dfake = -sigma(fake)
-    -> 0. Shown in lesson 1 to explain why the non-saturating loss is used in practice.
+    Its gradient vanishes when D confidently rejects fakes (fake_logits << 0): the derivative,
+    -sigma(fake_logits), goes to 0. Shown in lesson 1 to explain why the non-saturating loss is
+    used in practice.
     """
-    return -tf.reduce_mean(tf.nn.softplus(_f32(fake)))
+    return -tf.reduce_mean(tf.nn.softplus(_f32(fake_logits)))
 
 
 # --------------------------------------------------------------------------- least squares
 
 
-def lsgan_d_loss(real, fake):
+def lsgan_d_loss(real_logits, fake_logits):
     """Least-squares GAN (Mao et al. 2017): L_D = 1/2 E[(D(x) - 1)^2] + 1/2 E[D(G(z))^2]."""
-    real, fake = _f32(real), _f32(fake)
+    real, fake = _f32(real_logits), _f32(fake_logits)
     return 0.5 * (tf.reduce_mean(tf.square(real - 1.0)) + tf.reduce_mean(tf.square(fake)))
 
 
-def lsgan_g_loss(fake):
+def lsgan_g_loss(fake_logits):
     """Least-squares GAN: L_G = 1/2 E[(D(G(z)) - 1)^2]."""
-    return 0.5 * tf.reduce_mean(tf.square(_f32(fake) - 1.0))
+    return 0.5 * tf.reduce_mean(tf.square(_f32(fake_logits) - 1.0))
 
 
 # --------------------------------------------------------------------------- hinge
 
 
-def hinge_d_loss(real, fake):
+def hinge_d_loss(real_logits, fake_logits):
     """Hinge loss (Lim & Ye 2017; used by SAGAN and BigGAN).
 
     L_D = E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))]
     """
-    real, fake = _f32(real), _f32(fake)
+    real, fake = _f32(real_logits), _f32(fake_logits)
     return tf.reduce_mean(tf.nn.relu(1.0 - real)) + tf.reduce_mean(tf.nn.relu(1.0 + fake))
 
 
-def hinge_g_loss(fake):
+def hinge_g_loss(fake_logits):
     """Hinge loss, generator side: L_G = -E[D(G(z))]."""
-    return -tf.reduce_mean(_f32(fake))
+    return -tf.reduce_mean(_f32(fake_logits))
 
 
 # --------------------------------------------------------------------------- Wasserstein
 
 
-def wasserstein_d_loss(real, fake):
+def wasserstein_d_loss(real_logits, fake_logits):
     """WGAN critic loss (Arjovsky et al. 2017): L_D = E[D(G(z))] - E[D(x)].
 
     Minimising it maximises E[D(x)] - E[D(G(z))], an estimate of the Wasserstein-1 distance
     when D is 1-Lipschitz; :func:`gradient_penalty` enforces that softly (WGAN-GP).
     """
-    return tf.reduce_mean(_f32(fake)) - tf.reduce_mean(_f32(real))
+    return tf.reduce_mean(_f32(fake_logits)) - tf.reduce_mean(_f32(real_logits))
 
 
-def wasserstein_g_loss(fake):
+def wasserstein_g_loss(fake_logits):
     """WGAN generator loss: L_G = -E[D(G(z))]."""
-    return -tf.reduce_mean(_f32(fake))
+    return -tf.reduce_mean(_f32(fake_logits))
 
 
 def interpolate(real, fake, alpha):
@@ -152,10 +154,10 @@ def l1(target, output):
     return tf.reduce_mean(tf.abs(_f32(target) - _f32(output)))
 
 
-def drift(real):
+def drift(real_logits):
     """ProGAN's drift penalty, E[D(x)^2] (Karras et al. 2018, weight 0.001): it keeps the
     critic's scores near 0, which the Wasserstein loss alone leaves free to wander."""
-    return tf.reduce_mean(tf.square(_f32(real)))
+    return tf.reduce_mean(tf.square(_f32(real_logits)))
 
 
 # --------------------------------------------------------------------------- perceptual losses
@@ -379,22 +381,55 @@ def self_similarity_loss(output_features, content_features):
     return tf.reduce_mean(per_sample / positions)
 
 
-#: name -> (d_loss, g_loss); "wgan-gp" also turns on the gradient penalty in the trainer.
+#: name -> (d_loss, g_loss). The gradient penalty is a separate setting, ``GAN(gp_weight=...)``.
 LOSSES = {
     "ns": (ns_d_loss, ns_g_loss),
     "minimax": (ns_d_loss, minimax_g_loss),
     "lsgan": (lsgan_d_loss, lsgan_g_loss),
     "hinge": (hinge_d_loss, hinge_g_loss),
-    "wgan-gp": (wasserstein_d_loss, wasserstein_g_loss),
+    "wgan": (wasserstein_d_loss, wasserstein_g_loss),
 }
+#: Loss names that stand for a loss plus settings: ``"wgan-gp"`` is ``"wgan"`` with the gradient
+#: penalty at the paper's weight, 10 (Gulrajani et al. 2017), unless ``gp_weight`` is given.
+ALIASES = {"wgan-gp": ("wgan", {"gp_weight": 10.0})}
 
 #: losses whose logits are probabilities through a sigmoid (their scores are shown as D(x))
 PROBABILISTIC = {"ns", "minimax"}
 
 
 def get_losses(name: str):
-    """``(d_loss, g_loss)`` for a loss name in :data:`LOSSES`."""
+    """``(d_loss, g_loss)`` for a loss name in :data:`LOSSES` or :data:`ALIASES`."""
     try:
-        return LOSSES[name]
+        return LOSSES[ALIASES[name][0] if name in ALIASES else name]
     except KeyError:
-        raise ValueError(f"Unknown GAN loss {name!r}; choose one of {sorted(LOSSES)}.") from None
+        raise ValueError(f"Unknown GAN loss {name!r}; choose one of "
+                         f"{sorted(LOSSES) + sorted(ALIASES)}.") from None
+
+
+# --------------------------------------------------------------------------- bundles of terms
+
+
+class Terms:
+    """Several loss terms computed together: ``function`` returns ``{part: scalar}`` with the
+    keys ``parts``, each a weighted term of its own, tracked as ``g_<part>`` (or ``d_<part>``).
+
+    For terms that share work, e.g. four perceptual losses from one pass of a feature
+    extractor: ``g_terms={"perceptual": Terms(("content", "style"), f)}``.
+    """
+
+    def __init__(self, parts, function):
+        self.parts = tuple(parts)
+        if not self.parts or not all(isinstance(p, str) and p.isidentifier() for p in self.parts):
+            raise ValueError(f"Terms needs part names like ('content', 'style'); got {parts!r}.")
+        if len(set(self.parts)) != len(self.parts):
+            raise ValueError(f"Terms' part names repeat: {parts!r}.")
+        if not callable(function):
+            raise ValueError(f"Terms' function {function!r} is not callable.")
+        self.function = function
+
+    def __call__(self, *args):
+        return self.function(*args)
+
+    def __repr__(self):
+        name = getattr(self.function, "__qualname__", type(self.function).__name__)
+        return f"Terms({self.parts!r}, {name})"

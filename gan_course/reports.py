@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from gan_course import image_ops
+from gan_course.files import atomic_write_bytes, png_bytes
 
 PAGE_NAME = "index.html"
 CONTENTS_NAME = "index.json"
@@ -72,12 +73,6 @@ def _format_number(value) -> str:
     if isinstance(value, (float, np.floating)):
         return f"{float(value):.4g}"
     return str(value)
-
-
-def _png_bytes(image: np.ndarray) -> bytes:
-    import imageio.v3 as iio
-
-    return iio.imwrite("<bytes>", image, extension=".png")
 
 
 def _render(title: str, columns: list[str], numbers: list[list[str]],
@@ -131,7 +126,6 @@ def write_results_page(directory, rows, numbers=None, title: str = "Results",
     row names are not removed. Raises ``ValueError`` (``TypeError`` for a wrong dtype) before
     writing anything if a row or an image is malformed.
     """
-    from gan_course.callbacks import atomic_write_bytes
 
     columns = [str(column) for column in columns]
     if len(columns) < 2:
@@ -176,7 +170,7 @@ def write_results_page(directory, rows, numbers=None, title: str = "Results",
         for column_stem, picture in zip(column_stems, pictures, strict=True):
             file_stem = _unique(f"{stem}_{column_stem}", taken_files)
             relative = f"{IMAGES_FOLDER}/{file_stem}.png"
-            (directory / relative).write_bytes(_png_bytes(picture))
+            (directory / relative).write_bytes(png_bytes(picture))
             paths.append(relative)
         contents.append({"name": name, "images": paths})
 

@@ -27,6 +27,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gan_course.messages import say
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 
@@ -118,18 +120,16 @@ def keep_cache_on_drive(enable: bool, drive_root: str | Path = COLAB_DRIVE) -> P
     if "google.colab" not in sys.modules:
         return None
     if not enable:
-        print("[gan_course] On Colab, checkpoints and downloads are lost when the runtime is "
-              "recycled: set KEEP_ON_DRIVE = True in this cell to keep them on Google Drive.",
-              flush=True)
+        say("On Colab, checkpoints and downloads are lost when the runtime is "
+            "recycled: set KEEP_ON_DRIVE = True in this cell to keep them on Google Drive.")
         return None
     configured = os.environ.get("GAN_COURSE_CACHE_DIR", "").strip()
     if configured:
-        print(f"[gan_course] GAN_COURSE_CACHE_DIR is already {configured}: the cache stays there.",
-              flush=True)
+        say(f"GAN_COURSE_CACHE_DIR is already {configured}: the cache stays there.")
         return Path(configured)
     if headless():
-        print("[gan_course] KEEP_ON_DRIVE: nobody can allow Google Drive in a headless run "
-              f"(GAN_COURSE_HEADLESS=1); the cache stays in {cache_dir()}.", flush=True)
+        say("KEEP_ON_DRIVE: nobody can allow Google Drive in a headless run "
+            f"(GAN_COURSE_HEADLESS=1); the cache stays in {cache_dir()}.")
         return None
     drive_root = Path(drive_root)
     if not (drive_root / "MyDrive").is_dir():
@@ -139,8 +139,8 @@ def keep_cache_on_drive(enable: bool, drive_root: str | Path = COLAB_DRIVE) -> P
     folder = drive_root / DRIVE_CACHE
     folder.mkdir(parents=True, exist_ok=True)
     os.environ["GAN_COURSE_CACHE_DIR"] = str(folder)
-    print(f"[gan_course] the course cache is on Google Drive: {folder} (it survives a new "
-          "runtime; delete the folder to free the space).", flush=True)
+    say(f"the course cache is on Google Drive: {folder} (it survives a new "
+        "runtime; delete the folder to free the space).")
     return folder
 
 

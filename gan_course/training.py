@@ -7,69 +7,25 @@
                 d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
     gan.fit(dataset, epochs=10, callbacks=[...])
 
-Because it is a ``keras.Model``, ``fit`` brings callbacks, ``steps_per_execution``, distribution
-strategies and XLA. Every GAN of the course trains through this class; a lesson adds models, and
-maybe a loss term, never a loop.
-
-One step (``d_steps`` = 1) takes turns, as in Goodfellow et al. (2014), Algorithm 1:
-
-1. make x_fake = G(z) once;
-2. D's turn: minimise L_D(D(x_real), D(x_fake)) over D's weights (x_fake held fixed);
-3. G's turn: with the *updated* D, minimise L_G(D(x_fake)) over G's weights, reusing the
-   forward pass of step 1 (the gradient flows back through it).
-
-With ``d_steps`` = k > 1 (WGAN-GP uses 5) D's turn has k updates, each after the first on fresh
-fakes. With ``update="simultaneous"`` both players are updated from the same forward pass (the
-TensorFlow DCGAN tutorial's step: cheaper, but not turn-taking).
-
-**Data and conditions.** A batch is ``images`` or ``(images, condition)``; ``images`` are what D
-must learn to call real. What G and D are called on follows from two settings:
-
-- unconditional (lessons 1, 2, 5): G(z), D(x); ``latent_dim=100`` (or a shape);
-- class-conditional (lesson 3): G([z, y]), D([x, y]);
-- paired image-to-image, pix2pix (lesson 3): G(y), D([x, y]); ``latent_dim=None``;
-- a conditional G whose D judges images alone (LapStyle's revision, lesson 4): G(y), D(x);
-  ``latent_dim=None, discriminator_sees_condition=False``;
-- no D at all (``discriminator=None``): G is trained by its ``g_terms`` alone, e.g. the L1-only
-  baseline that lesson 3 sets against pix2pix. It is the same step without D's turn.
-
-For pix2pix the batch is ``(target, input)``: the real image first, the condition second.
-
-**Loss terms.** The adversarial loss comes from ``loss`` (see :mod:`gan_course.losses`). Extra
-terms are plain functions, added with their weight inside:
-
-- ``g_terms={"l1": lambda real, fake, condition: 100.0 * losses.l1(real, fake)}``: called with
-  the real batch, G's output and the condition (None without one);
-- ``d_terms={"drift": lambda real_logits, fake_logits: losses.drift(real_logits)}``: called with
-  D's logits for the real and the fake batch.
-
-Each part is tracked as its own metric (``g_gan``, ``g_l1``, ``d_gan``, ``d_gp``, ``d_drift``)
-beside the totals ``g_loss`` and ``d_loss``, so a learner sees what every term does.
-
-Terms that share work (LapStyle's four perceptual losses all need the same VGG features of the
-output) come as one :class:`Terms` group, whose function returns a dict of named parts computed
-together; each part is tracked as ``g_<part>``.
-
-**Augmentation.** ``augment``, a function of a batch of images (e.g. ``layers.DiffAugment``),
-is applied to every image D sees, real and fake, in both players' losses (DiffAugment, Zhao et
-al. 2020). It must be differentiable, since G's gradient flows through it. It keeps D from
-memorising a small training set, such as a single style image.
+Every GAN of the course trains through this class; a lesson adds models, and maybe a loss
+term, never a loop. One step takes turns as in Goodfellow et al. (2014), Algorithm 1: make
+x_fake = G(z) once; D's turn (:meth:`GAN.discriminator_losses`); G's turn against the updated
+D (:meth:`GAN.generator_losses`). The README's "How the training core plays the game" has the
+batch formats (unconditional, class-conditional, pix2pix, no D), the loss terms and
+augmentation.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import dis
-import functools
-import hashlib
-import json
 import numbers
-import types
 
 import keras
 import tensorflow as tf
 
-from gan_course import export, hardware, losses
+from gan_course import checkpoints, export, hardware, losses
+from gan_course.checkpoints import architecture, describe_function, optimizer_settings
+from gan_course.losses import Terms
+from gan_course.messages import say
 
 UPDATES = ("alternating", "simultaneous")
 #: The EMA decay starts low and rises to ``ema_decay``: decay_t = min(decay, (1 + t) / (10 + t)).
@@ -120,23 +76,31 @@ class GAN(keras.Model):
     """A generator and a discriminator trained against each other by ``fit``.
 
     Args:
-        generator: maps its input (see the module docstring's table) to images, e.g. in
-            [-1, 1] with tanh.
+        generator: maps its input (z, [z, y] or the condition alone: the README's table) to
+            images, e.g. in [-1, 1] with tanh.
         discriminator: maps images (plus the condition, if it sees one) to logits: one per
             sample, (batch, 1) or (batch,), or a map of logits (a PatchGAN), which the losses
             average. None: no adversary; G minimises its ``g_terms`` only (a baseline).
         latent_dim: an int for vector noise, a shape tuple such as (8, 8, 64) for spatial
             noise, or None for a generator that takes only the condition (pix2pix, LapStyle).
-        loss: "ns" (non-saturating BCE, the default), "minimax", "lsgan", "hinge" or "wgan-gp".
+        loss: "ns" (non-saturating BCE, the default), "minimax", "lsgan", "hinge" or "wgan"
+            (see :mod:`gan_course.losses`); "wgan-gp" is "wgan" with ``gp_weight=10``.
         d_steps: discriminator updates per generator update.
-        gp_weight: weight of the gradient penalty (used with "wgan-gp").
+        gp_weight: weight of the gradient penalty on points between real and fake images,
+            gp_weight * E[(||grad D(x_hat)||_2 - 1)^2]
+            (:func:`~gan_course.losses.gradient_penalty`), with any loss; 0 (the default, but
+            10 with "wgan-gp"): none. WGAN-GP uses 10.
         r1_gamma: gamma of the R1 penalty on real images, gamma / 2 * E||grad_x D(x)||^2
             (:func:`~gan_course.losses.r1_penalty`), with any loss; 0 (the default): none.
         ema_decay: keep ``ema_generator``, an exponential moving average of G's weights
             (e.g. 0.999) with a warm-up (:func:`ema_decay_at`); it usually gives cleaner samples
             than G itself. None: no EMA.
-        update: "alternating" (the default) or "simultaneous" (see the module docstring).
-        g_terms, d_terms: extra loss terms, ``{name: function}`` (see the module docstring).
+        update: "alternating" (the default) or "simultaneous": both players from one forward
+            pass, G judged by D before D's update.
+        g_terms, d_terms: extra loss terms, ``{name: function}``, each with its weight inside
+            and tracked as ``g_<name>`` / ``d_<name>``: a g_term is called with (real images,
+            G's output, condition or None), a d_term with (real_logits, fake_logits); a
+            :class:`~gan_course.losses.Terms` bundle returns several named parts at once.
         discriminator_sees_condition: False for a conditional G whose D judges images alone.
         augment: None, or a differentiable function of a batch of images, applied to the real
             and the fake images each time D sees them (not to the condition).
@@ -144,7 +108,7 @@ class GAN(keras.Model):
     """
 
     def __init__(self, generator, discriminator, latent_dim=100, loss: str = "ns",
-                 d_steps: int = 1, gp_weight: float = 10.0, r1_gamma: float = 0.0,
+                 d_steps: int = 1, gp_weight: float | None = None, r1_gamma: float = 0.0,
                  ema_decay: float | None = None,
                  update: str = "alternating", g_terms: dict | None = None,
                  d_terms: dict | None = None, discriminator_sees_condition: bool = True,
@@ -153,6 +117,8 @@ class GAN(keras.Model):
         if update not in UPDATES:
             raise ValueError(f"update={update!r}; use one of {UPDATES}.")
         d_steps = _whole_number(d_steps, "d_steps", 1, "5 D steps per G step for WGAN-GP")
+        loss, implied = losses.ALIASES.get(loss, (loss, {}))
+        gp_weight = implied.get("gp_weight", 0.0) if gp_weight is None else gp_weight
         if not float(gp_weight) >= 0.0:
             raise ValueError(f"gp_weight={gp_weight!r} must be >= 0 (10 is the WGAN-GP paper's; "
                              "0 turns the gradient penalty off).")
@@ -160,6 +126,9 @@ class GAN(keras.Model):
             raise ValueError("update='simultaneous' needs d_steps=1.")
         if ema_decay is not None and not 0.0 < ema_decay < 1.0:
             raise ValueError(f"ema_decay={ema_decay} must be in (0, 1), e.g. 0.999, or None.")
+        if discriminator is None and (float(gp_weight) or float(r1_gamma)):
+            raise ValueError(f"gp_weight={gp_weight} and r1_gamma={r1_gamma} penalise D, and "
+                             "there is no discriminator: leave them at 0.")
         if discriminator is None and not g_terms:
             raise ValueError("discriminator=None trains G on its g_terms alone; give at least "
                              "one, e.g. g_terms={'l1': lambda real, fake, c: losses.l1(real, "
@@ -171,7 +140,7 @@ class GAN(keras.Model):
         self.loss_name = loss
         self.d_loss_fn, self.g_loss_fn = losses.get_losses(loss)
         self.d_steps = int(d_steps)
-        self.gp_weight = float(gp_weight) if loss == "wgan-gp" else 0.0
+        self.gp_weight = float(gp_weight)
         if not float(r1_gamma) >= 0.0:
             raise ValueError(f"r1_gamma={r1_gamma} must be >= 0 (e.g. 0.1 for 28x28 images).")
         self.r1_gamma = float(r1_gamma)
@@ -291,11 +260,9 @@ class GAN(keras.Model):
         (unless ``initial_epoch`` is given). Interrupting a cell (KeyboardInterrupt) saves a
         checkpoint before it stops.
         """
-        from gan_course.callbacks import Checkpoint
-
         callbacks = list(callbacks or [])
-        checkpoints = [cb for cb in callbacks if isinstance(cb, Checkpoint)]
-        for checkpoint in checkpoints:
+        savers = [cb for cb in callbacks if isinstance(cb, checkpoints.Checkpoint)]
+        for checkpoint in savers:
             state = checkpoint.restore(self)
             if state is not None and "initial_epoch" not in kwargs:
                 kwargs["initial_epoch"] = state.epoch
@@ -304,20 +271,19 @@ class GAN(keras.Model):
         try:
             return super().fit(*args, callbacks=callbacks, **kwargs)
         except KeyboardInterrupt:
-            for checkpoint in checkpoints:
-                print(f"[gan_course] interrupted: saved {checkpoint.save(self)}", flush=True)
+            for checkpoint in savers:
+                say(f"interrupted: saved {checkpoint.save(self)}")
             raise
         except Exception as error:
             if not (self.jit_compile and self.step == start and _xla_failure(error)):
                 raise
             failure = error  # the first compiled step failed: train again without XLA
         finally:  # also after an error: another process may then train this run
-            for checkpoint in checkpoints:
+            for checkpoint in savers:
                 checkpoint.release()
         first_line = next((line for line in str(failure).splitlines() if line.strip()), "")
-        print(f"[gan_course] XLA could not compile the training step on this device "
-              f"({type(failure).__name__}: {first_line[:160]}); training with XLA off "
-              "(jit_compile=False) instead.", flush=True)
+        say(f"XLA could not compile the training step on this device ({type(failure).__name__}: "
+            f"{first_line[:160]}); training with XLA off (jit_compile=False) instead.")
         self.jit_compile = False
         self.train_function = None
         return self.fit(*args, callbacks=callbacks, **kwargs)
@@ -383,11 +349,13 @@ class GAN(keras.Model):
         real, condition = self._unpack(data)
         if self.update == "simultaneous" and self.discriminator is not None:
             return self._simultaneous_step(real, condition)
+        # D's turn sits inside G's tape so that G's gradient (3.) can flow back through the one
+        # forward pass of G (1.); stop_recording keeps D's own update out of G's tape.
         with tf.GradientTape() as g_tape:
             fake = self._generate(real, condition)                 # 1. x_fake = G(z)
             with g_tape.stop_recording():                           # 2. D's turn, fake fixed
                 d_losses = self._discriminator_turn(real, fake, condition)
-            g_losses = self._generator_losses(real, fake, condition)  # 3. G vs the updated D
+            g_losses = self.generator_losses(real, fake, condition)  # 3. G vs the updated D
         self._minimise(self.g_optimizer, g_tape, g_losses["g_loss"],
                        self.generator.trainable_variables)
         self._update_ema()
@@ -400,7 +368,7 @@ class GAN(keras.Model):
             if i > 0:
                 fake = self._generate(real, condition)
             with tf.GradientTape() as d_tape:
-                d_losses = self._discriminator_losses(real, tf.stop_gradient(fake), condition)
+                d_losses, _ = self.discriminator_losses(real, tf.stop_gradient(fake), condition)
             self._minimise(self.d_optimizer, d_tape, d_losses["d_loss"],
                            self.discriminator.trainable_variables)
         return d_losses
@@ -409,9 +377,8 @@ class GAN(keras.Model):
         """Both players from one forward pass: G is judged by D *before* D's update."""
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
             fake = self._generate(real, condition)
-            d_losses = self._discriminator_losses(real, fake, condition)
-            g_losses = self._generator_losses(real, fake, condition,
-                                              fake_logits=d_losses.pop("fake_logits"))
+            d_losses, fake_logits = self.discriminator_losses(real, fake, condition)
+            g_losses = self.generator_losses(real, fake, condition, fake_logits=fake_logits)
         self._minimise(self.d_optimizer, d_tape, d_losses["d_loss"],
                        self.discriminator.trainable_variables)
         self._minimise(self.g_optimizer, g_tape, g_losses["g_loss"],
@@ -419,8 +386,13 @@ class GAN(keras.Model):
         self._update_ema()
         return self._track({**d_losses, **g_losses})
 
-    def _discriminator_losses(self, real, fake, condition) -> dict:
-        """L_D = L_D,gan + gp_weight * GP + r1_gamma / 2 * R1 + the ``d_terms``, by name."""
+    def discriminator_losses(self, real, fake, condition=None) -> tuple[dict, tf.Tensor]:
+        """D's loss on a batch of real and fake images, and D's logits for the fakes.
+
+        L_D = L_D,gan(D(x), D(x_fake)) + gp_weight * GP + r1_gamma / 2 * R1 + the ``d_terms``.
+        Returns ``({"d_loss": L_D, "d_gan": ..., "d_gp": ..., "d_real": ..., "d_fake": ...},
+        fake_logits)``: every part by name, and D's mean scores.
+        """
         real_logits = self._discriminate(real, condition)
         fake_logits = self._discriminate(fake, condition)
         parts = {"d_gan": self.d_loss_fn(real_logits, fake_logits)}
@@ -434,11 +406,12 @@ class GAN(keras.Model):
         for name, term in self.d_terms.items():
             parts.update(_term_parts("d", name, term, term(real_logits, fake_logits)))
         return {"d_loss": tf.add_n(list(parts.values())), **parts,
-                "d_real": self._score(real_logits), "d_fake": self._score(fake_logits),
-                "fake_logits": fake_logits}
+                "d_real": self._score(real_logits), "d_fake": self._score(fake_logits)
+                }, fake_logits
 
-    def _generator_losses(self, real, fake, condition, fake_logits=None) -> dict:
-        """L_G = L_G,gan + the ``g_terms``; every part by name."""
+    def generator_losses(self, real, fake, condition=None, fake_logits=None) -> dict:
+        """G's loss: L_G = L_G,gan(D(x_fake)) + the ``g_terms``; ``{"g_loss": L_G, "g_gan": ...,
+        "g_<term>": ...}``. D judges ``fake`` again unless its ``fake_logits`` are given."""
         parts = {}
         if self.discriminator is not None:
             if fake_logits is None:
@@ -605,31 +578,6 @@ def _whole_number(value, name: str, minimum: int, example: str) -> int:
     return int(value)
 
 
-class Terms:
-    """Several loss terms computed together: ``function`` returns ``{part: scalar}`` with the
-    keys ``parts``, each a weighted term of its own, tracked as ``g_<part>`` (or ``d_<part>``).
-
-    For terms that share work, e.g. four perceptual losses from one pass of a feature
-    extractor: ``g_terms={"perceptual": Terms(("content", "style"), f)}``.
-    """
-
-    def __init__(self, parts, function):
-        self.parts = tuple(parts)
-        if not self.parts or not all(isinstance(p, str) and p.isidentifier() for p in self.parts):
-            raise ValueError(f"Terms needs part names like ('content', 'style'); got {parts!r}.")
-        if len(set(self.parts)) != len(self.parts):
-            raise ValueError(f"Terms' part names repeat: {parts!r}.")
-        if not callable(function):
-            raise ValueError(f"Terms' function {function!r} is not callable.")
-        self.function = function
-
-    def __call__(self, *args):
-        return self.function(*args)
-
-    def __repr__(self):
-        return f"Terms({self.parts!r}, {describe_function(self.function)})"
-
-
 def _part_names(name: str, term) -> tuple:
     return term.parts if isinstance(term, Terms) else (name,)
 
@@ -680,152 +628,3 @@ def _with_loss_scaling(optimizer):
             optimizer, keras.optimizers.LossScaleOptimizer):
         return keras.optimizers.LossScaleOptimizer(optimizer)
     return optimizer
-
-
-#: Layer arguments that change what a layer computes (names and dtypes do not).
-_ARCHITECTURE_KEYS = ("units", "filters", "kernel_size", "strides", "padding", "dilation_rate",
-                      "activation", "use_bias", "rate", "momentum", "epsilon", "negative_slope",
-                      "alpha", "size", "interpolation", "pool_size", "target_shape", "axis",
-                      "pad", "groups", "center", "scale", "cropping", "data_format", "gain",
-                      "group_size", "factor")
-
-
-def _flat_layers(model):
-    for layer in getattr(model, "layers", []):
-        if getattr(layer, "layers", None):
-            yield from _flat_layers(layer)
-        else:
-            yield layer
-
-
-def architecture(model) -> dict:
-    """A model's architecture as plain values: per layer, its type, its shape-setting arguments
-    and its weight shapes; plus a short fingerprint of all that.
-
-    Layer names are left out (Keras numbers them per session), and so are dtypes, so the same
-    builder gives the same architecture in a new kernel, on a GPU with mixed precision, and
-    across Keras versions.
-    """
-    layers = [[list(x.shape) for x in getattr(model, "inputs", None) or []]]
-    for layer in _flat_layers(model):
-        try:
-            config = layer.get_config()
-        except NotImplementedError:
-            config = {}
-        arguments = {k: config[k] for k in _ARCHITECTURE_KEYS if k in config}
-        layers.append([type(layer).__name__, arguments,
-                       [list(w.shape) for w in layer.weights]])
-    text = json.dumps(layers, sort_keys=True, default=str)
-    return {"fingerprint": hashlib.sha256(text.encode()).hexdigest()[:12],
-            "layers": len(layers) - 1, "parameters": int(model.count_params())}
-
-
-def _code_numbers(code) -> list:
-    found = [c for c in code.co_consts if isinstance(c, numbers.Number)]
-    for const in code.co_consts:
-        if hasattr(const, "co_consts"):
-            found += _code_numbers(const)
-    return found
-
-
-def _plain(value, depth: int = 0):
-    """``value`` as JSON-able settings if it is one (a number, string, bool or None, a list,
-    tuple or dict of them, or a ``SimpleNamespace`` or dataclass holding them), else None.
-    Modules, models, arrays and functions are not settings: None."""
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, numbers.Number):
-        return value.item() if hasattr(value, "item") else value
-    if depth >= 4:
-        return None
-    if isinstance(value, (list, tuple)):
-        items = [_plain(v, depth + 1) for v in value]
-        return items if all(i is not None or v is None for i, v in zip(items, value,
-                                                                        strict=True)) else None
-    if isinstance(value, dict):
-        items = {str(k): _plain(v, depth + 1) for k, v in value.items()}
-        kept = {k: v for k, v in items.items() if v is not None}
-        return dict(sorted(kept.items())) if kept or not value else None
-    if isinstance(value, types.SimpleNamespace) or dataclasses.is_dataclass(value):
-        return _plain(vars(value) if not dataclasses.is_dataclass(value)
-                      else {f.name: getattr(value, f.name) for f in dataclasses.fields(value)},
-                      depth + 1)
-    return None
-
-
-def _attributes_read(function, scope: dict) -> list:
-    """The settings a function's code reads from globals: ``(name, value)`` for each global
-    that is a number, a container of numbers and strings, or a namespace of them."""
-    read = []
-    for instruction in dis.get_instructions(function.__code__):
-        if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME"):
-            if instruction.argval not in scope:
-                continue
-            value = _plain(scope[instruction.argval])
-            if value is not None and (instruction.argval, value) not in read:
-                read.append((instruction.argval, value))
-    return read
-
-
-def describe_function(function) -> str:
-    """A loss term as text that changes when its behaviour visibly does: its name, the numbers in
-    its code, the values of its default arguments, the numbers, containers and namespaces it
-    reads from globals or closures (``CFG["l1_weight"]`` counts), the arguments of a
-    ``functools.partial``, and a callable object's attributes.
-
-    ``lambda r, f, c: 100.0 * l1(r, f)`` and the same with 10.0 differ; so do two terms that
-    read ``LAMBDA = 100`` and ``LAMBDA = 10`` from the notebook, ``lambda r, f, c, w=10.0``
-    and ``w=5.0``, and two ``L1Term(weight=...)`` objects.
-    """
-    if isinstance(function, functools.partial):
-        values = [*function.args, *sorted(function.keywords.items())]
-        return f"{describe_function(function.func)} with {values!r}"
-    if isinstance(function, Terms):
-        return f"Terms {list(function.parts)}: {describe_function(function.function)}"
-    if isinstance(function, keras.layers.Layer):  # e.g. an augmentation layer: its settings
-        config = {k: v for k, v in function.get_config().items()
-                  if k not in ("name", "trainable", "dtype")}
-        return f"{type(function).__module__}.{type(function).__qualname__} {config!r}"
-    code = getattr(function, "__code__", None)
-    if code is None and callable(function) and not isinstance(function, type):
-        call = type(function).__call__
-        attributes = _plain({k: v for k, v in vars(function).items()
-                             if _plain(v) is not None}) if hasattr(function, "__dict__") else {}
-        inner = describe_function(call) if hasattr(call, "__code__") else ""
-        return (f"{type(function).__module__}.{type(function).__qualname__} "
-                f"{attributes!r} {inner}").rstrip()
-    name = getattr(function, "__qualname__", type(function).__name__)
-    module = getattr(function, "__module__", "") or ""
-    if code is None:
-        return f"{module}.{name}"
-    numbers_read = _code_numbers(code)
-    defaults = [*(function.__defaults__ or ()), *sorted((function.__kwdefaults__ or {}).items())]
-    numbers_read += [("defaults", _plain(defaults))] if defaults else []
-    numbers_read += _attributes_read(function, getattr(function, "__globals__", {}))
-    for cell in function.__closure__ or ():
-        try:
-            value = cell.cell_contents
-        except ValueError:  # an empty cell
-            continue
-        if isinstance(value, numbers.Number) or _plain(value) is not None and not isinstance(
-                value, str):
-            numbers_read.append(_plain(value))
-    return f"{module}.{name} {numbers_read!r}"
-
-
-#: Optimizer arguments that change the training (a name or the loss-scale wrapper does not).
-_OPTIMIZER_KEYS = ("learning_rate", "beta_1", "beta_2", "epsilon", "amsgrad", "momentum",
-                   "nesterov", "rho", "weight_decay", "clipnorm", "clipvalue", "global_clipnorm")
-
-
-def optimizer_settings(optimizer) -> dict:
-    """The optimizer's type and training-relevant arguments (a ``LossScaleOptimizer`` is looked
-    through, so mixed precision on a GPU and float32 on a CPU count as the same settings)."""
-    inner = getattr(optimizer, "inner_optimizer", optimizer)
-    config = inner.get_config()
-    settings = {"type": type(inner).__name__}
-    for key in _OPTIMIZER_KEYS:
-        if key in config and config[key] is not None:
-            value = config[key]
-            settings[key] = round(value, 10) if isinstance(value, float) else value
-    return json.loads(json.dumps(settings, default=str))

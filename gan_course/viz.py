@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gan_course import image_ops
+from gan_course import image_ops, settings
 
 
 def to_uint8(images, value_range=image_ops.SIGNED) -> np.ndarray:
@@ -170,9 +170,6 @@ def show_tensorboard(logdir) -> None:
     the command that opens TensorBoard instead.
     """
     from pathlib import Path
-
-    from gan_course import settings
-
     if settings.headless() or not in_notebook():
         print(f"TensorBoard logs are in {logdir}; to see them, run: "
               f"tensorboard --logdir {Path(logdir)}")

@@ -40,6 +40,21 @@ def cache_dir(tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def write_image():
+    """``write(path, pixels)``: save uint8 pixels (H, W[, 3]) as an image file at ``path`` (the
+    format follows its suffix; missing folders are made) and return the path."""
+    import numpy as np
+    from PIL import Image
+
+    def write(path, pixels):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(np.asarray(pixels, np.uint8)).save(path)
+        return path
+
+    return write
+
+
+@pytest.fixture
 def float32_policy():
     """Restore the float32 Keras dtype policy after a test that changes it."""
     import keras

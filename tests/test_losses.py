@@ -109,8 +109,9 @@ def test_r1_penalty_is_the_mean_squared_gradient_norm_on_reals():
 
 
 def test_unknown_loss():
-    with pytest.raises(ValueError, match="Unknown GAN loss 'wgan'.*hinge"):
-        losses.get_losses("wgan")
+    with pytest.raises(ValueError, match="Unknown GAN loss 'wasserstein'.*hinge.*wgan-gp"):
+        losses.get_losses("wasserstein")
+    assert losses.get_losses("wgan-gp") == losses.get_losses("wgan")  # an alias
 
 
 def test_l1_and_drift_terms():

@@ -348,3 +348,18 @@ def test_the_shipped_record_says_how_many_images_each_level_saw():
     assert shown[32] == record["levels"]["32"]["steps"] * record["batch"] > 0
     assert {"fd", "recognised_classes"} <= set(record["quality"])
     assert progan.images_shown({"batch": 2, "levels": {"4": {"steps": 3}}}) == {4: 6}
+
+
+# --------------------------------------------------------------------------- ProGAN fade-in
+
+
+def test_fade_in_schedule_alpha_rises_linearly_to_one():
+    schedule = progan.FadeInSchedule(fade_steps=10)
+    assert schedule.alpha_at(0) == 0.0
+    assert schedule.alpha_at(5) == pytest.approx(0.5)
+    assert schedule.alpha_at(3) == pytest.approx(0.3)
+    assert schedule.alpha_at(10) == 1.0 and schedule.alpha_at(25) == 1.0
+    assert progan.FadeInSchedule(fade_steps=0).alpha_at(0) == 1.0  # no fade
+    assert progan.FadeInSchedule(fade_steps=0).alpha_at(7) == 1.0
+    with pytest.raises(ValueError, match="fade_steps=-1"):
+        progan.FadeInSchedule(fade_steps=-1)

@@ -1,4 +1,3 @@
-import types
 
 import keras
 import numpy as np
@@ -117,7 +116,7 @@ def test_mirrored_strategy_over_two_virtual_cpus_trains(two_cpu_strategy):
     ({"update": "together"}, "update='together'"),
     ({"d_steps": 0}, "d_steps=0"),
     ({"ema_decay": 1.5}, "ema_decay=1.5"),
-    ({"loss": "wgan"}, "Unknown GAN loss"),
+    ({"loss": "wasserstein"}, "Unknown GAN loss"),
     ({"update": "simultaneous", "d_steps": 2}, "simultaneous"),
     ({"g_terms": {"l 1": abs}}, "g_terms maps names"),
     ({"d_terms": {"drift": 0.001}}, "d_terms maps names"),
@@ -242,6 +241,38 @@ def test_gradient_penalty_changes_the_discriminator_update():
     assert "d_gp" not in logs_without and logs["d_gp"][0] > 0
     assert logs["d_loss"][0] == pytest.approx(logs["d_gan"][0] + logs["d_gp"][0], rel=1e-5)
     assert any(not np.allclose(a, b) for a, b in zip(without, with_gp, strict=True))
+
+
+def test_wgan_gp_is_wgan_with_the_penalty_at_ten_and_the_penalty_goes_with_any_loss():
+    alias = GAN(*toy.tiny_image_models(), latent_dim=4, loss="wgan-gp")
+    assert (alias.loss_name, alias.gp_weight) == ("wgan", 10.0)
+    assert GAN(*toy.tiny_image_models(), latent_dim=4, loss="wgan-gp", gp_weight=5).gp_weight == 5
+    assert GAN(*toy.tiny_image_models(), latent_dim=4, loss="wgan").gp_weight == 0.0
+    plain, _, _ = _d_after_one_step(loss="ns")
+    with_gp, logs, _ = _d_after_one_step(loss="ns", gp_weight=10.0)
+    assert logs["d_gp"][0] > 0
+    assert any(not np.allclose(a, b) for a, b in zip(plain, with_gp, strict=True))
+    g, _ = toy.tiny_image_models()
+    for penalty in ({"gp_weight": 10.0}, {"r1_gamma": 1.0}):  # no D: it would be ignored
+        with pytest.raises(ValueError, match="there is no discriminator"):
+            GAN(g, None, latent_dim=4, g_terms={"l1": lambda r, f, c: losses.l1(r, f)},
+                **penalty)
+
+
+def test_the_losses_of_both_players_are_public_and_add_up():
+    keras.utils.set_random_seed(3)
+    gan = GAN(*toy.tiny_image_models(batch_norm=False), latent_dim=4, loss="wgan-gp",
+              d_terms={"drift": lambda real_logits, fake_logits: losses.drift(real_logits)})
+    gan.compile()
+    real = next(iter(toy.image_dataset()))
+    fake = gan.generator(gan.sample_noise(len(real)))
+    d_losses, fake_logits = gan.discriminator_losses(real, fake)
+    assert set(d_losses) == {"d_loss", "d_gan", "d_gp", "d_drift", "d_real", "d_fake"}
+    np.testing.assert_allclose(fake_logits, gan.discriminator(fake, training=True), rtol=1e-5)
+    assert float(d_losses["d_loss"]) == pytest.approx(
+        float(d_losses["d_gan"] + d_losses["d_gp"] + d_losses["d_drift"]), rel=1e-5)
+    g_losses = gan.generator_losses(real, fake, fake_logits=fake_logits)
+    assert float(g_losses["g_loss"]) == pytest.approx(-float(np.mean(fake_logits)), rel=1e-5)
 
 
 def test_r1_penalty_changes_the_discriminator_update_with_any_loss():
@@ -456,88 +487,6 @@ def test_run_settings_look_through_loss_scaling(float32_policy):
     keras.mixed_precision.set_global_policy("mixed_float16")
     mixed = _settings()
     assert mixed == plain  # a GPU run with mixed precision can resume a CPU run
-
-
-def test_describe_function_sees_numbers_from_globals_closures_and_partials():
-    import functools
-
-    def weighted(weight):
-        return lambda real, fake, condition: weight * losses.l1(real, fake)
-
-    assert training.describe_function(weighted(1.0)) != training.describe_function(weighted(2.0))
-    assert (training.describe_function(functools.partial(losses.drift))
-            != training.describe_function(functools.partial(losses.l1, 3)))
-
-
-CFG = {"l1_weight": 100.0, "norm": "l1"}
-NAMESPACE = types.SimpleNamespace(weight=10.0)
-
-
-class L1Term:
-    """A callable object holding its weight."""
-
-    def __init__(self, weight):
-        self.weight, self.helper = weight, losses  # a module attribute is not a setting
-
-    def __call__(self, real, fake, condition):
-        return self.weight * losses.l1(real, fake)
-
-
-def test_describe_function_sees_dicts_defaults_namespaces_and_objects(monkeypatch):
-    """A weight held anywhere a term reads it changes the term's description, so a run trained
-    with another weight never resumes (issue: a dict, a default, an object's attribute)."""
-    describe = training.describe_function
-    from_dict = lambda r, f, c: CFG["l1_weight"] * losses.l1(r, f)  # noqa: E731
-    before = describe(from_dict)
-    monkeypatch.setitem(CFG, "l1_weight", 10.0)
-    assert describe(from_dict) != before
-    monkeypatch.setitem(CFG, "l1_weight", 100.0)
-    assert describe(from_dict) == before  # the same value: the same run
-    monkeypatch.setitem(CFG, "norm", "l2")  # strings in a container count too
-    assert describe(from_dict) != before
-
-    def with_default(weight):
-        return lambda r, f, c, w=weight: w * losses.l1(r, f)
-
-    def keyword_only(weight):
-        def term(r, f, c, *, w=weight):
-            return w * losses.l1(r, f)
-        return term
-
-    assert describe(with_default(10.0)) != describe(with_default(5.0))
-    assert describe(keyword_only(10.0)) != describe(keyword_only(5.0))
-    assert describe(L1Term(10.0)) != describe(L1Term(5.0))
-    assert describe(L1Term(10.0)) == describe(L1Term(10.0))
-    from_namespace = lambda r, f, c: NAMESPACE.weight * losses.l1(r, f)  # noqa: E731
-    before = describe(from_namespace)
-    monkeypatch.setattr(NAMESPACE, "weight", 1.0)
-    assert describe(from_namespace) != before
-    # a closure over a dict of weights (LapStyle's perceptual terms hold one)
-    weights = {"content": 1.0}
-    closed = lambda r, f, c: weights["content"] * losses.l1(r, f)  # noqa: E731
-    before = describe(closed)
-    weights["content"] = 2.0
-    assert describe(closed) != before
-
-
-def test_a_gan_with_another_dict_weight_does_not_resume(tmp_path, monkeypatch, capsys):
-    from gan_course import callbacks
-
-    def fit():
-        g, d = toy.tiny_image_models()
-        gan = GAN(g, d, latent_dim=4,
-                  g_terms={"l1": lambda r, f, c: CFG["l1_weight"] * losses.l1(r, f)})
-        gan.compile()
-        gan.fit(toy.image_dataset(), epochs=1, steps_per_epoch=2, verbose=0,
-                callbacks=[callbacks.Checkpoint(tmp_path, every_n_steps=100)])
-        return gan
-
-    fit()
-    capsys.readouterr()
-    monkeypatch.setitem(CFG, "l1_weight", 1.0)
-    assert fit().step == 2  # trained anew, not resumed at step 2
-    out = capsys.readouterr().out
-    assert "settings differ" in out and "g_terms.l1" in out and "resumed" not in out
 
 
 # --------------------------------------------------------------------------- term groups, augment

@@ -53,3 +53,43 @@ def image_dataset(n=64, size=8, batch=8, seed=0):
     rng = np.random.default_rng(seed)
     images = np.tanh(rng.normal(size=(n, size, size, 1))).astype("float32")
     return tf.data.Dataset.from_tensor_slices(images).repeat().batch(batch, drop_remainder=True)
+
+
+def tiny_gan(seed=0, ema=None):
+    """A compiled GAN of :func:`tiny_image_models` with a 4-number latent."""
+    from gan_course.training import GAN
+
+    keras.utils.set_random_seed(seed)
+    generator, discriminator = tiny_image_models()
+    gan = GAN(generator, discriminator, latent_dim=4, ema_decay=ema, seed=seed)
+    gan.compile()
+    return gan
+
+
+def all_weights(gan):
+    """Copies of both models' and both optimizers' variables."""
+    return [v.numpy().copy() for v in (gan.generator.variables + gan.discriminator.variables
+                                      + gan.g_optimizer.variables + gan.d_optimizer.variables)]
+
+
+def fit_run(directory, steps=4, epochs=1, seed=0, **options):
+    """A tiny GAN trained ``epochs`` x ``steps`` steps with a Checkpoint in ``directory``."""
+    from gan_course.checkpoints import Checkpoint
+    from gan_course.training import GAN
+
+    loss = options.pop("loss", "ns")
+    keras.utils.set_random_seed(seed)
+    generator, discriminator = tiny_image_models()
+    gan = GAN(generator, discriminator, latent_dim=4, loss=loss, seed=seed)
+    gan.compile()
+    gan.fit(image_dataset(), epochs=epochs, steps_per_epoch=steps, verbose=0,
+            callbacks=[Checkpoint(directory, **{"every_n_steps": 100, **options})])
+    return gan
+
+
+def poisoned_batches(n=20, bad=6):
+    """``n`` batches of 8 tiny images; batch ``bad`` is all NaN."""
+    rng = np.random.default_rng(0)
+    batches = np.tanh(rng.normal(size=(n, 8, 8, 8, 1))).astype("float32")
+    batches[bad] = np.nan
+    return tf.data.Dataset.from_tensor_slices(batches)

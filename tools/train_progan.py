@@ -71,7 +71,7 @@ def train_level(model, images, resolution, steps, fade_steps, batch, work, seed)
               latent_dim=model.latent_dim, loss="wgan-gp", gp_weight=progan.GP_WEIGHT,
               d_terms={"drift": progan.progan_drift}, ema_decay=0.999, seed=seed)
     gan.compile(g_optimizer=progan.progan_adam(), d_optimizer=progan.progan_adam())
-    schedule = callbacks.FadeInSchedule(fade_steps if resolution > 4 else 0,
+    schedule = progan.FadeInSchedule(fade_steps if resolution > 4 else 0,
                                         variables=[model.real_alpha])
     checkpoint = callbacks.Checkpoint(work / f"level_{resolution}", every_n_steps=250,
                                       data_tag=f"progan {len(images)} images")

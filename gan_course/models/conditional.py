@@ -24,6 +24,8 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
+from gan_course.hardware import scaled_filters
+
 IMAGE_SHAPE = (28, 28, 1)
 N_CLASSES = 10
 #: Lesson 3's conditional DCGAN size per device, for ``hardware.model_scale(**CGAN_SCALE)``:
@@ -37,7 +39,7 @@ CONDITIONINGS = ("concat", "projection")
 
 
 def _channels(widths, width: float):
-    return [max(4, round(c * width)) for c in widths]
+    return [scaled_filters(c, width) for c in widths]
 
 
 def _label_input(name: str = "label"):

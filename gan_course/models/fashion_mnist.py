@@ -10,11 +10,12 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from gan_course.hardware import scaled_filters
+
 IMAGE_SHAPE = (28, 28, 1)
 #: Lesson 1's DCGAN size per device, for ``hardware.model_scale(**DCGAN_SCALE)``: (width, batch)
-#: or (generator width, batch, discriminator width). On a 2-core CPU the full-width pair is far
-#: from converged after 10 minutes (5 of 10 classes recognised), while a narrow pair whose
-#: generator is wider than its discriminator gives the best FD after 5 minutes (bench/README.md).
+#: or (generator width, batch, discriminator width), chosen by ``bench/dcgan_quality.py``
+#: (the trials and their numbers are in bench/README.md).
 DCGAN_SCALE = {"cpu": (0.375, 128, 0.25), "accelerator": (1.0, 128)}
 
 
@@ -61,7 +62,7 @@ def build_dcgan_generator(latent_dim: int = 100, width: float = 1.0) -> keras.Mo
 
     ``width`` scales every channel count (0.25 gives a net ~16x cheaper, for CPUs).
     """
-    c1, c2, c3 = (max(4, round(c * width)) for c in (256, 128, 64))
+    c1, c2, c3 = (scaled_filters(c, width) for c in (256, 128, 64))
     return keras.Sequential([
         keras.Input((latent_dim,)),
         layers.Dense(7 * 7 * c1, use_bias=False),
@@ -87,7 +88,7 @@ def build_dcgan_discriminator(width: float = 1.0, dropout: float = 0.3,
     ``spectral_norm=True`` divides each weight by its largest singular value (Miyato et al.
     2018, ``keras.layers.SpectralNormalization``), which bounds how steep D can get.
     """
-    c1, c2 = (max(4, round(c * width)) for c in (64, 128))
+    c1, c2 = (scaled_filters(c, width) for c in (64, 128))
 
     def normed(layer):
         return layers.SpectralNormalization(layer) if spectral_norm else layer

@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from gan_course import image_ops
+from gan_course import features, image_ops
 
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 CONTENT_LAYER = "relu5_2"
@@ -53,9 +53,6 @@ def gatys_transfer(content, style, steps: int = TUTORIAL["steps"], encoder=None,
     """
     import keras
     import tensorflow as tf
-
-    from gan_course import features
-
     content = image_ops.unit_images(content, "the content image", batched=False, channels=(3,))
     style = image_ops.unit_images(style, "the style image", batched=False, channels=(3,))
     if int(steps) < 1:

@@ -26,7 +26,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from gan_course import image_ops
+from gan_course import hardware, image_ops, losses, settings, shipped
+from gan_course.features import write_arrays_npz
 from gan_course.hardware import scaled_filters as _scaled
 from gan_course.layers import ReflectionPad2D, adain_with_statistics, channel_mean_std
 
@@ -295,9 +296,6 @@ def comparison_rows(drafting: DraftingNetwork, revisions, contents, label: str,
     ``LapStyleNet(drafting, revisions[:levels])``. Outputs are clipped to [0, 1]; each row is
     timed image by image on this machine (:func:`gan_course.hardware.seconds_per_image`)."""
     import numpy as np
-
-    from gan_course import hardware
-
     if len(revisions) < levels:
         raise ValueError(f"{label}: {len(revisions)} revision network(s), and {levels} are "
                          "needed; train the missing stage (tools/train_lapstyle.py).")
@@ -354,9 +352,6 @@ def perceptual_terms(encoder, weights=None, remd_layers=REMD_LAYERS,
         identity_pixels   = w_ip * MSE(I, content)
         identity_features = w_if * feature_mse(phi(I), phi(content))           all layers
     """
-    from gan_course import losses
-    from gan_course.training import Terms
-
     weights = dict(losses.LAPSTYLE_LOSS_WEIGHTS if weights is None else weights)
     missing = sorted(set(losses.LAPSTYLE_LOSS_WEIGHTS) - set(weights))
     if missing:
@@ -399,7 +394,7 @@ def perceptual_terms(encoder, weights=None, remd_layers=REMD_LAYERS,
         return parts
 
     names = ("content", "style", "relaxed_emd", "self_similarity")
-    return Terms(names + (tuple(losses.LAPSTYLE_IDENTITY_WEIGHTS) if identity is not None
+    return losses.Terms(names + (tuple(losses.LAPSTYLE_IDENTITY_WEIGHTS) if identity is not None
                           else ()), terms)
 
 
@@ -420,9 +415,6 @@ def save_lapstyle_weights(path, drafting: DraftingNetwork, revisions, record: di
     import json
 
     import numpy as np
-
-    from gan_course.features import write_arrays_npz
-
     arrays = {f"drafting/{i:04d}": w for i, w in enumerate(drafting.get_weights())}
     for k, revision in enumerate(revisions):
         arrays.update({f"revision{k}/{i:04d}": w for i, w in enumerate(revision.get_weights())})
@@ -445,9 +437,6 @@ def _read_lapstyle_file(path):
     from pathlib import Path
 
     import numpy as np
-
-    from gan_course import shipped
-
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"No LapStyle weights at {path}. Train them in the lesson, or "
@@ -515,8 +504,6 @@ def shipped_lapstyle(style: str, encoder, verbose: bool = True):
     (:func:`load_lapstyle_weights`), or ``None`` when none fits, with one printed line saying
     why: no file ships for that style, or ``encoder`` has other weights than the ones it was
     trained with."""
-    from gan_course import settings
-
     def no(reason):
         if verbose:
             print(f"No shipped LapStyle used: {reason}. The LapStyle results below are the "

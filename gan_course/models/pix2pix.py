@@ -21,6 +21,8 @@ import math
 import keras
 from keras import layers
 
+from gan_course import image_ops, settings, shipped
+from gan_course.features import write_arrays_npz
 from gan_course.hardware import scaled_filters as _scaled
 
 #: Lesson 3's pix2pix size per device, for ``hardware.model_scale(**PIX2PIX_SCALE)``:
@@ -259,9 +261,6 @@ def colourise(model, lightness, batch_size: int = 256):
     predicted colour.
     """
     import numpy as np
-
-    from gan_course import image_ops
-
     lightness = np.asarray(lightness, np.float32)
     if lightness.ndim != 4 or lightness.shape[-1] != 1:
         raise ValueError(f"colourise needs lightness of shape (N, H, W, 1) in [-1, 1] (the "
@@ -279,9 +278,6 @@ def grey_colouriser(lightness):
     """The no-learning baseline "leave it grey": ab = 0 everywhere. sRGB (N, H, W, 3) in
     [0, 1]."""
     import numpy as np
-
-    from gan_course import image_ops
-
     lightness = np.asarray(lightness, np.float32)
     return image_ops.model_lab_to_rgb(lightness, np.zeros((*lightness.shape[:-1], 2),
                                                           np.float32)).numpy()
@@ -292,9 +288,6 @@ def constant_colouriser(lightness, ab):
     scale ``ab`` (2,), e.g. the training set's mean ``ab`` (:func:`mean_ab`). sRGB (N, H, W, 3)
     in [0, 1]."""
     import numpy as np
-
-    from gan_course import image_ops
-
     lightness = np.asarray(lightness, np.float32)
     ab = np.broadcast_to(np.asarray(ab, np.float32).reshape(2), (*lightness.shape[:-1], 2))
     return image_ops.model_lab_to_rgb(lightness, ab).numpy()
@@ -305,9 +298,6 @@ def mean_ab(rgb, value_range=(0.0, 1.0)):
     or floats in ``value_range``): the constant colour that :func:`constant_colouriser` paints.
     Take it from training images, never from the held-out ones."""
     import numpy as np
-
-    from gan_course import image_ops
-
     unit = image_ops.unit_images(rgb, "rgb", value_range=value_range, channels=(3,))
     _, ab = image_ops.rgb_to_model_lab(unit)
     return np.asarray(ab, np.float64).reshape(-1, 2).mean(axis=0)
@@ -329,9 +319,6 @@ def save_colouriser(path, generator: keras.Model, record: dict):
     from pathlib import Path
 
     import numpy as np
-
-    from gan_course.features import write_arrays_npz
-
     missing = {"image_size", "width"} - set(record)
     if missing:
         raise ValueError(f"save_colouriser's record needs {sorted(missing)}: load_colouriser "
@@ -354,9 +341,6 @@ def load_colouriser(path=None):
     from pathlib import Path
 
     import numpy as np
-
-    from gan_course import settings, shipped
-
     path = Path(path) if path is not None else settings.data_dir() / SHIPPED_COLOURISER
     fix = "restore it (git checkout data/) or retrain it (python tools/train_colouriser.py)"
     if not path.is_file():

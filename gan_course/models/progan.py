@@ -39,7 +39,8 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from gan_course import hardware, losses
+from gan_course import files, hardware, losses, messages, settings, shipped
+from gan_course.data import gan_dataset
 from gan_course.layers import (
     EqualizedConv2D,
     EqualizedDense,
@@ -47,6 +48,7 @@ from gan_course.layers import (
     MinibatchStdDev,
     NearestUpsample2D,
     PixelNorm,
+    flat_layers,
     nearest_upsample,
 )
 
@@ -145,7 +147,7 @@ class ProGAN:
         self.channels = {r: hardware.scaled_filters(c, width) for r, c in channels.items()}
         self.group_size = int(group_size)
         #: The real images' fade-in factor, read by :meth:`dataset`; set it with the
-        #: ``variables`` of :class:`gan_course.callbacks.FadeInSchedule`.
+        #: ``variables`` of :class:`FadeInSchedule`.
         self.real_alpha = tf.Variable(1.0, trainable=False, dtype=tf.float32,
                                       name="real_alpha")
         c4 = self.channels[4]
@@ -240,8 +242,6 @@ class ProGAN:
         """Real images at ``resolution`` for ``GAN.fit``: uint8 (N, H, W[, C]) at the final
         resolution -> batches in [-1, 1], average-pooled down and faded in by
         :func:`fade_reals` with :attr:`real_alpha` (read at every batch)."""
-        from gan_course.data import gan_dataset
-
         resolution = self._check_resolution(resolution)
         images = np.asarray(images)
         if images.ndim == 3:
@@ -260,6 +260,47 @@ class ProGAN:
 
         ds = gan_dataset(images, batch_size, seed=seed, repeat=True)
         return ds.map(at_resolution)
+
+
+class FadeInSchedule(keras.callbacks.Callback):
+    """Drives ProGAN's fade-in: before every step, alpha = min(1, step / ``fade_steps``).
+
+    ``step`` is the GAN's generator step (restored with a checkpoint, so a resumed run fades
+    on from where it stopped). alpha is written to every :class:`gan_course.layers.FadeIn` in
+    the generator and the discriminator, and to each of ``variables`` (e.g.
+    ``ProGAN.real_alpha``, which fades the real images in the same way). ``fade_steps=0``: no
+    fade (alpha = 1 at once). :attr:`history` keeps (step, alpha) pairs for a plot.
+    """
+
+    def __init__(self, fade_steps: int, variables=()):
+        super().__init__()
+        if int(fade_steps) < 0:
+            raise ValueError(f"fade_steps={fade_steps} must be >= 0.")
+        self.fade_steps, self.variables = int(fade_steps), list(variables)
+        self.history: list[tuple[int, float]] = []
+
+    def alpha_at(self, step: int) -> float:
+        """min(1, step / fade_steps); 1 when there is no fade."""
+        return 1.0 if self.fade_steps == 0 else min(1.0, step / self.fade_steps)
+
+    def _targets(self):
+        found = [layer.alpha for model in self.model.players() for layer in flat_layers(model)
+                 if isinstance(layer, FadeIn)]
+        return found + self.variables
+
+    def on_train_begin(self, logs=None):
+        self._alphas = self._targets()
+        self._set(self.alpha_at(self.model.step))
+
+    def on_train_batch_begin(self, batch, logs=None):
+        step = self.model.step
+        if not self.history or self.history[-1][1] < 1.0:
+            self._set(self.alpha_at(step))
+            self.history.append((step, self.alpha_at(step)))
+
+    def _set(self, alpha: float) -> None:
+        for variable in self._alphas:
+            variable.assign(alpha)
 
 
 def export_generator(generator, path, latent_dim: int = LATENT_DIM):
@@ -305,9 +346,6 @@ def shipped_record() -> dict:
     ...}}), ``batch``, ``training_seconds``, ``quality`` ({"fd", "recognised_classes", ...}),
     ``hardware``, ``versions`` and the files' sha256."""
     import json
-
-    from gan_course import settings, shipped
-
     path = settings.data_dir() / SHIPPED_PROGAN_RECORD
     if not path.is_file():
         raise FileNotFoundError(f"The shipped ProGAN's record is missing from {path}; reinstall "
@@ -380,22 +418,19 @@ def load_progan(handle: str = "auto", verbose: bool = True):
     - ``"shipped"``: the course's model; any other string: a TF-Hub handle or a SavedModel
       folder, loaded as it is (errors are raised).
     """
-    from gan_course import data, settings
-    from gan_course import shipped as checksums
-
-    shipped = settings.data_dir() / SHIPPED_PROGAN
+    folder = settings.data_dir() / SHIPPED_PROGAN
 
     def say(message):
         if verbose:
-            print(f"[gan_course] {message}", flush=True)
+            messages.say(message)
 
     def load_shipped(reason):
-        if not (shipped / "saved_model.pb").is_file():
-            raise FileNotFoundError(f"The course's ProGAN is missing from {shipped}; "
+        if not (folder / "saved_model.pb").is_file():
+            raise FileNotFoundError(f"The course's ProGAN is missing from {folder}; "
                                     "reinstall the package, or run tools/train_progan.py.")
-        checksums.verify(shipped)
-        generator = _hub_generator(str(shipped), "course ProGAN (Fashion-MNIST, 32x32)")
-        say(f"ProGAN: the course's Fashion-MNIST model ({shipped.name}, 32x32) {reason}.")
+        shipped.verify(folder)
+        generator = _hub_generator(str(folder), "course ProGAN (Fashion-MNIST, 32x32)")
+        say(f"ProGAN: the course's Fashion-MNIST model ({folder.name}, 32x32) {reason}.")
         return generator, generator.latent_dim
 
     if handle == "shipped":
@@ -408,10 +443,10 @@ def load_progan(handle: str = "auto", verbose: bool = True):
         return load_shipped("instead of TF-Hub's progan-128, because GAN_COURSE_OFFLINE is set")
     os.environ.setdefault("TFHUB_CACHE_DIR", str(settings.cache_dir("tfhub")))
     try:
-        with data.download_timeout():
+        with files.download_timeout():
             generator = _hub_generator(TFHUB_PROGAN, "TF-Hub progan-128 (CelebA, 128x128)")
     except Exception as error:  # noqa: BLE001 - no network, a proxy, a server error: fall back
         return load_shipped("instead of TF-Hub's progan-128, because it could not be loaded "
-                            f"({data._short(error)})")
+                            f"({messages.short_error(error)})")
     say("ProGAN: TF-Hub's progan-128 (CelebA faces, 128x128).")
     return generator, generator.latent_dim

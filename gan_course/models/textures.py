@@ -20,6 +20,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from gan_course.hardware import scaled_filters
 from gan_course.layers import CircularPad2D
 
 LATENT_DIM = 100
@@ -33,7 +34,7 @@ UPSCALE = 16
 
 
 def _channels(widths, width: float):
-    return [max(4, round(c * width)) for c in widths]
+    return [scaled_filters(c, width) for c in widths]
 
 
 def build_texture_dcgan_generator(latent_dim: int = LATENT_DIM, channels: int = 1,
