@@ -10,7 +10,7 @@ OLDEST_VENV := .venv-oldest
 OLDEST_PY := $(OLDEST_VENV)/bin/python
 OLDEST_STAMP := $(OLDEST_VENV)/.installed
 
-.PHONY: lessons test test-oldest test-colab lint lab clean venv
+.PHONY: lessons test test-oldest test-colab test-browser lint lab clean venv
 
 # Re-install when the dependency list changes.
 # TensorFlow 2.19-2.21 has wheels for Python 3.10 to 3.13 only.
@@ -54,6 +54,12 @@ test-oldest: $(OLDEST_STAMP)
 ## it unchanged; then the unit tests and lesson 1 (skipped, with a message, without Python 3.13)
 test-colab:
 	bash .ci/test-colab.sh
+
+## What a learner sees, in Debian's Chromium (installed if missing) through Playwright: JupyterLab
+## runs 00_setup.ipynb from its Run menu; every build/lessons page and results page loads its
+## images and shows no error (pages from `make test` or `make lessons`; screenshots: build/browser)
+test-browser: $(STAMP)
+	bash .ci/test-browser.sh
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

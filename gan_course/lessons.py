@@ -13,6 +13,7 @@ import json
 import math
 import os
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -121,6 +122,8 @@ def execute_notebook(
         metrics = []
         if metrics_file.exists():
             metrics = [json.loads(line) for line in metrics_file.read_text().splitlines() if line]
+        if out_dir is not None:  # results pages the lesson wrote (lesson 3's index.html)
+            _keep_results_pages(Path(scratch) / "cache", Path(out_dir), path.stem)
 
     result = LessonResult(name=path.stem, seconds=seconds, ok=not error, metrics=metrics,
                           error=error, notebook=notebook)
@@ -132,6 +135,19 @@ def execute_notebook(
         result.html_path = out_dir / f"{path.stem}.html"
         result.html_path.write_text(_to_html(notebook), encoding="utf-8")
     return result
+
+
+def _keep_results_pages(cache: Path, out_dir: Path, stem: str) -> list[Path]:
+    """Copy each folder of ``cache`` holding an ``index.html`` to ``out_dir/<stem>_<folder>``
+    (replacing an earlier copy), so the page outlives the run's temporary cache."""
+    kept = []
+    for page in sorted(cache.rglob("index.html")) if cache.is_dir() else []:
+        target = out_dir / f"{stem}_{page.parent.name}"
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(page.parent, target)
+        kept.append(target / "index.html")
+    return kept
 
 
 def _kernel_manager(kernel_name: str, scratch: Path):

@@ -43,8 +43,14 @@ def test_execute_collects_metrics_and_writes_html(tmp_path):
     path = _notebook(tmp_path / "01_ok.ipynb",
                      "import os\nquick = os.environ['GAN_COURSE_QUICK']",
                      "from gan_course.lessons import report_metric\n"
-                     "report_metric('answer', 42 if quick == '1' else 0)")
+                     "report_metric('answer', 42 if quick == '1' else 0)",
+                     "from gan_course import settings\n"
+                     "page = settings.cache_dir('lesson99') / 'results'\n"
+                     "page.mkdir(parents=True)\n"
+                     "(page / 'index.html').write_text('<p>rows</p>')")
     result = lessons.execute_notebook(path, tmp_path / "out")
+    # the results page outlives the run's temporary cache
+    assert (tmp_path / "out" / "01_ok_results" / "index.html").read_text() == "<p>rows</p>"
     assert result.ok, result.error
     assert result.metrics[-1]["value"] == 42  # ran in quick mode
     assert result.headline == "answer = 42"

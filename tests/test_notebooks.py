@@ -10,7 +10,10 @@ NOTEBOOKS = lessons.find_notebooks(settings.REPO_ROOT / "notebooks")
 @pytest.mark.notebook
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs_in_quick_mode(path, tmp_path):
-    result = lessons.execute_notebook(path, quick=True)
+    # the executed notebook, its HTML page and its results pages go to build/lessons, as with
+    # `make lessons`, for `make test-browser`
+    result = lessons.execute_notebook(path, out_dir=settings.REPO_ROOT / "build" / "lessons",
+                                      quick=True)
     assert result.ok, f"{path.name} failed:\n{result.error}"
     assert result.metrics, f"{path.name} reported no headline metric (lessons.report_metric)"
     # TensorFlow's Python log lines (e.g. "WARNING:tensorflow:... triggered tf.function
