@@ -10,7 +10,7 @@ OLDEST_VENV := .venv-oldest
 OLDEST_PY := $(OLDEST_VENV)/bin/python
 OLDEST_STAMP := $(OLDEST_VENV)/.installed
 
-.PHONY: lessons test test-oldest test-colab test-browser lint lab clean venv
+.PHONY: lessons solutions test test-oldest test-colab test-browser lint lab clean venv
 
 # Re-install when the dependency list changes.
 # TensorFlow 2.19-2.21 has wheels for Python 3.10 to 3.13 only.
@@ -38,10 +38,15 @@ $(OLDEST_STAMP): pyproject.toml $(OLDEST)
 lessons: $(STAMP)
 	GAN_COURSE_QUICK=1 $(PY) -m gan_course.lessons --out build/lessons
 
+## Execute every notebooks/solutions/NN_*_solutions.ipynb (worked exercises) in quick mode
+## -> build/solutions/*.ipynb and *.html
+solutions: $(STAMP)
+	GAN_COURSE_QUICK=1 $(PY) -m gan_course.lessons --notebooks notebooks/solutions --out build/solutions
+
 ## Lint (.py and .ipynb), check notebooks carry no outputs, run the tests
 test: $(STAMP)
 	$(PY) -m ruff check .
-	$(PY) -m nbstripout --verify notebooks/*.ipynb tests/notebooks/*.ipynb
+	$(PY) -m nbstripout --verify notebooks/*.ipynb notebooks/solutions/*.ipynb tests/notebooks/*.ipynb
 	GAN_COURSE_QUICK=1 $(PY) -m pytest
 
 ## The unit tests (no notebooks, no slow tests) on the oldest supported TensorFlow and Keras

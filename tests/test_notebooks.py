@@ -75,3 +75,25 @@ def test_learner_settings_are_colab_form_fields(path):
             assert {"boolean": bool, "string": str}[kind] is type(value), line
     if path.name != "00_setup.ipynb":
         assert {"QUICK", "START_FRESH", "KEEP_ON_DRIVE"} <= seen, path.name
+
+
+SOLUTIONS = settings.REPO_ROOT / "notebooks" / "solutions"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_a_linked_solutions_notebook_exists_and_installs_like_its_lesson(path):
+    """An exercise list that links to its worked solutions links to a notebook that exists
+    (``make solutions`` runs it), and on Colab that notebook installs the package the same way."""
+    import re
+
+    import nbformat
+
+    text = "\n".join(cell.source for cell in nbformat.read(path, as_version=4).cells)
+    for link in re.findall(r"\((solutions/[^)]+\.ipynb)\)", text):
+        solution = path.parent / link
+        assert solution.is_file(), f"{path.name} links to {link}, which does not exist"
+        assert solution.name == f"{path.stem}_solutions.ipynb"
+        install = [c.source for c in nbformat.read(path, as_version=4).cells
+                   if "%pip install" in c.source]
+        assert install and install[0] in [c.source for c in nbformat.read(
+            solution, as_version=4).cells]
