@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from gan_course import data, metrics
-from gan_course.models import textures
+from gan_course.models import receptive_field, textures
 from gan_course.training import GAN
 
 
@@ -99,3 +99,19 @@ def test_the_gan_core_trains_a_spatial_gan_on_patches(float32_policy):
     assert gan.generate(n=2).shape == (2, 32, 32, 1)
     big = gan.generate(noise=np.zeros((1, 8, 8, 4), np.float32))
     assert big.shape == (1, 128, 128, 1)
+
+
+@pytest.mark.parametrize("n_strided, field, side", [(3, 61, 8), (4, 125, 4), (1, 13, 32)])
+def test_each_strided_discriminator_layer_halves_the_map_and_widens_what_a_logit_sees(
+        n_strided, field, side):
+    discriminator = textures.build_spatial_discriminator(width=0.0625, n_strided=n_strided)
+    assert receptive_field(discriminator) == field == 1 + 4 * (2 ** (n_strided + 1) - 1)
+    assert discriminator(np.zeros((1, 64, 64, 1), np.float32)).shape == (1, side, side, 1)
+    strided = [layer for layer in discriminator.layers if getattr(layer, "strides", None) == (2, 2)]
+    assert len(strided) == n_strided
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.0, True])
+def test_a_discriminator_without_strided_layers_is_refused(bad):
+    with pytest.raises(ValueError, match="n_strided must be a whole number"):
+        textures.build_spatial_discriminator(n_strided=bad)

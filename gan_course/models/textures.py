@@ -117,27 +117,32 @@ def build_spatial_generator(noise_channels: int = NOISE_CHANNELS, channels: int 
     return keras.Model(inputs, outputs, name="spatial_generator")
 
 
-def build_spatial_discriminator(channels: int = 1, width: float = 1.0) -> keras.Model:
-    """Fully convolutional discriminator: image (H, W, C) -> a map of logits (H/8, W/8, 1).
+def build_spatial_discriminator(channels: int = 1, width: float = 1.0,
+                                n_strided: int = 3) -> keras.Model:
+    """Fully convolutional discriminator: image (H, W, C) -> a map of logits (H/2^n, W/2^n, 1).
 
     (H, W, C) -> Conv 64, 5x5, stride 2 -> LeakyReLU(0.2)
       -> Conv 128, 5x5, stride 2 -> BN -> LeakyReLU(0.2)
       -> Conv 256, 5x5, stride 2 -> BN -> LeakyReLU(0.2)
       -> Conv 1, 5x5 -> (H/8, W/8, 1) logits
 
-    Each logit judges one local region (receptive field 61x61 pixels), like a PatchGAN; the GAN
-    losses average over the map. With no dense layer, D accepts any image size.
+    ``n_strided`` = n stride-2 convolutions, each doubling the filters (64, 128, 256, 512, ...);
+    the default 3 is the stack above. Each logit judges one local region, like a PatchGAN: its
+    receptive field is r = 1 + 4 (2^(n+1) - 1) pixels (61x61 for n = 3, 125x125 for n = 4; see
+    :func:`gan_course.models.receptive_field.receptive_field`), and the GAN losses average over
+    the map. With no dense layer, D accepts any image size with sides divisible by 2^n.
     """
-    c1, c2, c3 = _channels((64, 128, 256), width)
-    return keras.Sequential([
-        keras.Input((None, None, channels)),
-        layers.Conv2D(c1, 5, strides=2, padding="same"), layers.LeakyReLU(0.2),
-        layers.Conv2D(c2, 5, strides=2, padding="same", use_bias=False),
-        layers.BatchNormalization(), layers.LeakyReLU(0.2),
-        layers.Conv2D(c3, 5, strides=2, padding="same", use_bias=False),
-        layers.BatchNormalization(), layers.LeakyReLU(0.2),
-        layers.Conv2D(1, 5, padding="same", dtype="float32"),
-    ], name="spatial_discriminator")
+    if isinstance(n_strided, bool) or not isinstance(n_strided, int) or n_strided < 1:
+        raise ValueError(f"n_strided must be a whole number >= 1 (stride-2 layers), got "
+                         f"{n_strided!r}.")
+    filters = _channels([64 * 2 ** i for i in range(n_strided)], width)
+    stack = [keras.Input((None, None, channels)),
+             layers.Conv2D(filters[0], 5, strides=2, padding="same"), layers.LeakyReLU(0.2)]
+    for f in filters[1:]:
+        stack += [layers.Conv2D(f, 5, strides=2, padding="same", use_bias=False),
+                  layers.BatchNormalization(), layers.LeakyReLU(0.2)]
+    stack.append(layers.Conv2D(1, 5, padding="same", dtype="float32"))
+    return keras.Sequential(stack, name="spatial_discriminator")
 
 
 def spatial_noise_shape(height: int, width: int, noise_channels: int = NOISE_CHANNELS):
