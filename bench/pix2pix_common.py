@@ -5,8 +5,6 @@ photos."""
 
 from __future__ import annotations
 
-import time
-
 import keras
 import tensorflow as tf
 
@@ -67,39 +65,53 @@ def course_pix2pix(generator, discriminator, update: str = "alternating",
 
 
 class ReferenceLoop:
-    """The TF pix2pix tutorial's training: one ``tf.function`` step with two tapes, both players
-    updated from the same forward pass; BCE on the PatchGAN's logit map, plus 100 x L1."""
+    """The TF pix2pix tutorial's training: one ``tf.function`` step with two tapes, BCE on the
+    PatchGAN's logit map, plus 100 x L1. ``train_step`` updates both players from the same
+    forward pass, as the tutorial does; ``alternating_step`` is the same written for the
+    lessons' rule: D's update first, then G judged by the updated D."""
 
     def __init__(self, generator, discriminator):
         self.generator, self.discriminator = generator, discriminator
         self.g_opt = keras.optimizers.Adam(2e-4, beta_1=0.5)
         self.d_opt = keras.optimizers.Adam(2e-4, beta_1=0.5)
         self.bce = keras.losses.BinaryCrossentropy(from_logits=True)
-        self.steps = 0
+
+    def _d_loss(self, disc_real_output, disc_generated_output):
+        return (self.bce(tf.ones_like(disc_real_output), disc_real_output)
+                + self.bce(tf.zeros_like(disc_generated_output), disc_generated_output))
+
+    def _g_loss(self, disc_generated_output, target, gen_output):
+        gan_loss = self.bce(tf.ones_like(disc_generated_output), disc_generated_output)
+        return gan_loss + L1_WEIGHT * tf.reduce_mean(tf.abs(target - gen_output))
 
     @tf.function
-    def train_step(self, target, input_image):
+    def train_step(self, batch):
+        target, input_image = batch
         with tf.GradientTape() as gen_tape, tf.GradientTape() as disc_tape:
             gen_output = self.generator(input_image, training=True)
             disc_real_output = self.discriminator([target, input_image], training=True)
             disc_generated_output = self.discriminator([gen_output, input_image], training=True)
-            gan_loss = self.bce(tf.ones_like(disc_generated_output), disc_generated_output)
-            l1_loss = tf.reduce_mean(tf.abs(target - gen_output))
-            gen_total_loss = gan_loss + L1_WEIGHT * l1_loss
-            disc_loss = (self.bce(tf.ones_like(disc_real_output), disc_real_output)
-                         + self.bce(tf.zeros_like(disc_generated_output), disc_generated_output))
+            gen_total_loss = self._g_loss(disc_generated_output, target, gen_output)
+            disc_loss = self._d_loss(disc_real_output, disc_generated_output)
         g_grads = gen_tape.gradient(gen_total_loss, self.generator.trainable_variables)
         d_grads = disc_tape.gradient(disc_loss, self.discriminator.trainable_variables)
         self.g_opt.apply_gradients(zip(g_grads, self.generator.trainable_variables))  # noqa: B905
         self.d_opt.apply_gradients(zip(d_grads, self.discriminator.trainable_variables))  # noqa: B905
         return gen_total_loss, disc_loss
 
-    def run(self, iterator, steps: int) -> float:
-        """Train ``steps`` steps; returns the seconds spent."""
-        start = time.perf_counter()
-        for _ in range(steps):
-            target, input_image = next(iterator)
-            losses_now = self.train_step(target, input_image)
-        float(losses_now[0])  # wait for the last step
-        self.steps += steps
-        return time.perf_counter() - start
+    @tf.function
+    def alternating_step(self, batch):
+        target, input_image = batch
+        with tf.GradientTape() as gen_tape:
+            gen_output = self.generator(input_image, training=True)
+            with gen_tape.stop_recording(), tf.GradientTape() as disc_tape:
+                disc_loss = self._d_loss(
+                    self.discriminator([target, input_image], training=True),
+                    self.discriminator([gen_output, input_image], training=True))
+            d_grads = disc_tape.gradient(disc_loss, self.discriminator.trainable_variables)
+            self.d_opt.apply_gradients(zip(d_grads, self.discriminator.trainable_variables))  # noqa: B905
+            gen_total_loss = self._g_loss(
+                self.discriminator([gen_output, input_image], training=True), target, gen_output)
+        g_grads = gen_tape.gradient(gen_total_loss, self.generator.trainable_variables)
+        self.g_opt.apply_gradients(zip(g_grads, self.generator.trainable_variables))  # noqa: B905
+        return gen_total_loss, disc_loss

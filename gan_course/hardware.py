@@ -38,6 +38,7 @@ class SetupResult:
     strategy_kind: str
     replicas: int
     device: str = "CPU"  # "CPU", "GPU" or "TPU": what trains the models
+    threads: tuple[int, int] = (0, 0)  # TensorFlow's (intra-op, inter-op) threads; 0: its own
 
 
 #: The choice made by the latest :func:`setup` call (None before the first one).
@@ -244,7 +245,7 @@ def make_strategy(kind: str, devices: list[str] | None = None, tpu_resolver=None
                      "'multi_worker' or 'tpu'.")
 
 
-def setup(precision: str = "auto", xla="auto", verbose: bool = True):
+def setup(precision: str = "auto", xla="auto", verbose: bool = True, threads="auto"):
     """Prepare TensorFlow for this machine and return the distribution strategy.
 
     - GPU memory growth on, so TensorFlow does not grab all GPU memory at start;
@@ -253,7 +254,10 @@ def setup(precision: str = "auto", xla="auto", verbose: bool = True):
     - XLA on or off from :func:`choose_jit` (read it back from ``last_setup.jit_compile``);
     - the default strategy, ``MirroredStrategy`` for several GPUs, ``TPUStrategy`` on a TPU,
       ``MultiWorkerMirroredStrategy`` when ``TF_CONFIG`` names several workers (start the same
-      script on each machine, each with its own ``task.index``; the README shows how).
+      script on each machine, each with its own ``task.index``; the README shows how);
+    - TensorFlow's intra-op and inter-op threads from :func:`choose_threads` (``threads``:
+      "auto" for TensorFlow's default, one per core in each pool, or ``(intra_op, inter_op)``);
+      the line it prints says which.
 
     Call it once, early: memory growth can only be set before the GPUs are first used, and a
     multi-worker strategy must be made before TensorFlow runs anything.
@@ -266,13 +270,15 @@ def setup(precision: str = "auto", xla="auto", verbose: bool = True):
     # also needs: it fails on every training step, logs an "E0000 ... remapper failed" error
     # each time one is traced, and the step runs unfused anyway. Off, it costs nothing there.
     tf.config.optimizer.set_experimental_options({"remapping": False})
+    in_effect, thread_note = _apply_threads(choose_threads(threads))
     gpus = list_gpus()
-    for device in tf.config.list_physical_devices("GPU"):
+    resolver = _find_tpu()
+    device = "TPU" if resolver is not None else ("GPU" if gpus else "CPU")
+    for gpu in tf.config.list_physical_devices("GPU"):
         try:
-            tf.config.experimental.set_memory_growth(device, True)
+            tf.config.experimental.set_memory_growth(gpu, True)
         except RuntimeError:  # already initialised: growth can no longer be changed
             pass
-    resolver = _find_tpu()
     tpu = resolver is not None
     policy = choose_precision(gpus, tpu=tpu, requested=precision)
     keras.mixed_precision.set_global_policy(policy)
@@ -280,16 +286,72 @@ def setup(precision: str = "auto", xla="auto", verbose: bool = True):
     cluster = cluster_from_env()
     kind = choose_strategy_kind(len(gpus), tpu=tpu, workers=len(cluster.workers) if cluster else 1)
     strategy = make_strategy(kind, tpu_resolver=resolver)
-    device = "TPU" if tpu else ("GPU" if gpus else "CPU")
     last_setup = SetupResult(precision=policy, jit_compile=jit, strategy_kind=kind,
-                             replicas=strategy.num_replicas_in_sync, device=device)
+                             replicas=strategy.num_replicas_in_sync, device=device,
+                             threads=in_effect)
     if verbose:
         say(f"precision {policy}, XLA {'on' if jit else 'off'}, "
             f"strategy {kind} with {strategy.num_replicas_in_sync} replica(s)"
             + (f" on {len(cluster.workers)} workers (this is worker {cluster.index})"
                if kind == "multi_worker" else "")
-            + f"{xla_note(gpus, xla)}.")
+            + f"{xla_note(gpus, xla)}; {_threads_text(in_effect)}{thread_note}.")
     return strategy
+
+
+def choose_threads(requested="auto") -> tuple[int, int]:
+    """TensorFlow's thread pools: ``(intra-op threads, inter-op threads)``, 0 for TensorFlow's
+    own choice, which is one thread per core in each pool.
+
+    Intra-op threads split one operation (a convolution, a matrix product) over the cores;
+    inter-op threads run independent operations side by side. "auto" (and None) keep
+    TensorFlow's default: on a 2-core CPU it trained lessons 3's pix2pix and class-conditional
+    GAN fastest of the settings tried by ``bench/cpu_threads.py`` (bench/README.md, "CPU
+    threads"): 1 inter-op thread was 19 % slower, 1 intra-op thread 15 %, one of each 37 %,
+    more threads than cores 3-5 %. ``requested``: "auto", None or an explicit pair.
+    """
+    if requested is None or requested == "auto":
+        return (0, 0)
+    pair = tuple(requested) if isinstance(requested, (tuple, list)) else ()
+    if len(pair) != 2 or any(isinstance(n, bool) or not isinstance(n, int) or n < 0
+                             for n in pair):
+        raise ValueError(f"threads={requested!r}: use 'auto' (TensorFlow's default: one thread "
+                         "per core in each pool) or (intra_op, inter_op), two whole numbers "
+                         ">= 0 (0: TensorFlow picks), e.g. (4, 2).")
+    return pair
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the OS tells it)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def _apply_threads(threads: tuple[int, int]) -> tuple[tuple[int, int], str]:
+    """Set TensorFlow's thread pools, if it has not started yet; returns the pools in effect
+    and a note when they could not be changed."""
+    import tensorflow as tf
+
+    current = (tf.config.threading.get_intra_op_parallelism_threads(),
+               tf.config.threading.get_inter_op_parallelism_threads())
+    if threads == current:
+        return current, ""
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads[0])
+        tf.config.threading.set_inter_op_parallelism_threads(threads[1])
+    except RuntimeError:  # TensorFlow has already run something: its pools are fixed
+        return current, (" (TensorFlow had started, so its threads stay as they were; call "
+                         "setup() first to change them)")
+    return threads, ""
+
+
+def _threads_text(threads: tuple[int, int]) -> str:
+    if threads == (0, 0):
+        return (f"threads: TensorFlow's default, {usable_cores()} intra-op and "
+                f"{usable_cores()} inter-op (one per core)")
+    intra, inter = (str(n) if n else f"{usable_cores()} (TensorFlow's default)" for n in threads)
+    return f"threads: {intra} intra-op, {inter} inter-op"
 
 
 def jit_compile_default() -> bool:

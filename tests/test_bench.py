@@ -40,13 +40,50 @@ def _run_bench(script, *args):
     return result.stdout
 
 
-def test_pix2pix_throughput_prints_both_ratios():
-    out = _run_bench("pix2pix_throughput.py", "--steps", "2", "--rounds", "1", "--batch", "4")
-    assert "image 64x64, batch 4, width 0.25" in out
+def _ratios(out):
+    """The last line's ``{variant: ratio}``."""
     last = out.strip().splitlines()[-1]
-    assert last.startswith("ratio GAN.fit / reference: simultaneous ")
-    assert float(last.split("simultaneous ")[1].split(",")[0]) > 0
-    assert "alternating" in last
+    assert last.startswith("ratio GAN.fit / reference: "), last
+    pairs = [part.rsplit(" ", 1) for part in last.split(": ", 1)[1].split(", ")]
+    return {name: float(value) for name, value in pairs}
+
+
+def test_pix2pix_throughput_prints_a_ratio_per_update_rule():
+    out = _run_bench("pix2pix_throughput.py", "--steps", "3", "--rounds", "1", "--batch", "4")
+    assert "image 64x64, batch 4, width 0.25" in out
+    ratios = _ratios(out)
+    assert list(ratios) == ["simultaneous", "alternating", "alternating + lesson callbacks"]
+    assert all(ratio > 0 for ratio in ratios.values())
+    assert "reference loop, simultaneous:" in out and "reference loop, alternating:" in out
+    assert "one-off per fit call" in out
+
+
+def test_every_lesson_throughput_benchmark_prints_its_ratios():
+    """Lessons 2 to 5's benchmarks at tiny shapes, in one process (one TensorFlow start)."""
+    runs = {
+        "textures_throughput": ["--batch", "4", "--width", "0.125"],
+        "cgan_throughput": ["--batch", "8", "--width", "0.125"],
+        "lapstyle_throughput": ["--size", "128", "--batch", "1", "--width", "0.25"],
+        "progan_throughput": ["--resolution", "8", "--batch", "4", "--width", "0.125"],
+    }
+    script = "import sys\nsys.path.insert(0, sys.argv[1])\n" + "".join(
+        f"import {name}\nprint('=== {name}', flush=True)\n"
+        f"{name}.main({args + ['--steps', '3', '--rounds', '1']!r})\n"
+        for name, args in runs.items())
+    env = dict(os.environ, GAN_COURSE_OFFLINE="1", TF_CPP_MIN_LOG_LEVEL="3")
+    result = subprocess.run([sys.executable, "-c", script, str(ROOT / "bench")],
+                            capture_output=True, text=True, env=env, timeout=900, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    outputs = dict(part.split("\n", 1) for part in result.stdout.split("=== ")[1:])
+    assert set(outputs) == set(runs)
+    for name, out in outputs.items():
+        ratios = _ratios(out)
+        assert list(ratios) == ["simultaneous", "alternating", "alternating + lesson callbacks"]
+        assert all(ratio > 0 for ratio in ratios.values()), name
+    assert "spatial GAN: 64x64 patches of gravel" in outputs["textures_throughput"]
+    assert "(projection): 28x28, batch 8" in outputs["cgan_throughput"]
+    assert "revision stage: 128x128, batch 1" in outputs["lapstyle_throughput"]
+    assert "ProGAN at 8x8 during the fade-in" in outputs["progan_throughput"]
 
 
 def test_colorization_quality_puts_the_colourisers_beside_the_no_learning_baselines(tmp_path):

@@ -329,3 +329,40 @@ def test_a_first_step_that_xla_cannot_compile_trains_again_without_xla(monkeypat
     monkeypatch.setattr(keras.Model, "fit", lambda self, *a, **k: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         gan.fit(toy.image_dataset(), epochs=1, steps_per_epoch=2, verbose=0)
+
+
+@pytest.mark.parametrize(("requested", "expected"),
+                         [("auto", (0, 0)), (None, (0, 0)), ((4, 2), (4, 2)), ([3, 0], (3, 0))])
+def test_choose_threads(requested, expected):
+    assert hardware.choose_threads(requested) == expected
+
+
+@pytest.mark.parametrize("bad", ["many", (4,), (4, -1), (2.5, 1), (True, 1), 4])
+def test_bad_thread_settings_are_refused(bad):
+    with pytest.raises(ValueError, match="intra_op, inter_op"):
+        hardware.choose_threads(bad)
+
+
+def test_setup_sets_the_threads_before_tensorflow_starts_and_says_so_after():
+    script = textwrap.dedent("""
+        from gan_course import hardware
+        hardware.setup()
+        hardware.setup(threads=(2, 1))  # TensorFlow has not run anything yet: it can change
+        import tensorflow as tf
+        print("pools", tf.config.threading.get_intra_op_parallelism_threads(),
+              tf.config.threading.get_inter_op_parallelism_threads())
+        print(float(tf.reduce_sum(tf.ones(3))))  # TensorFlow has started now
+        hardware.setup(threads=(1, 2))
+        print("kept", hardware.last_setup.threads)
+    """)
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            env=env, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = result.stdout
+    cores = hardware.usable_cores()
+    assert (f"threads: TensorFlow's default, {cores} intra-op and {cores} inter-op (one per "
+            "core).") in out
+    assert "threads: 2 intra-op, 1 inter-op." in out
+    assert "pools 2 1" in out and "kept (2, 1)" in out
+    assert "threads: 2 intra-op, 1 inter-op (TensorFlow had started, so its threads stay" in out
