@@ -66,9 +66,9 @@ def course_pix2pix(generator, discriminator, update: str = "alternating",
 
 class ReferenceLoop:
     """The TF pix2pix tutorial's training: one ``tf.function`` step with two tapes, BCE on the
-    PatchGAN's logit map, plus 100 x L1. ``train_step`` updates both players from the same
-    forward pass, as the tutorial does; ``alternating_step`` is the same written for the
-    lessons' rule: D's update first, then G judged by the updated D."""
+    PatchGAN's logit map, plus 100 x L1. ``simultaneous`` updates both players from the same
+    forward pass, as the tutorial's ``train_step`` does; ``alternating`` is the same written for
+    the lessons' rule: D's update first, then G judged by the updated D."""
 
     def __init__(self, generator, discriminator):
         self.generator, self.discriminator = generator, discriminator
@@ -85,7 +85,7 @@ class ReferenceLoop:
         return gan_loss + L1_WEIGHT * tf.reduce_mean(tf.abs(target - gen_output))
 
     @tf.function
-    def train_step(self, batch):
+    def simultaneous(self, batch):
         target, input_image = batch
         with tf.GradientTape() as gen_tape, tf.GradientTape() as disc_tape:
             gen_output = self.generator(input_image, training=True)
@@ -100,7 +100,7 @@ class ReferenceLoop:
         return gen_total_loss, disc_loss
 
     @tf.function
-    def alternating_step(self, batch):
+    def alternating(self, batch):
         target, input_image = batch
         with tf.GradientTape() as gen_tape:
             gen_output = self.generator(input_image, training=True)

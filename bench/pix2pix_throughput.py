@@ -24,7 +24,6 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import keras  # noqa: E402
 from pix2pix_common import (  # noqa: E402
     ReferenceLoop,
     add_size_arguments,
@@ -33,13 +32,7 @@ from pix2pix_common import (  # noqa: E402
     lesson_sizes,
     models,
 )
-from throughput_common import (  # noqa: E402
-    Variant,
-    add_timing_arguments,
-    lesson_callbacks,
-    measure,
-    report,
-)
+from throughput_common import add_timing_arguments, run_benchmark  # noqa: E402
 
 from gan_course import hardware  # noqa: E402
 
@@ -51,28 +44,13 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
 
     print(hardware.describe())
-    strategy = hardware.setup(verbose=False)
+    hardware.setup(verbose=False)
     args.size, batch, width = lesson_sizes(args)
     data, _, _ = colorization_data(args.size, batch)
-
-    # the reference: float32, no XLA, as the tutorial writes it
-    policy = keras.mixed_precision.global_policy()
-    keras.mixed_precision.set_global_policy("float32")
-    reference = ReferenceLoop(*models(args.size, width, seed=0))
-    keras.mixed_precision.set_global_policy(policy)
-    references = {"simultaneous": (reference.train_step, iter(data)),
-                  "alternating": (reference.alternating_step, iter(data))}
-    variants = {}
-    for name, update, callbacks in (("simultaneous", "simultaneous", []),
-                                    ("alternating", "alternating", []),
-                                    ("alternating + lesson callbacks", "alternating",
-                                     lesson_callbacks())):
-        with strategy.scope():
-            gan = course_pix2pix(*models(args.size, width, seed=0), update=update)
-        variants[name] = Variant(gan, reference=update, callbacks=callbacks)
-    reference_rates = measure(references, variants, data, args.steps, args.rounds)
-    report(f"lesson 3's pix2pix: image {args.size}x{args.size}, batch {batch}, width {width}, "
-           f"{args.steps} steps x {args.rounds} rounds", reference_rates, variants)
+    run_benchmark(f"lesson 3's pix2pix: image {args.size}x{args.size}, batch {batch}, "
+                  f"width {width}", lambda: models(args.size, width, seed=0),
+                  lambda pair: ReferenceLoop(*pair),
+                  lambda pair, update: course_pix2pix(*pair, update=update), data, args)
 
 
 if __name__ == "__main__":

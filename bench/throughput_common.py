@@ -16,7 +16,8 @@ How they are timed:
 - **The same work.** A reference here updates the players with the same rule as the ``GAN`` it
   is compared with ("simultaneous": both from one forward pass, as the TensorFlow tutorials
   do; "alternating": G against the updated D, as the lessons do), computes the same losses
-  and, where the lesson keeps one, the same EMA of G's weights.
+  and, where the lesson keeps one, an EMA of G's weights (a fixed decay; the core's warm-up
+  adds one scalar ``min`` per step).
 
 The last line printed is ``ratio GAN.fit / reference: <variant> <ratio>, ...``.
 """
@@ -131,17 +132,16 @@ def measure(references: dict, variants: dict, data, steps: int, rounds: int) -> 
     return reference_rates
 
 
-def report(title: str, references: dict, variants: dict, per_step: float = 1.0,
-           unit: str = "steps/s") -> None:
+def report(title: str, references: dict, variants: dict) -> None:
     """Print the rates (median and every round), each variant's paired ratio, and last the
-    ``ratio GAN.fit / reference`` line. ``per_step``: images per step, for ``unit``."""
+    ``ratio GAN.fit / reference`` line."""
     setup = hardware.last_setup
     print(f"{title}; TensorFlow {tf.__version__}, Keras {keras.__version__}, "
           f"{setup.precision if setup else 'float32'}")
 
     def rates(values):
-        return (f"{statistics.median(values) * per_step:9.2f} {unit}  (rounds: "
-                + ", ".join(f"{v * per_step:.2f}" for v in values) + ")")
+        return (f"{statistics.median(values):9.2f} steps/s  (rounds: "
+                + ", ".join(f"{v:.2f}" for v in values) + ")")
 
     for name, values in references.items():
         print(f"reference loop, {name}: {rates(values)}")
@@ -270,31 +270,27 @@ def copy_of(model):
     return copy
 
 
-def run_benchmark(title: str, build_pair, make_reference, make_gan, data, args,
-                  updates=("simultaneous", "alternating"), lesson_update="alternating",
-                  with_lesson_callbacks: bool = True, per_step: float = 1.0,
-                  unit: str = "steps/s") -> None:
-    """The common body: for each update rule a reference (``make_reference(models)``) and a
-    ``GAN`` (``make_gan(models, update)``, or ``(gan, [its callbacks])`` when the lesson trains
-    it with one, such as ProGAN's fade-in), each on its own ``build_pair()`` (same seed: the
-    same weights), plus (``with_lesson_callbacks``) the lesson's rule with
-    :func:`lesson_callbacks`; measure and report."""
+def run_benchmark(title: str, build_pair, make_reference, make_gan, data, args) -> None:
+    """The common body: for each update rule ("simultaneous", "alternating") the reference's
+    step of that name (``make_reference(models)``, float32) and a ``GAN``
+    (``make_gan(models, update)``, or ``(gan, [its callbacks])`` when the lesson trains it with
+    one, such as ProGAN's fade-in), each on its own ``build_pair()`` (same seed: the same
+    weights), plus the lessons' alternating rule with :func:`lesson_callbacks`; measure and
+    report."""
     strategy = tf.distribute.get_strategy()
     policy = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy("float32")  # the reference: float32, no XLA
     reference = make_reference(build_pair())
     keras.mixed_precision.set_global_policy(policy)
+    updates = ("simultaneous", "alternating")
     references = {update: (getattr(reference, update), iter(data)) for update in updates}
     variants = {}
-    settings = [(update, update, []) for update in updates]
-    if with_lesson_callbacks:
-        settings.append((f"{lesson_update} + lesson callbacks", lesson_update,
-                         lesson_callbacks()))
-    for name, update, extra in settings:
+    for name, update, extra in [*((update, update, []) for update in updates),
+                                ("alternating + lesson callbacks", "alternating",
+                                 lesson_callbacks())]:
         with strategy.scope():
             made = make_gan(build_pair(), update)
         gan, own = made if isinstance(made, tuple) else (made, [])
         variants[name] = Variant(gan, reference=update, callbacks=[*own, *extra])
     reference_rates = measure(references, variants, data, args.steps, args.rounds)
-    report(f"{title}, {args.steps} steps x {args.rounds} rounds", reference_rates, variants,
-           per_step=per_step, unit=unit)
+    report(f"{title}, {args.steps} steps x {args.rounds} rounds", reference_rates, variants)

@@ -304,7 +304,7 @@ def choose_threads(requested="auto") -> tuple[int, int]:
 
     Intra-op threads split one operation (a convolution, a matrix product) over the cores;
     inter-op threads run independent operations side by side. "auto" (and None) keep
-    TensorFlow's default: on a 2-core CPU it trained lessons 3's pix2pix and class-conditional
+    TensorFlow's default: on a 2-core CPU it trained lesson 3's pix2pix and class-conditional
     GAN fastest of the settings tried by ``bench/cpu_threads.py`` (bench/README.md, "CPU
     threads"): 1 inter-op thread was 19 % slower, 1 intra-op thread 15 %, one of each 37 %,
     more threads than cores 3-5 %. ``requested``: "auto", None or an explicit pair.
