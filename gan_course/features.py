@@ -32,9 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import io
 import os
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +42,7 @@ from gan_course import image_ops, settings, shipped
 from gan_course.data import centre_square, colour_photos
 from gan_course.files import download_timeout
 from gan_course.messages import say
+from gan_course.shipped import write_arrays_npz
 
 # Loaded models, so each is read from disk (or the network) once per process.
 _CACHE: dict[str, object] = {}
@@ -106,21 +105,6 @@ def classifier_weight_arrays(model) -> dict[str, np.ndarray]:
     """A model's weights as ``{"<layer name>/<index>": float32 array}``, in layer order."""
     return {f"{layer.name}/{index}": np.asarray(weight, np.float32)
             for layer in model.layers for index, weight in enumerate(layer.get_weights())}
-
-
-def write_arrays_npz(path: str | Path, arrays: dict[str, np.ndarray]) -> Path:
-    """Write ``{key: array}`` as an ``.npz`` that ``np.load(path, allow_pickle=False)`` reads:
-    uncompressed, with fixed zip time stamps, so the same arrays always give the same file (and
-    sha256). The shipped weight files are written this way."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
-        for key, array in arrays.items():
-            buffer = io.BytesIO()
-            np.lib.format.write_array(buffer, np.asarray(array), allow_pickle=False)
-            archive.writestr(zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0)),
-                             buffer.getvalue())
-    return path
 
 
 def save_fashion_mnist_classifier_weights(model, path: str | Path) -> Path:

@@ -120,6 +120,30 @@ def interpolation_path(z1, z2, n: int = 150, method: str = "slerp") -> np.ndarra
     return INTERPOLATIONS[method](z1, z2, np.linspace(0.0, 1.0, int(n)))
 
 
+def latent_angle(z, z_star) -> np.ndarray:
+    """The angle in degrees between latents, row by row:
+
+        angle = arccos(<z, z*> / (|z| |z*|))
+
+    ``z`` and ``z_star`` are (d,) or (N, d) arrays of the same shape; returns float64 (N,)
+    ((1,) for single latents), from 0 (same direction) through 90 (orthogonal) to 180
+    (opposite). Two independent Gaussian latents in d = 512 dimensions are about 90 degrees
+    apart, so an inverted z near 90 degrees from the true z* is another latent, not z*. No row
+    may be the zero vector.
+    """
+    a = np.atleast_2d(np.asarray(z, np.float64))
+    b = np.atleast_2d(np.asarray(z_star, np.float64))
+    if a.shape != b.shape or a.ndim != 2:
+        raise ValueError(f"latent_angle needs latents of the same shape, (d,) or (N, d); got "
+                         f"{np.shape(z)} and {np.shape(z_star)}.")
+    norms = np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1)
+    if not np.all(np.isfinite(norms)) or np.any(norms == 0):
+        raise ValueError("latent_angle needs finite, non-zero latents: a zero vector has no "
+                         "direction.")
+    cos = np.sum(a * b, axis=1) / norms
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
 # --------------------------------------------------------------------------- inversion
 
 

@@ -14,9 +14,13 @@ path, size and modification time) in this process and in the course cache
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
+import zipfile
 from pathlib import Path
+
+import numpy as np
 
 from gan_course import settings
 
@@ -123,3 +127,66 @@ def verify(path: str | Path) -> None:
         _VERIFIED[key] = learned[key] = digest
     if learned:
         _write_cache(learned)
+
+
+# --------------------------------------------------------------------------- weight files
+
+def write_arrays_npz(path: str | Path, arrays: dict) -> Path:
+    """Write ``{key: array}`` as an ``.npz`` that ``np.load(path, allow_pickle=False)`` reads:
+    uncompressed, with fixed zip time stamps, so the same arrays always give the same file (and
+    sha256). The shipped weight files are written this way."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        for key, array in arrays.items():
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, np.asarray(array), allow_pickle=False)
+            archive.writestr(zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0)),
+                             buffer.getvalue())
+    return path
+
+
+def save_model_weights(path: str | Path, models: dict, record: dict) -> Path:
+    """Write trained models as one ``.npz``: each model's weights as float16 arrays keyed
+    ``<name>/0000`` ... in the model's weight order, plus ``record`` (JSON text: what the loader
+    rebuilds the models from, the budget, the measured quality). float16 halves the size; the
+    models compute in float32 after loading. Written atomically (a temporary file, then a
+    rename), so an interrupted save never leaves half a file."""
+    path = Path(path)
+    arrays = {f"{name}/{i:04d}": np.asarray(weight, np.float16)
+              for name, model in models.items() for i, weight in enumerate(model.get_weights())}
+    arrays["record"] = np.array(json.dumps(record, sort_keys=True))
+    temporary = path.with_name(path.name + ".partial.npz")
+    write_arrays_npz(temporary, arrays)
+    os.replace(temporary, path)
+    return path
+
+
+def load_model_weights(path: str | Path, build, fix: str) -> tuple[dict, dict]:
+    """Read a :func:`save_model_weights` file: ``(models, record)``. ``build(record)`` returns
+    ``{name: model}`` built as the record says, and each model gets its stored weights. A
+    missing, damaged (:func:`verify`), unreadable or mismatched file raises an error that names
+    it and ``fix`` (what to do, e.g. "retrain it with python tools/...")."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No weights at {path}: {fix}.")
+    verify(path)
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {key: archive[key] for key in archive.files}
+        record = json.loads(str(arrays.pop("record")))
+        models = build(record)
+    except Exception as error:
+        raise ValueError(f"The weights {path} are unreadable or corrupt "
+                         f"({type(error).__name__}: {error}): {fix}.") from error
+    for name, model in models.items():
+        weights = model.get_weights()
+        stored = [arrays.pop(f"{name}/{i:04d}", None) for i in range(len(weights))]
+        if any(s is None or s.shape != w.shape for s, w in zip(stored, weights, strict=True)):
+            raise ValueError(f"The weights {path} do not match the {name} that this version of "
+                             f"gan_course builds: {fix}.")
+        model.set_weights([s.astype(np.float32) for s in stored])
+    if arrays:
+        raise ValueError(f"The weights {path} hold arrays no model takes "
+                         f"({', '.join(sorted(arrays)[:3])} ...): {fix}.")
+    return models, record

@@ -64,6 +64,25 @@ def test_slerp_of_parallel_latents_falls_back_to_lerp():
     np.testing.assert_allclose(latent.slerp(z1, 2 * z1, 0.5), latent.lerp(z1, 2 * z1, 0.5))
 
 
+def test_latent_angle_in_degrees_row_by_row():
+    e1, e2 = np.eye(3)[0], np.eye(3)[1]
+    np.testing.assert_allclose(latent.latent_angle(e1, e2), [90.0])
+    np.testing.assert_allclose(latent.latent_angle(2 * e1, e1), [0.0], atol=1e-6)
+    np.testing.assert_allclose(latent.latent_angle(-e1, 3 * e1), [180.0])
+    np.testing.assert_allclose(latent.latent_angle([[1, 1, 0], [1, 0, 0]], [[1, 0, 0], [0, 0, 1]]),
+                               [45.0, 90.0])
+    rng = np.random.default_rng(0)
+    random = latent.latent_angle(rng.normal(size=(200, 512)), rng.normal(size=(200, 512)))
+    assert abs(random.mean() - 90) < 1 and random.std() < 5  # high d: nearly orthogonal
+
+
+def test_latent_angle_refuses_zero_or_mismatched_latents():
+    with pytest.raises(ValueError, match="zero vector"):
+        latent.latent_angle(np.zeros(4), np.ones(4))
+    with pytest.raises(ValueError, match="same shape"):
+        latent.latent_angle(np.ones(4), np.ones(5))
+
+
 def test_bad_paths_are_refused():
     z1, z2 = _two()
     with pytest.raises(ValueError, match="method"):

@@ -100,3 +100,39 @@ def test_update_checksums_writes_the_manifest(tmp_path):
         "a.bin": shipped.sha256_of(copy / "data" / "a.bin"),
         "sub/b.bin": shipped.sha256_of(copy / "data" / "sub" / "b.bin")}
     assert settings.data_dir() != copy / "data"
+
+
+def _tiny_models():
+    import keras
+    return {"a": keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]),
+            "b": keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])}
+
+
+def test_model_weights_round_trip_as_float16_with_their_record(tmp_path):
+    models = _tiny_models()
+    path = shipped.save_model_weights(tmp_path / "m.npz", models, {"steps": 7})
+    assert not list(tmp_path.glob("*.partial.npz"))  # written atomically
+    loaded, record = shipped.load_model_weights(path, lambda r: _tiny_models(), fix="retrain")
+    assert record == {"steps": 7}
+    for name, model in models.items():
+        for saved, got in zip(model.get_weights(), loaded[name].get_weights(), strict=True):
+            np.testing.assert_allclose(got, saved.astype(np.float16), rtol=0, atol=0)
+    # the same weights give the same bytes (fixed zip time stamps)
+    again = shipped.save_model_weights(tmp_path / "n.npz", models, {"steps": 7})
+    assert again.read_bytes() == path.read_bytes()
+
+
+def test_model_weights_that_do_not_fit_or_are_missing_are_refused_with_the_fix(tmp_path):
+    import keras
+    path = shipped.save_model_weights(tmp_path / "m.npz", _tiny_models(), {})
+    wider = {"a": keras.Sequential([keras.Input((3,)), keras.layers.Dense(4)]),
+             "b": _tiny_models()["b"]}
+    with pytest.raises(ValueError, match="do not match the a .*retrain"):
+        shipped.load_model_weights(path, lambda r: wider, fix="retrain")
+    with pytest.raises(ValueError, match="arrays no model takes"):
+        shipped.load_model_weights(path, lambda r: {"a": _tiny_models()["a"]}, fix="retrain")
+    with pytest.raises(FileNotFoundError, match="No weights .*retrain"):
+        shipped.load_model_weights(tmp_path / "none.npz", lambda r: {}, fix="retrain")
+    (tmp_path / "bad.npz").write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match="unreadable or corrupt"):
+        shipped.load_model_weights(tmp_path / "bad.npz", lambda r: {}, fix="retrain")

@@ -24,6 +24,7 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
+from gan_course import settings, shipped
 from gan_course.hardware import scaled_filters
 
 IMAGE_SHAPE = (28, 28, 1)
@@ -142,3 +143,34 @@ def build_conditional_discriminator(n_classes: int = N_CLASSES, width: float = 1
         [class_vector, features])
     logits = layers.Add(dtype="float32", name="logit")([unconditional, projection])
     return keras.Model([image, y], logits, name="projection_discriminator")
+
+
+#: The class-conditional GAN that ships in ``data/`` (projection discriminator, lesson 3's recipe
+#: for 12,000 steps), so that quick mode shows a generator that follows its label.
+#: ``tools/train_shipped_gans.py cgan`` makes it; data/README.md records its budget and quality.
+SHIPPED_CGAN = "cgan_projection_fashion_mnist.npz"
+
+
+def save_conditional_generator(path, generator: keras.Model, record: dict):
+    """Write a conditional generator for :func:`shipped_conditional_generator` (float16 weights
+    and a JSON ``record`` that holds at least ``latent_dim``, ``width`` and ``embedding``)."""
+    missing = {"latent_dim", "width", "embedding"} - set(record)
+    if missing:
+        raise ValueError(f"the record needs {sorted(missing)}: the loader rebuilds G from them.")
+    return shipped.save_model_weights(path, {"generator": generator}, record)
+
+
+def shipped_conditional_generator(verbose: bool = True):
+    """The shipped class-conditional generator (EMA weights): ``(generator, record)``;
+    ``generator([z, y])`` takes z (N, latent_dim) and integer labels (N,)."""
+    path = settings.data_dir() / SHIPPED_CGAN
+    models, record = shipped.load_model_weights(
+        path, lambda r: {"generator": build_conditional_generator(
+            int(r["latent_dim"]), width=float(r["width"]), embedding=r["embedding"])},
+        fix="restore it (git checkout data/) or retrain it (python tools/train_shipped_gans.py "
+            "cgan)")
+    if verbose:
+        print(f"Shipped conditional GAN ({record['conditioning']} discriminator): {path.name}, "
+              f"{record['steps']:,} steps of batch {record['batch']} ({record['hardware']}; "
+              "tools/train_shipped_gans.py).")
+    return models["generator"], record

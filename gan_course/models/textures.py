@@ -20,6 +20,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from gan_course import settings, shipped
 from gan_course.hardware import scaled_filters
 from gan_course.layers import CircularPad2D
 
@@ -152,3 +153,38 @@ def spatial_noise_shape(height: int, width: int, noise_channels: int = NOISE_CHA
             raise ValueError(f"Texture sides must be positive multiples of {UPSCALE}, got "
                              f"{height}x{width}. Round up, generate, then crop.")
     return (height // UPSCALE, width // UPSCALE, noise_channels)
+
+
+#: Spatial GANs that ship in ``data/``, so that quick mode shows what the full recipe reaches:
+#: texture name (``data.TEXTURES``) -> file. ``tools/train_shipped_gans.py`` makes them with the
+#: lesson's recipe; data/README.md records their budget and measured quality.
+SHIPPED_SPATIAL = {"gravel": "spatial_gan_gravel.npz", "brick": "spatial_gan_brick.npz"}
+
+
+def save_spatial_generator(path, generator: keras.Model, record: dict):
+    """Write a spatial generator for :func:`shipped_spatial_generator` (float16 weights and a
+    JSON ``record`` that holds at least ``channels``, ``width`` and ``periodic``)."""
+    missing = {"channels", "width", "periodic"} - set(record)
+    if missing:
+        raise ValueError(f"the record needs {sorted(missing)}: the loader rebuilds G from them.")
+    return shipped.save_model_weights(path, {"generator": generator}, record)
+
+
+def shipped_spatial_generator(texture: str, verbose: bool = True):
+    """The shipped spatial generator (EMA weights) for ``texture``: ``(generator, record)``, or
+    ``None`` with one printed line saying why (no file ships for that texture)."""
+    if texture not in SHIPPED_SPATIAL:
+        if verbose:
+            print(f"No shipped spatial GAN for {texture!r} (only for "
+                  f"{', '.join(SHIPPED_SPATIAL)}): only the one trained here is shown.")
+        return None
+    path = settings.data_dir() / SHIPPED_SPATIAL[texture]
+    models, record = shipped.load_model_weights(
+        path, lambda r: {"generator": build_spatial_generator(
+            channels=int(r["channels"]), width=float(r["width"]), periodic=bool(r["periodic"]))},
+        fix="restore it (git checkout data/) or retrain it (python tools/train_shipped_gans.py "
+            f"{texture})")
+    if verbose:
+        print(f"Shipped spatial GAN for {texture}: {path.name}, {record['steps']:,} steps of "
+              f"batch {record['batch']} ({record['hardware']}; tools/train_shipped_gans.py).")
+    return models["generator"], record
