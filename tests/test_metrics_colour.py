@@ -282,3 +282,59 @@ def test_hue_metrics_refuse_bad_input():
         colour.ab_histogram_intersection(images * 255, references, image_ops.UNIT)
     with pytest.raises(ValueError, match="C = 3"):
         colour.ciede2000(images[..., :1], references[..., :1], image_ops.UNIT)
+
+
+def _painted(hues_per_image, chroma=60.0, grey=None):
+    """Garment-like images: a mid-grey square on black, painted one hue each, in [0, 1]."""
+    from gan_course import image_ops
+    if grey is None:
+        grey = np.zeros((len(hues_per_image), 16, 16), np.float32)
+        grey[:, 4:12, 4:12] = 0.55
+    return image_ops.tint(grey, np.asarray(hues_per_image, np.float64), chroma)
+
+
+PALETTE = {0: (30.0, 210.0), 1: (265.0,)}
+
+
+def test_palette_scores_reward_the_right_hue_and_nothing_else():
+    labels = np.array([0, 0, 0, 0, 1])
+    real = _painted([30, 210, 30, 210, 265])
+    same = metrics.palette_scores(real, real, labels, PALETTE, value_range=(0, 1))
+    assert same == pytest.approx({"hue_accuracy": 1.0, "chroma_ratio": 1.0}, abs=1e-6)
+    # the other allowed hue is still right for the shape; a hue 90 degrees off is not
+    swapped = _painted([210, 30, 120, 300, 265])
+    scores = metrics.palette_scores(swapped, real, labels, PALETTE, value_range=(0, 1))
+    assert scores["hue_accuracy"] == pytest.approx(0.5)
+    # grey (L1's mean between two opposite hues) has no hue: it misses, and its chroma is 0
+    grey_scores = metrics.palette_scores(_painted([0] * 5, chroma=0.0), real, labels, PALETTE,
+                                         value_range=(0, 1))
+    assert grey_scores["hue_accuracy"] == 0.0 and grey_scores["chroma_ratio"] < 0.05
+    # half the garment in each of the two hues: the mean colour is nearly grey, a miss
+    half = real.copy()
+    half[:, :, 8:] = _painted([210, 30, 210, 30, 265])[:, :, 8:]
+    assert metrics.palette_scores(half, real, labels, PALETTE,
+                                  value_range=(0, 1))["hue_accuracy"] == 0.0
+
+
+def test_palette_scores_tolerance_and_chroma_ratio():
+    labels = np.array([0, 0])
+    real = _painted([30, 210])
+    near = _painted([55, 185])  # 25 degrees off each
+    assert metrics.palette_scores(near, real, labels, PALETTE, value_range=(0, 1),
+                                  tolerance=30)["hue_accuracy"] == 1.0
+    assert metrics.palette_scores(near, real, labels, PALETTE, value_range=(0, 1),
+                                  tolerance=20)["hue_accuracy"] == 0.0
+    pale = metrics.palette_scores(_painted([30, 210], chroma=40.0), real, labels, PALETTE,
+                                  value_range=(0, 1))
+    assert 0.55 < pale["chroma_ratio"] < 0.8 and pale["hue_accuracy"] == 1.0
+    washed = metrics.palette_scores(_painted([30, 210], chroma=15.0), real, labels, PALETTE,
+                                    value_range=(0, 1))
+    assert washed["hue_accuracy"] == 0.0
+
+
+def test_palette_scores_refuse_mismatched_inputs():
+    real = _painted([30, 210])
+    with pytest.raises(ValueError, match="one label per image"):
+        metrics.palette_scores(real, real, [0], PALETTE, value_range=(0, 1))
+    with pytest.raises(ValueError, match="same shape"):
+        metrics.palette_scores(real[:1], real, [0, 0], PALETTE, value_range=(0, 1))

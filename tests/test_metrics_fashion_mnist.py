@@ -249,3 +249,10 @@ def test_fd_per_class_is_low_for_real_classes_and_high_for_a_wrong_class(fashion
     sparse = fm.fashion_mnist_fd_per_class(x_train[:2000][only_bags], y_train[:2000][only_bags],
                                                 x_test, y_test)
     assert np.isfinite(sparse[8]) and np.isnan(np.delete(sparse, 8)).all()
+    # a class with a handful of samples gets no FD: 3 images give a Gaussian of noise
+    few = np.concatenate([np.flatnonzero(y_train[:2000] == 8)[:3],
+                          np.flatnonzero(y_train[:2000] == 1)])
+    thin = fm.fashion_mnist_fd_per_class(x_train[few], y_train[few], x_test, y_test)
+    assert np.isnan(thin[8]) and np.isfinite(thin[1])
+    assert np.isfinite(fm.fashion_mnist_fd_per_class(x_train[few], y_train[few], x_test, y_test,
+                                                     min_samples=3)[8])

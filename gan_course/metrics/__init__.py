@@ -22,7 +22,8 @@ real images. One module per subject:
   :func:`colourfulness` (Hasler & Süsstrunk 2003) and :func:`colourfulness_ratio` (generated
   over real), :func:`psnr`, :func:`ssim` and :func:`ciede2000` against the real photos,
   :func:`ab_histogram_intersection` (Isola et al. 2017); all at once:
-  :func:`colourisation_scores`.
+  :func:`colourisation_scores`; for a known palette, :func:`palette_scores` (right hue for the
+  shape, chroma ratio).
 - :mod:`~gan_course.metrics.style_transfer`: lesson 4's :func:`style_swd_ratio` (style
   matched, against a floor from the style image's two halves) and :func:`content_ssim`
   (luminance SSIM against the content), both at once: :func:`style_transfer_scores`; a table
@@ -56,6 +57,7 @@ from gan_course.metrics.colour import (
     colourfulness_ratio,
     colourisation_scores,
     colourisation_table,
+    palette_scores,
     psnr,
     ssim,
 )
@@ -108,7 +110,8 @@ __all__ = [
     "fashion_mnist_features", "fashion_mnist_kid", "feature_statistics",
     "frechet_distance", "inception_features", "inception_fid", "kernel_distance",
     "laplacian_pyramid", "load_fashion_mnist_classifier", "load_inception_model", "luminance",
-    "memorisation_check", "mode_coverage", "nearest_neighbours", "polynomial_kernel", "psnr",
+    "memorisation_check", "mode_coverage", "nearest_neighbours", "palette_scores",
+    "polynomial_kernel", "psnr",
     "recognised_classes", "recognised_shares", "seam_ratio", "sliced_wasserstein", "ssim",
     "style_swd_ratio", "style_transfer_scores", "style_transfer_table", "texture_swd",
     "unbiased_mmd2",

@@ -241,11 +241,17 @@ def conditional_accuracy_per_class(images, labels, value_range=image_ops.SIGNED,
         return np.where(asked > 0, correct / np.maximum(asked, 1), np.nan)
 
 
+#: :func:`fashion_mnist_fd_per_class` leaves out (NaN) a class with fewer images than this: a
+#: Gaussian fitted to a handful of 128-d features is noise, not a distance.
+FD_MIN_PER_CLASS = 50
+
+
 def fashion_mnist_fd_per_class(images, labels, real, real_labels,
-                               value_range=image_ops.SIGNED) -> np.ndarray:
+                               value_range=image_ops.SIGNED,
+                               min_samples: int = FD_MIN_PER_CLASS) -> np.ndarray:
     """:func:`fashion_mnist_fd` class by class: float64 (10,), entry k is the FD between the
     ``images`` with label k and the ``real`` images with label k; NaN where either set has fewer
-    than 2 images.
+    than ``min_samples`` images (default :data:`FD_MIN_PER_CLASS`).
 
     ``labels`` are the classes the images were generated for (a conditional GAN), or, for an
     unconditional one, the classes :func:`classify` puts them in. A generator that draws every
@@ -259,6 +265,6 @@ def fashion_mnist_fd_per_class(images, labels, real, real_labels,
     result = np.full(10, np.nan)
     for k in range(10):
         mine, theirs = features[requested == k], real_features[real_requested == k]
-        if len(mine) >= 2 and len(theirs) >= 2:
+        if len(mine) >= max(2, min_samples) and len(theirs) >= max(2, min_samples):
             result[k] = frechet_distance(*feature_statistics(mine), *feature_statistics(theirs))
     return result
