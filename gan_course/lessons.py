@@ -20,21 +20,95 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gan_course import settings
+from gan_course import hardware, settings, shipped
 from gan_course.messages import say
 
 METRICS_FILE_VARIABLE = "GAN_COURSE_METRICS_FILE"
 NOTEBOOK_PATTERN = re.compile(r"^\d\d_.+\.ipynb$")
+#: The headline numbers' ranges over seeds, in ``data/``: written by ``bench/lesson_ranges.py``,
+#: read by :func:`report_metric` to answer "is my run normal?".
+RANGES_FILE = "metric_ranges.json"
+
+
+def run_kind(quick: bool | None = None, gpu: bool | None = None) -> str:
+    """The mode and device class a range is measured for: ``"quick/cpu"``, ``"full/gpu"`` ...
+    (by default this process's: :func:`settings.quick_mode`, and whether TensorFlow sees a
+    GPU)."""
+    quick = settings.quick_mode() if quick is None else quick
+    gpu = bool(hardware.list_gpus()) if gpu is None else gpu
+    return f"{'quick' if quick else 'full'}/{'gpu' if gpu else 'cpu'}"
+
+
+def metric_ranges(path: str | Path | None = None) -> dict:
+    """``{metric name: {run kind: {"values": [...], "seeds": [...], "min", "max", "hardware"}}}``
+    from :data:`RANGES_FILE` (checked by :func:`shipped.verify`); {} when there is none."""
+    path = Path(path) if path is not None else settings.data_dir() / RANGES_FILE
+    if not path.is_file():
+        return {}
+    shipped.verify(path)
+    return json.loads(path.read_text(encoding="utf-8")).get("ranges", {})
+
+
+def range_verdict(name: str, value: float, kind: str, ranges: dict) -> str:
+    """One line: is ``value`` inside the range of headline ``name`` measured for ``kind``?
+
+    Inside [min, max]: normal. Three seeds rarely span the whole spread, so a value outside by
+    at most the range's width is "just outside"; further out is "far outside". With no range
+    for this mode and device: not measured yet, and how to measure it.
+    """
+    mode, device = kind.split("/")
+    where = f"{mode} mode on a {device.upper()}"
+    entry = ranges.get(name, {}).get(kind)
+    if not entry:
+        return (f"is my run normal? No range measured yet for {where} (bench/lesson_ranges.py "
+                "measures one over 3 seeds).")
+    low, high, n = float(entry["min"]), float(entry["max"]), len(entry["values"])
+    span = f"[{low:.4g}, {high:.4g}], {n} seeds in {where}, {entry.get('hardware', '')}"
+    if low <= value <= high:
+        return f"is my run normal? Yes: {value:.4g} is inside the measured range {span}."
+    gap = low - value if value < low else value - high
+    if gap <= high - low:
+        return (f"is my run normal? Probably: {value:.4g} is just outside the measured range "
+                f"{span}; {n} seeds do not show the whole spread.")
+    return (f"is my run normal? No: {value:.4g} is far outside the measured range {span}. "
+            "Check the settings you changed, and the lesson's 'What goes wrong'.")
+
+
+def record_ranges(path: str | Path, kind: str, runs: dict[str, dict[int, float]],
+                  hardware_text: str) -> dict:
+    """Merge the headline numbers of several seeds into the ranges file at ``path``: for each
+    metric ``name``, ``runs[name]`` is ``{seed: value}``, stored under ``kind``
+    (:func:`run_kind`) with its min, max and ``hardware_text``; other kinds and metrics stay.
+    Written atomically; returns the file's ranges."""
+    path = Path(path)
+    content = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    ranges = content.setdefault("ranges", {})
+    for name, by_seed in runs.items():
+        values = [float(by_seed[seed]) for seed in sorted(by_seed)]
+        if len(values) < 2 or not all(map(math.isfinite, values)):
+            continue  # one seed is no range, and a NaN run is a failure to look at
+        ranges.setdefault(name, {})[kind] = {
+            "seeds": sorted(by_seed), "values": [round(v, 6) for v in values],
+            "min": round(min(values), 6), "max": round(max(values), 6),
+            "hardware": hardware_text}
+    content["written_by"] = "bench/lesson_ranges.py"
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(content, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(temporary, path)
+    return ranges
 
 
 def report_metric(name: str, value: float, unit: str = "", note: str = "") -> None:
-    """Show a lesson's headline number, and hand it to ``make lessons`` when it runs the notebook.
+    """Show a lesson's headline number, say whether it is normal (:func:`range_verdict`
+    against the ranges measured by ``bench/lesson_ranges.py``), and hand it to ``make
+    lessons`` when it runs the notebook.
 
     ``report_metric("Fashion-MNIST FD (DCGAN)", 12.3, note="lower is better")``.
     """
     value = float(value)
     text = f"{name}: {value:.4g}{(' ' + unit) if unit else ''}{f' ({note})' if note else ''}"
     say(f"headline metric: {text}")
+    say(range_verdict(name, value, run_kind(), metric_ranges()))
     target = os.environ.get(METRICS_FILE_VARIABLE)
     if target:
         record = {"name": name, "value": value if math.isfinite(value) else str(value),
@@ -77,11 +151,13 @@ def execute_notebook(
     quick: bool = True,
     timeout: int = 1200,
     kernel_name: str = "python3",
+    env: dict[str, str] | None = None,
 ) -> LessonResult:
     """Execute one notebook from its own folder and return what happened.
 
     The executed copy (and an HTML page, when ``out_dir`` is given) is written even when a cell
     fails, so the error can be read in context. ``timeout`` bounds each cell, in seconds.
+    ``env``: more environment variables for the kernel (e.g. ``{"GAN_COURSE_SEED": "1"}``).
     """
     import nbformat
     from nbclient import NotebookClient
@@ -96,7 +172,7 @@ def execute_notebook(
                      "GAN_COURSE_CACHE_DIR": str(Path(scratch) / "cache"),
                      "GAN_COURSE_QUICK": "1" if quick else "0",
                      "GAN_COURSE_HEADLESS": "1",
-                     "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+                     "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
         saved = {k: os.environ.get(k) for k in overrides}
         os.environ.update(overrides)  # the kernel inherits this process's environment
         kernel = _kernel_manager(kernel_name, Path(scratch))

@@ -147,11 +147,14 @@ def keep_cache_on_drive(enable: bool, drive_root: str | Path = COLAB_DRIVE) -> P
 def seed_everything(seed: int = 0) -> int:
     """Seed Python, NumPy, TensorFlow and Keras so that a run can be repeated.
 
-    Ops on a GPU can still differ slightly between runs unless TensorFlow's op determinism is
-    enabled too (``tf.config.experimental.enable_op_determinism()``), which costs speed.
-    Returns the seed so a cell can print it.
+    ``GAN_COURSE_SEED``, when set, replaces ``seed``: ``bench/lesson_ranges.py`` runs each
+    lesson on several seeds this way, to measure how far a headline number moves from run to
+    run. Ops on a GPU can still differ slightly between runs unless TensorFlow's op
+    determinism is enabled too (``tf.config.experimental.enable_op_determinism()``), which
+    costs speed. Returns the seed used, so a cell can print it.
     """
-    seed = int(seed)
+    override = os.environ.get("GAN_COURSE_SEED", "").strip()
+    seed = int(override) if override else int(seed)
     os.environ["PYTHONHASHSEED"] = str(seed)
     import keras
 

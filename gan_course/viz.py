@@ -86,19 +86,23 @@ def show_per_class(images, labels, class_names, per_class: int = 8, seed: int = 
     return fig
 
 
-def plot_history(history, steps_per_epoch: int | None = None, title: str = ""):
+def plot_history(history, steps_per_epoch: int | None = None, title: str = "",
+                 last_step: int | None = None):
     """Loss curves (left: D's and G's totals, and G's named terms ``g_*`` as thin lines) and the
     discriminator's mean scores D(x), D(G(z)) (right; no right panel without a discriminator).
 
     ``history`` is what ``fit`` returns (or its ``.history`` dict). With ``steps_per_epoch``
-    the x axis counts training steps, else epochs. A healthy GAN's losses wander but stay
-    bounded; D(x) near 1 with D(G(z)) near 0 for long means D is winning and G learns little.
+    the x axis counts training steps, else epochs. ``last_step`` (``gan.step``): the step where
+    training stopped. A time limit ends the last epoch early, and a resumed run's history
+    starts at a later epoch; with it, each point sits at the step its epoch really ended, and
+    the axis ends where training did. A healthy GAN's losses wander but stay bounded; D(x)
+    near 1 with D(G(z)) near 0 for long means D is winning and G learns little.
     """
     import matplotlib.pyplot as plt
 
     logs = getattr(history, "history", history)
     n = len(next(iter(logs.values()))) if logs else 0
-    x = np.arange(1, n + 1) * (steps_per_epoch or 1)
+    x = epoch_end_steps(n, steps_per_epoch or 1, last_step if steps_per_epoch else None)
     scores = [key for key in ("d_real", "d_fake") if key in logs]
     fig, axes = plt.subplots(1, 2 if scores else 1, figsize=(10 if scores else 5, 3.2))
     left, right = (axes[0], axes[1]) if scores else (axes, None)
@@ -124,6 +128,18 @@ def plot_history(history, steps_per_epoch: int | None = None, title: str = ""):
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def epoch_end_steps(n_epochs: int, steps_per_epoch: int, last_step: int | None = None):
+    """The step at which each of the last ``n_epochs`` epochs ended: ``k * steps_per_epoch``
+    for epoch k, except the last, which ended at ``last_step`` when it is given (a time limit
+    stops mid-epoch). Without ``last_step``, epochs 1 .. n_epochs."""
+    if last_step is None or n_epochs == 0:
+        return np.arange(1, n_epochs + 1) * steps_per_epoch
+    last_epoch = max(n_epochs, -(-int(last_step) // steps_per_epoch))  # ceil
+    ends = np.arange(last_epoch - n_epochs + 1, last_epoch + 1) * steps_per_epoch
+    ends[-1] = max(int(last_step), ends[-2] + 1 if n_epochs > 1 else 1)
+    return ends
 
 
 def show_gif(*paths, captions=None):

@@ -104,3 +104,14 @@ def test_in_notebook_is_false_without_a_shell(monkeypatch):
 
     monkeypatch.setattr(IPython, "get_ipython", lambda: None)
     assert viz.in_notebook() is False
+
+
+def test_the_step_axis_ends_where_training_stopped():
+    # a time limit stopped the 6th epoch of 100 steps at step 545: its point is at 545, not 600
+    assert list(viz.epoch_end_steps(6, 100, last_step=545)) == [100, 200, 300, 400, 500, 545]
+    # a resumed run's history holds only its own epochs (here the 4th to 6th)
+    assert list(viz.epoch_end_steps(3, 100, last_step=600)) == [400, 500, 600]
+    assert list(viz.epoch_end_steps(3, 100)) == [100, 200, 300]
+    history = {"d_loss": [1.0] * 6, "g_loss": [1.0] * 6, "d_real": [0.5] * 6, "d_fake": [0.5] * 6}
+    fig = viz.plot_history(history, steps_per_epoch=100, last_step=545)
+    assert fig.axes[0].lines[0].get_xdata()[-1] == 545
