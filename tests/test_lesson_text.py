@@ -60,3 +60,18 @@ def test_words_and_tables_are_counted():
     nb = notebook("## Results\n\nOne two.\n\n| a |\n| - |\n\n| b |\n| - |", "### Next\nthree")
     assert lesson_text.markdown_words(nb) == 16 + 3  # white-space separated, as the hook counts
     assert lesson_text.tables_per_section(nb) == {"Results": 2, "Next": 0}
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_no_lesson_quotes_a_number_its_run_may_not_print(path):
+    found = lesson_text.unlabelled_numbers(path)
+    assert found == [], "\n".join(map(str, found)) + (
+        "\nPrint the number from the code beside it, or label it as a reference "
+        "(bench/README.md, data/README.md or a citation): gan_course/lesson_text.py")
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_a_lesson_tells_one_story(path):
+    words = lesson_text.markdown_words(path)
+    assert words <= lesson_text.MAX_WORDS, (
+        f"{path.name}: {words} markdown words; move the lab report to bench/README.md")
+    crowded = {h: n for h, n in lesson_text.tables_per_section(path).items() if n > 1}
+    assert crowded == {}, f"{path.name}: more than one table in {crowded}"

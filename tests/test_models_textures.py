@@ -115,3 +115,31 @@ def test_each_strided_discriminator_layer_halves_the_map_and_widens_what_a_logit
 def test_a_discriminator_without_strided_layers_is_refused(bad):
     with pytest.raises(ValueError, match="n_strided must be a whole number"):
         textures.build_spatial_discriminator(n_strided=bad)
+
+
+@pytest.mark.parametrize("texture", sorted(textures.SHIPPED_SPATIAL))
+def test_the_shipped_spatial_gans_load_and_beat_the_untrained_generator(texture, capsys):
+    generator, record = textures.shipped_spatial_generator(texture)
+    assert f"Shipped spatial GAN for {texture}" in capsys.readouterr().out
+    noise = np.random.default_rng(0).normal(size=(1, 8, 8, record.get("noise_channels", 32)))
+    image = np.asarray(generator(noise.astype("float32"), training=False))
+    assert image.shape == (1, 128, 128, record["channels"]) and np.abs(image).max() <= 1
+    scores = record["scores"]
+    assert scores["trained (EMA generator)"]["texture_swd_over_real"] < \
+        scores["untrained generator"]["texture_swd_over_real"]
+    assert record["rotations"] is (texture != "brick")  # brick's courses keep their direction
+
+
+def test_no_shipped_spatial_gan_for_other_textures_says_so(capsys):
+    assert textures.shipped_spatial_generator("grass") is None
+    assert "No shipped spatial GAN for 'grass'" in capsys.readouterr().out
+
+
+def test_a_spatial_generator_round_trips_through_its_weight_file(tmp_path):
+    generator = textures.build_spatial_generator(channels=3, width=0.25, periodic=False)
+    with pytest.raises(ValueError, match="periodic"):
+        textures.save_spatial_generator(tmp_path / "g.npz", generator,
+                                        {"channels": 3, "width": 0.25})
+    path = textures.save_spatial_generator(tmp_path / "g.npz", generator,
+                                           {"channels": 3, "width": 0.25, "periodic": False})
+    assert path.stat().st_size < generator.count_params() * 2 + 100_000  # float16

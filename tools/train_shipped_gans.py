@@ -4,7 +4,7 @@ reaches beside what a short run does:
 - ``gravel`` and ``brick``: lesson 2's spatial GAN (``models.textures``, periodic, the CPU width
   of ``TEXTURE_SCALE``, EMA 0.999, Adam(2e-4, beta_1=0.5), batch 32) on 64x64 patches of the
   texture: ``data/spatial_gan_<texture>.npz``. Brick trains without 90-degree turns: its
-  courses run horizontally, and turned patches would ask for crossing lines.
+  courses run one way, and turned patches would ask for crossing lines.
 - ``cgan``: lesson 3's class-conditional DCGAN with the projection discriminator (the CPU width
   of ``CGAN_SCALE``, batch 128, EMA 0.999, Adam(2e-4, beta_1=0.5)) on the embedded Fashion-MNIST
   training images: ``data/cgan_projection_fashion_mnist.npz``.
@@ -45,7 +45,7 @@ from gan_course.training import GAN  # noqa: E402
 
 DEFAULT_STEPS = {"gravel": 10_000, "brick": 10_000, "cgan": 12_000}
 PATCH = 64
-#: Brick's courses are horizontal: no 90-degree turns in its patches (nor in the real patches
+#: Brick's courses run one way: no 90-degree turns in its patches (nor in the real patches
 #: it is measured against).
 ROTATIONS = {"gravel": True, "brick": False}
 

@@ -118,6 +118,6 @@ def random_patches(image, n: int, patch_size: int = 64, seed: int = 0,
                    rotations: bool = True) -> np.ndarray:
     """``n`` patches from :func:`patch_sampler` as one float32 NumPy array (n, p, p, C) in
     [-1, 1]: the real side of a texture metric. Different seeds give independent sets; pass the
-    ``rotations`` the GAN trained with (a brick wall's courses are horizontal: no turns)."""
+    ``rotations`` the GAN trained with (a brick wall's courses run one way: no turns)."""
     return next(iter(patch_sampler(image, patch_size, batch_size=n, seed=seed,
                                    rotations=rotations))).numpy()
