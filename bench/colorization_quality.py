@@ -128,7 +128,8 @@ def main() -> None:
               flush=True)
 
     print(f"\nmean [min, max] over seeds {args.seeds}:")
-    keys = list(metrics.colour.COLOURISATION_COLUMNS)
+    keys = [k for k in metrics.colour.COLOURISATION_COLUMNS  # the columns every row has
+            if all(k in s for s in fixed.values())]
     print(f"{'':<34}" + "".join(f"{k:>26}" for k in keys))
     for name, runs in {**{n: [s] for n, s in fixed.items()}, **per_seed}.items():
         print(f"{name:<34}" + "".join(f"{summary([r[k] for r in runs]):>26}" for k in keys))

@@ -338,3 +338,13 @@ def test_palette_scores_refuse_mismatched_inputs():
         metrics.palette_scores(real, real, [0], PALETTE, value_range=(0, 1))
     with pytest.raises(ValueError, match="same shape"):
         metrics.palette_scores(real[:1], real, [0, 0], PALETTE, value_range=(0, 1))
+
+
+def test_colourisation_table_shows_the_columns_every_row_has():
+    plain = {"psnr": 20.0, "ssim": 0.9, "ciede2000": 6.0, "ab_histogram": 0.7,
+             "colourfulness_ratio": 0.8}
+    table = metrics.colourisation_table({"grey": plain, "shipped": {**plain,
+                                                                   "hue_accuracy": 0.5}})
+    assert "PSNR dB" in table and "hue accuracy" not in table
+    both = metrics.colourisation_table({"a": {"hue_accuracy": 0.5, "chroma_ratio": 0.9}})
+    assert "50.0%" in both and "PSNR" not in both
