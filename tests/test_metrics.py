@@ -24,7 +24,7 @@ HOMES = {
                     "fashion_mnist_fd_per_class"],
     colour: ["colour_fidelity", "colourfulness", "colourfulness_ratio", "psnr", "ssim",
              "ab_histogram_intersection", "ciede2000", "colourisation_scores",
-             "colourisation_table"],
+             "colourisation_table", "palette_scores"],
     texture: ["texture_swd", "seam_ratio"],
     style_transfer: ["style_swd_ratio", "content_ssim", "luminance", "style_transfer_scores",
                      "style_transfer_table"],
