@@ -22,7 +22,6 @@ import keras
 from keras import layers
 
 from gan_course import image_ops, settings, shipped
-from gan_course.features import write_arrays_npz
 from gan_course.hardware import scaled_filters as _scaled
 
 #: Lesson 3's pix2pix size per device, for ``hardware.model_scale(**PIX2PIX_SCALE)``:
@@ -311,26 +310,13 @@ SHIPPED_COLOURISER = "fashion_mnist_colouriser.npz"
 def save_colouriser(path, generator: keras.Model, record: dict):
     """Write a colouriser's U-Net as an ``.npz`` of float16 arrays keyed ``generator/0000`` ...
     in the model's weight order, plus a ``record`` entry (JSON: ``image_size`` and ``width``,
-    which :func:`load_colouriser` builds from, and whatever else ``record`` holds). float16
-    halves the size; the model computes in float32 after loading. Written atomically
-    (a temporary file, then a rename)."""
-    import json
-    import os
-    from pathlib import Path
-
-    import numpy as np
+    which :func:`load_colouriser` builds from, and whatever else ``record`` holds), atomically
+    (:func:`gan_course.shipped.save_model_weights`)."""
     missing = {"image_size", "width"} - set(record)
     if missing:
         raise ValueError(f"save_colouriser's record needs {sorted(missing)}: load_colouriser "
                          "rebuilds the U-Net from them.")
-    path = Path(path)
-    arrays = {f"generator/{i:04d}": np.asarray(w, np.float16)
-              for i, w in enumerate(generator.get_weights())}
-    arrays["record"] = np.array(json.dumps(record, sort_keys=True))
-    temporary = path.with_name(path.name + ".partial.npz")
-    write_arrays_npz(temporary, arrays)
-    os.replace(temporary, path)
-    return path
+    return shipped.save_model_weights(path, {"generator": generator}, record)
 
 
 def load_colouriser(path=None):
