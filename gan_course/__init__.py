@@ -12,6 +12,7 @@ Modules, each named for what it holds:
 - ``viz``: grids, curves, GIFs; ``reports``: results pages (input | output | target);
   ``models``: the lessons' builders;
 - ``lessons``: run notebooks headless, ``report_metric`` for a lesson's headline number;
+- ``checks``: the "your turn" checks, the learner's function beside the course's;
 - ``tf_logging``: TensorFlow's start-up log lines kept out of the notebooks.
 
 Importing the package imports TensorFlow once, quietly (see :mod:`gan_course.tf_logging`):

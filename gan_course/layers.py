@@ -56,11 +56,18 @@ class CircularPad2D(_Pad2D):
     source = "taken from the opposite edge"
 
     def call(self, x):
-        p = self.pad
-        if p == 0:
-            return x
-        x = keras.ops.concatenate([x[:, -p:], x, x[:, :p]], axis=1)
-        return keras.ops.concatenate([x[:, :, -p:], x, x[:, :, :p]], axis=2)
+        return circular_pad(x, self.pad)
+
+
+def circular_pad(x, pad: int):
+    """Pad (batch, H, W, C) by ``pad`` pixels on each side of H and W with the pixels of the
+    opposite edge: the rows above are the last ``pad`` rows, the rows below the first ``pad``,
+    and the same for the columns (``x[:, -pad:]`` goes on the left/top). ``pad`` <= H, W."""
+    p = int(pad)
+    if p == 0:
+        return x
+    x = keras.ops.concatenate([x[:, -p:], x, x[:, :p]], axis=1)
+    return keras.ops.concatenate([x[:, :, -p:], x, x[:, :, :p]], axis=2)
 
 
 @keras.saving.register_keras_serializable(package="gan_course")

@@ -154,6 +154,19 @@ def l1(target, output):
     return tf.reduce_mean(tf.abs(_f32(target) - _f32(output)))
 
 
+def pix2pix_g_loss(fake_logits, target, output, l1_weight: float = 100.0):
+    """pix2pix's generator loss (Isola et al. 2017, Eq. 4), the non-saturating BCE plus the
+    weighted L1 reconstruction:
+
+        L_G = mean(softplus(-D(x, G(x))))  +  lambda * mean(|y - G(x)|),   lambda = ``l1_weight``
+
+    ``fake_logits``: D's scores for G's output (a PatchGAN's map is averaged); ``target`` y and
+    ``output`` G(x): images of one shape. The course's core adds the same two parts when a GAN
+    has ``g_terms={"l1": lambda real, fake, c: 100 * l1(real, fake)}``.
+    """
+    return ns_g_loss(fake_logits) + float(l1_weight) * l1(target, output)
+
+
 def drift(real_logits):
     """ProGAN's drift penalty, E[D(x)^2] (Karras et al. 2018, weight 0.001): it keeps the
     critic's scores near 0, which the Wasserstein loss alone leaves free to wander."""

@@ -396,3 +396,16 @@ def test_fade_in_lerps_from_old_to_new_with_a_non_trainable_alpha():
     np.testing.assert_allclose(fade_in(old, new, 0.25), 0.75 * old + 0.25 * new, atol=1e-6)
     np.testing.assert_allclose(FadeIn()([old, new]), new, atol=1e-6)  # default alpha 1
     assert FadeIn().compute_output_shape([(None, 4, 4, 3), (None, 4, 4, 3)]) == (None, 4, 4, 3)
+
+
+def test_circular_pad_takes_the_opposite_edges():
+    from gan_course.layers import circular_pad
+
+    x = np.arange(12, dtype="float32").reshape(1, 3, 4, 1)
+    padded = np.asarray(circular_pad(x, 1))[0, ..., 0]
+    assert padded.shape == (5, 6)
+    np.testing.assert_array_equal(padded[0, 1:-1], x[0, -1, :, 0])  # the top row is the last
+    np.testing.assert_array_equal(padded[1:-1, 0], x[0, :, -1, 0])  # the left column the last
+    assert padded[0, 0] == x[0, -1, -1, 0]  # corners wrap both ways
+    np.testing.assert_array_equal(padded, np.asarray(CircularPad2D(1)(x))[0, ..., 0])
+    assert circular_pad(x, 0) is x

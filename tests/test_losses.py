@@ -336,3 +336,14 @@ def test_content_terms_need_the_same_size():
 def test_lapstyle_weights():
     assert losses.LAPSTYLE_LOSS_WEIGHTS == {"content": 1.0, "style": 3.0, "relaxed_emd": 10.0,
                                             "self_similarity": 16.0}
+
+
+def test_pix2pix_g_loss_is_the_bce_plus_the_weighted_l1():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(2, 4, 4, 1)).astype("float32")
+    target, output = rng.uniform(-1, 1, (2, 2, 8, 8, 2)).astype("float32")
+    want = (np.mean(np.log1p(np.exp(-logits.astype(np.float64))))
+            + 100.0 * np.mean(np.abs(target - output)))
+    assert float(losses.pix2pix_g_loss(logits, target, output)) == pytest.approx(want, rel=1e-5)
+    assert float(losses.pix2pix_g_loss(logits, target, target, l1_weight=7.0)) == pytest.approx(
+        float(losses.ns_g_loss(logits)), rel=1e-6)

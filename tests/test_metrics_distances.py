@@ -162,3 +162,17 @@ def test_inception_fid_with_an_injected_model():
     assert distances.inception_fid(grey, brighter, model=tiny) > 1.0
     with pytest.raises(ValueError, match=r"\[0, 255\] pixels.*uint8"):
         distances.inception_fid(grey.astype(np.float32), grey, model=tiny)
+
+
+def test_sliced_wasserstein_along_given_directions():
+    a = np.array([[0.0, 0.0], [1.0, 0.0], [2.0, 0.0]])
+    b = a + [0.5, 3.0]
+    x_axis = np.array([[1.0], [0.0]])
+    assert distances.sliced_wasserstein_along(a, b, x_axis) == pytest.approx(0.5)
+    both = np.array([[1.0, 0.0], [0.0, 1.0]])
+    assert distances.sliced_wasserstein_along(a, b, both) == pytest.approx((0.5 + 3.0) / 2)
+    # the random-direction version is this one along its own directions
+    directions = np.random.default_rng(4).normal(size=(2, 16))
+    directions /= np.linalg.norm(directions, axis=0, keepdims=True)
+    assert distances.sliced_wasserstein(a, b, projections=16, seed=4) == pytest.approx(
+        distances.sliced_wasserstein_along(a, b, directions))

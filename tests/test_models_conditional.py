@@ -151,3 +151,23 @@ def test_a_conditional_generator_record_must_say_how_to_rebuild_it(tmp_path):
     with pytest.raises(ValueError, match="embedding"):
         conditional.save_conditional_generator(tmp_path / "g.npz", generator,
                                                {"latent_dim": 100, "width": 0.25})
+
+
+def test_projection_logit_is_what_the_projection_discriminator_computes():
+    """The pure head of lesson 3's exercise equals the built model's logit, from its weights."""
+    d = conditional.build_conditional_discriminator(width=0.25, conditioning="projection",
+                                                    dropout=0.0)
+    rng = np.random.default_rng(0)
+    images = rng.uniform(-1, 1, (5, 28, 28, 1)).astype("float32")
+    labels = np.array([0, 3, 9, 3, 7], "int32")
+    phi = keras.Model(d.inputs[0], d.get_layer("psi").input)(images)
+    psi_kernel, psi_bias = d.get_layer("psi").get_weights()
+    (class_vectors,) = d.get_layer("class_embedding").get_weights()
+    # the embedding must not be all zeros for this test to say anything
+    class_vectors = rng.normal(size=class_vectors.shape).astype("float32")
+    d.get_layer("class_embedding").set_weights([class_vectors])
+    want = np.asarray(d([images, labels]))
+    got = np.asarray(conditional.projection_logit(phi, labels, psi_kernel, psi_bias,
+                                                  class_vectors))
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+    assert got.shape == (5, 1)

@@ -134,3 +134,14 @@ def test_the_hand_computed_window_agrees_with_the_gradient():
     x = np.random.default_rng(0).uniform(-1, 1, (1, 64, 64, 1)).astype("float32")
     out_size = model.output_shape[1]
     assert _empirical_window(model, [x], out_size // 2, out_size // 2) == (32, 32)
+
+
+def test_chain_receptive_field_agrees_with_the_walk_over_a_model():
+    from gan_course.models.receptive_field import chain_receptive_field
+
+    d = pix2pix.build_patch_discriminator(image_size=256)
+    rows = receptive_field_table(d)
+    assert chain_receptive_field([(row.kernel, row.stride) for row in rows]) == 70
+    assert chain_receptive_field([]) == 1
+    assert chain_receptive_field([(3, 1), (3, 1)]) == 5
+    assert chain_receptive_field([(3, 2), (3, 1)]) == 7  # the stride widens the later kernel

@@ -151,6 +151,18 @@ def sliced_wasserstein(a: np.ndarray, b: np.ndarray, projections: int = 128,
                          f"{a.shape} and {b.shape}.")
     directions = np.random.default_rng(seed).normal(size=(a.shape[1], projections))
     directions /= np.linalg.norm(directions, axis=0, keepdims=True)
+    return sliced_wasserstein_along(a, b, directions)
+
+
+def sliced_wasserstein_along(a: np.ndarray, b: np.ndarray, directions: np.ndarray) -> float:
+    """:func:`sliced_wasserstein` along given unit directions, the columns of ``directions``
+    (d, K): project both (M, d) sets, sort each column, and average
+
+        mean_{i, k} |sort(a theta_k)_i - sort(b theta_k)_i|
+
+    over the M sorted positions and the K directions."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    directions = np.asarray(directions, np.float64)
     projected_a = np.sort(a @ directions, axis=0)
     projected_b = np.sort(b @ directions, axis=0)
     return float(np.mean(np.abs(projected_a - projected_b)))

@@ -145,6 +145,24 @@ def build_conditional_discriminator(n_classes: int = N_CLASSES, width: float = 1
     return keras.Model([image, y], logits, name="projection_discriminator")
 
 
+def projection_logit(features, labels, psi_kernel, psi_bias, class_vectors):
+    """The projection discriminator's head (Miyato & Koyama 2018) on features phi(x):
+
+        logit_i = phi_i . w + b  +  V[y_i] . phi_i
+
+    ``features`` phi (N, F); ``labels`` y (N,) integers; ``psi_kernel`` w (F, 1) and
+    ``psi_bias`` b (1,): psi, the unconditional Dense layer; ``class_vectors`` V (n_classes, F),
+    one learned vector per class. Returns (N, 1) float32, what
+    :func:`build_conditional_discriminator` (``conditioning="projection"``) computes from its
+    layers ``psi`` and ``class_embedding``.
+    """
+    phi = ops.cast(features, "float32")
+    unconditional = ops.matmul(phi, ops.cast(psi_kernel, "float32")) + ops.cast(psi_bias,
+                                                                              "float32")
+    chosen = ops.take(ops.cast(class_vectors, "float32"), ops.cast(labels, "int32"), axis=0)
+    return unconditional + ops.sum(chosen * phi, axis=1, keepdims=True)
+
+
 #: The class-conditional GAN that ships in ``data/`` (projection discriminator, lesson 3's recipe
 #: for 12,000 steps), so that quick mode shows a generator that follows its label.
 #: ``tools/train_shipped_gans.py cgan`` makes it; data/README.md records its budget and quality.

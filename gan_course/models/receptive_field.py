@@ -105,6 +105,16 @@ def receptive_field(model, pointwise: tuple = ()) -> int:
     return rows[-1].receptive_field if rows else 1
 
 
+def chain_receptive_field(kernels_and_strides) -> int:
+    """The receptive field of a chain of layers given as ``(kernel span, stride)`` pairs, input
+    first: the module docstring's recurrence, r = 1 + sum_l (k_l - 1) * prod_{m < l} s_m (each
+    layer's kernel steps by the strides of the layers *before* it). ``[]`` gives 1."""
+    r, j = 1, 1
+    for k, s in kernels_and_strides:
+        r, j = r + (int(k) - 1) * j, j * int(s)
+    return r
+
+
 def _square(layer, attribute: str) -> int:
     value = getattr(layer, attribute)
     values = tuple(value) if isinstance(value, (tuple, list)) else (value,)

@@ -1,0 +1,118 @@
+"""Lesson 1's checks catch the usual mistakes in the losses and the training step, each with a
+message that names it."""
+
+import pytest
+import tensorflow as tf
+
+from gan_course import checks
+
+
+def bce(logits, label):
+    """Mean binary cross-entropy of ``logits`` against a constant ``label``, written as a
+    learner would, with Keras' loss."""
+    return tf.keras.losses.BinaryCrossentropy(from_logits=True)(
+        tf.fill(tf.shape(logits), float(label)), logits)
+
+
+def good_d_loss(real_logits, fake_logits):
+    return 0.5 * (bce(real_logits, 1) + bce(fake_logits, 0))
+
+
+def good_g_loss(fake_logits):
+    return bce(fake_logits, 1)
+
+
+def test_a_learners_keras_bce_passes():
+    assert checks.ns_d_loss(good_d_loss, quiet=True).passed
+    assert checks.ns_g_loss(good_g_loss, quiet=True).passed
+
+
+@pytest.mark.parametrize("wrong, problem", [
+    (lambda r, f: 0.5 * (bce(r, 0) + bce(f, 1)), "swapped"),
+    (lambda r, f: bce(r, 1) + bce(f, 0), "halves are added"),
+    (lambda r, f: 0.5 * (tf.reduce_sum(tf.nn.softplus(-r)) + tf.reduce_sum(tf.nn.softplus(f))),
+     "a sum over the samples"),
+    (lambda r, f: bce(r, 1), "fake term is missing"),
+    (lambda r, f: 0.5 * bce(f, 0), "real term is missing"),
+    (lambda r, f: -good_d_loss(r, f), "sign is flipped"),
+])
+def test_ns_d_loss_names_the_mistake(wrong, problem):
+    result = checks.ns_d_loss(wrong, quiet=True)
+    assert not result.passed and problem in result.message, result.message
+
+
+@pytest.mark.parametrize("wrong, problem", [
+    (lambda f: -bce(f, 0), "minimax"),
+    (lambda f: bce(f, 0), "label 1 for the fakes"),
+    (lambda f: tf.reduce_sum(tf.nn.softplus(-f)), "a sum over the samples"),
+    (lambda f: -bce(f, 1), "sign is flipped"),
+])
+def test_ns_g_loss_names_the_mistake(wrong, problem):
+    result = checks.ns_g_loss(wrong, quiet=True)
+    assert not result.passed and problem in result.message, result.message
+
+
+def step(d_loss_fn=good_d_loss, g_loss_fn=good_g_loss, order="d first", one_pass=False,
+         skip=""):
+    """A learner's alternating step, with one thing changed."""
+    def train_step(generator, discriminator, g_optimizer, d_optimizer, real, z):
+        def d_turn():
+            with tf.GradientTape() as tape:
+                fake = generator(z, training=True)
+                loss = d_loss_fn(discriminator(real, training=True),
+                                 discriminator(fake, training=True))
+            if skip != "d":
+                variables = discriminator.trainable_variables
+                grads = tape.gradient(loss, variables)
+                d_optimizer.apply_gradients(zip(grads, variables, strict=True))
+            return loss
+
+        def g_turn():
+            with tf.GradientTape() as tape:
+                loss = g_loss_fn(discriminator(generator(z, training=True), training=True))
+            if skip != "g":
+                grads = tape.gradient(loss, generator.trainable_variables)
+                g_optimizer.apply_gradients(zip(grads, generator.trainable_variables, strict=True))
+            return loss
+
+        if one_pass:  # both losses from one forward pass: G is judged by D before its update
+            with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+                fake_logits = discriminator(generator(z, training=True), training=True)
+                d_loss = d_loss_fn(discriminator(real, training=True), fake_logits)
+                g_loss = g_loss_fn(fake_logits)
+            d_vars, g_vars = discriminator.trainable_variables, generator.trainable_variables
+            d_optimizer.apply_gradients(zip(d_tape.gradient(d_loss, d_vars), d_vars, strict=True))
+            g_optimizer.apply_gradients(zip(g_tape.gradient(g_loss, g_vars), g_vars, strict=True))
+            return d_loss, g_loss
+        if order == "g first":
+            g_loss = g_turn()
+            return d_turn(), g_loss
+        d_loss = d_turn()
+        return d_loss, g_turn()
+    return train_step
+
+
+def test_a_learners_alternating_step_passes():
+    assert checks.train_step(step(), quiet=True).passed
+
+
+@pytest.mark.parametrize("wrong, problem", [
+    (step(one_pass=True), "used D from before D's update"),
+    (step(order="g first"), "turns are in the wrong order"),
+    (step(d_loss_fn=lambda r, f: good_d_loss(f, r)), "real and fake are swapped"),
+    (step(g_loss_fn=lambda f: -bce(f, 0)), "minimax"),
+    (step(skip="d"), "discriminator's weights did not change"),
+    (step(skip="g"), "generator's weights did not change"),
+    (step(g_loss_fn=lambda f: 2.0 * good_g_loss(f)), "generator's weights differ"),
+])
+def test_train_step_names_the_mistake(wrong, problem):
+    result = checks.train_step(wrong, quiet=True)
+    assert not result.passed and problem in result.message, result.message
+
+
+def test_train_step_wants_both_losses_back():
+    def no_losses(*args):
+        step()(*args)
+
+    result = checks.train_step(no_losses, quiet=True)
+    assert not result.passed and "return (d_loss, g_loss)" in result.message

@@ -1,0 +1,121 @@
+"""Lesson 5's checks catch the usual mistakes in pixel norm, the minibatch standard deviation,
+slerp and the inversion loss."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from gan_course import checks
+
+
+def good_pixel_norm(x, eps=1e-8):
+    return x / tf.sqrt(tf.reduce_mean(tf.square(x), axis=-1, keepdims=True) + eps)
+
+
+def test_a_learners_pixel_norm_passes():
+    assert checks.pixel_norm(good_pixel_norm, quiet=True).passed
+
+
+@pytest.mark.parametrize("wrong, problem", [
+    (lambda x, eps=1e-8: x / tf.sqrt(tf.reduce_sum(tf.square(x), axis=-1, keepdims=True) + eps),
+     "*mean* of the squares"),
+    (lambda x, eps=1e-8: x / (tf.reduce_mean(tf.square(x), axis=-1, keepdims=True) + eps),
+     "square root"),
+    (lambda x, eps=1e-8: x / tf.sqrt(tf.reduce_mean(tf.square(x), axis=0, keepdims=True) + eps),
+     "not over the batch"),
+    (lambda x, eps=1e-8: x / tf.sqrt(tf.reduce_mean(tf.square(x), axis=-1) + eps), "raised"),
+])
+def test_pixel_norm_names_the_mistake(wrong, problem):
+    result = checks.pixel_norm(wrong, quiet=True)
+    assert not result.passed and problem in result.message, result.message
+
+
+def stddev(x, group_size=4, contiguous=False, variance=False, append=True):
+    n, h, w, c = x.shape
+    g = min(group_size, n)
+    if contiguous:
+        y = tf.transpose(tf.reshape(x, (n // g, g, h, w, c)), (1, 0, 2, 3, 4))
+    else:
+        y = tf.reshape(x, (g, n // g, h, w, c))
+    var = tf.reduce_mean(tf.square(y - tf.reduce_mean(y, axis=0)), axis=0)
+    s = tf.reduce_mean(var if variance else tf.sqrt(var + 1e-8), axis=(1, 2, 3))
+    s = tf.repeat(s, g) if contiguous else tf.tile(s, [g])
+    maps = tf.tile(tf.reshape(s, (n, 1, 1, 1)), (1, h, w, 1))
+    return tf.concat([x, maps], axis=-1) if append else maps
+
+
+def test_a_learners_minibatch_stddev_passes():
+    assert checks.minibatch_stddev(stddev, quiet=True).passed
+
+
+@pytest.mark.parametrize("options, problem", [
+    ({"contiguous": True}, "not with its neighbours"),
+    ({"variance": True}, "not the variance"),
+    ({"append": False}, "append s to x"),
+    ({"group_size": 100}, "groups of"),
+])
+def test_minibatch_stddev_names_the_mistake(options, problem):
+    def wrong(x, group_size=4):
+        return stddev(x, **{"group_size": group_size, **options})
+
+    result = checks.minibatch_stddev(wrong, quiet=True)
+    assert not result.passed and problem in result.message, result.message
+
+
+def good_slerp(z1, z2, t):
+    theta = np.arccos(np.dot(z1, z2) / (np.linalg.norm(z1) * np.linalg.norm(z2)))
+    t = np.asarray(t)[:, None]
+    return (np.sin((1 - t) * theta) * z1 + np.sin(t * theta) * z2) / np.sin(theta)
+
+
+def test_a_learners_slerp_passes():
+    assert checks.slerp(good_slerp, quiet=True).passed
+
+
+@pytest.mark.parametrize("wrong, problem", [
+    (lambda z1, z2, t: (1 - np.asarray(t)[:, None]) * z1 + np.asarray(t)[:, None] * z2,
+     "that is lerp"),
+    (lambda z1, z2, t: good_slerp(z2, z1, t), "t = 0 must give z1"),
+    (lambda z1, z2, t: good_slerp(z1, z2, t)[::-1], "Hint: theta = arccos"),
+    (lambda z1, z2, t: good_slerp(z1, z2, t).T, "returned shape"),
+])
+def test_slerp_names_the_mistake(wrong, problem):
+    result = checks.slerp(wrong, quiet=True)
+    assert not result.passed and problem in result.message, result.message
+
+
+def test_slerp_with_the_angle_of_unnormalised_latents_is_told_the_formula():
+    def wrong(z1, z2, t):
+        theta = np.arccos(np.clip(np.dot(z1, z2), -1, 1))
+        t = np.asarray(t)[:, None]
+        return (np.sin((1 - t) * theta) * z1 + np.sin(t * theta) * z2) / np.sin(theta)
+
+    result = checks.slerp(wrong, quiet=True)
+    assert not result.passed and "z1 . z2 / (|z1| |z2|)" in result.message, result.message
+
+
+def good_inversion(image, target, z):
+    data = tf.keras.losses.MeanAbsoluteError(reduction="sum")(target, image)
+    return data + tf.abs(tf.norm(z) - tf.sqrt(tf.cast(tf.size(z), tf.float32)))
+
+
+def test_a_learners_inversion_loss_passes():
+    assert checks.inversion_loss(good_inversion, quiet=True).passed
+
+
+def prior(z):
+    return tf.abs(tf.norm(z) - tf.sqrt(tf.cast(tf.size(z), tf.float32)))
+
+
+@pytest.mark.parametrize("wrong, problem", [
+    (lambda x, y, z: tf.reduce_mean(tf.abs(x - y)) + prior(z), "does not average them"),
+    (lambda x, y, z: tf.reduce_sum(tf.abs(x - y)) + prior(z), "the channels are averaged"),
+    (lambda x, y, z: tf.reduce_sum(tf.reduce_mean(tf.abs(x - y), axis=-1)), "prior term"),
+    (lambda x, y, z: tf.reduce_sum(tf.reduce_mean(tf.abs(x - y), axis=-1))
+     + tf.abs(tf.norm(z) - tf.cast(tf.size(z), tf.float32)), "not d"),
+    (lambda x, y, z: tf.reduce_sum(tf.reduce_mean(tf.abs(x - y), axis=-1)) + prior(z) ** 2,
+     "not a square"),
+])
+def test_inversion_loss_names_the_mistake(wrong, problem):
+    result = checks.inversion_loss(wrong, quiet=True)
+    assert not result.passed and problem in result.message, result.message
