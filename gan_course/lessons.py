@@ -49,12 +49,18 @@ def metric_ranges(path: str | Path | None = None) -> dict:
     return json.loads(path.read_text(encoding="utf-8")).get("ranges", {})
 
 
+#: A range no wider than this, relative, is one number for every seed (a shipped model's).
+FIXED_TOLERANCE = 1e-4
+
+
 def range_verdict(name: str, value: float, kind: str, ranges: dict) -> str:
     """One line: is ``value`` inside the range of headline ``name`` measured for ``kind``?
 
     Inside [min, max]: normal. Three seeds rarely span the whole spread, so a value outside by
-    at most the range's width is "just outside"; further out is "far outside". With no range
-    for this mode and device: not measured yet, and how to measure it.
+    at most the range's width is "just outside"; further out is "far outside". A range of one
+    number (every seed the same: a shipped model, fixed inputs) is matched to 1 %, which other
+    hardware and versions stay within. With no range for this mode and device: not measured
+    yet, and how to measure it.
     """
     mode, device = kind.split("/")
     where = f"{mode} mode on a {device.upper()}"
@@ -63,6 +69,13 @@ def range_verdict(name: str, value: float, kind: str, ranges: dict) -> str:
         return (f"is my run normal? No range measured yet for {where} (bench/lesson_ranges.py "
                 "measures one over 3 seeds).")
     low, high, n = float(entry["min"]), float(entry["max"]), len(entry["values"])
+    if high - low <= FIXED_TOLERANCE * max(abs(high), 1e-12):  # every seed gave one number
+        close = abs(value - low) <= FIXED_TOLERANCE * 100 * max(abs(low), 1e-12)
+        return (f"is my run normal? This number does not change with the seed (it comes from a "
+                f"shipped model or fixed inputs): {low:.4g} in {where}, "
+                f"{entry.get('hardware', '')}; yours, {value:.4g}, "
+                + ("matches it to 1 %." if close else "differs by more than 1 %: check that "
+                   "the lesson loaded the shipped model, and the settings you changed."))
     span = f"[{low:.4g}, {high:.4g}], {n} seeds in {where}, {entry.get('hardware', '')}"
     if low <= value <= high:
         return f"is my run normal? Yes: {value:.4g} is inside the measured range {span}."

@@ -84,7 +84,10 @@ class GAN(keras.Model):
         latent_dim: an int for vector noise, a shape tuple such as (8, 8, 64) for spatial
             noise, or None for a generator that takes only the condition (pix2pix, LapStyle).
         loss: "ns" (non-saturating BCE, the default), "minimax", "lsgan", "hinge" or "wgan"
-            (see :mod:`gan_course.losses`); "wgan-gp" is "wgan" with ``gp_weight=10``.
+            (see :mod:`gan_course.losses`); "wgan-gp" is "wgan" with ``gp_weight=10``. Or a
+            pair ``(d_loss, g_loss)`` of your own functions of the logits, with the signatures
+            of :func:`~gan_course.losses.ns_d_loss` and :func:`~gan_course.losses.ns_g_loss`
+            (lesson 1's "your turn"); D's scores are then shown as probabilities, as with BCE.
         d_steps: discriminator updates per generator update.
         gp_weight: weight of the gradient penalty on points between real and fake images,
             gp_weight * E[(||grad D(x_hat)||_2 - 1)^2]
@@ -117,7 +120,8 @@ class GAN(keras.Model):
         if update not in UPDATES:
             raise ValueError(f"update={update!r}; use one of {UPDATES}.")
         d_steps = _whole_number(d_steps, "d_steps", 1, "5 D steps per G step for WGAN-GP")
-        loss, implied = losses.ALIASES.get(loss, (loss, {}))
+        custom = _loss_pair(loss)
+        loss, implied = ("custom", {}) if custom else losses.ALIASES.get(loss, (loss, {}))
         gp_weight = implied.get("gp_weight", 0.0) if gp_weight is None else gp_weight
         if not float(gp_weight) >= 0.0:
             raise ValueError(f"gp_weight={gp_weight!r} must be >= 0 (10 is the WGAN-GP paper's; "
@@ -138,7 +142,7 @@ class GAN(keras.Model):
         self.latent_shape = _latent_shape(latent_dim)
         _check_shapes_fit(generator, discriminator, self.latent_shape)
         self.loss_name = loss
-        self.d_loss_fn, self.g_loss_fn = losses.get_losses(loss)
+        self.d_loss_fn, self.g_loss_fn = custom or losses.get_losses(loss)
         self.d_steps = int(d_steps)
         self.gp_weight = float(gp_weight)
         if not float(r1_gamma) >= 0.0:
@@ -240,7 +244,10 @@ class GAN(keras.Model):
             "discriminator": (None if self.discriminator is None
                               else architecture(self.discriminator)),
             "latent_shape": None if self.latent_shape is None else list(self.latent_shape),
-            "loss": self.loss_name, "d_steps": self.d_steps, "gp_weight": self.gp_weight,
+            "loss": (self.loss_name if self.loss_name != "custom" else
+                     {"d_loss": describe_function(self.d_loss_fn),
+                      "g_loss": describe_function(self.g_loss_fn)}),
+            "d_steps": self.d_steps, "gp_weight": self.gp_weight,
             **({"r1_gamma": self.r1_gamma} if self.r1_gamma else {}),  # older runs: none
             "update": self.update, "ema_decay": self.ema_decay,
             "discriminator_sees_condition": self.discriminator_sees_condition,
@@ -470,7 +477,7 @@ class GAN(keras.Model):
 
     def _score(self, logits):
         """D's mean score: a probability sigma(D(x)) for the BCE losses, else the raw score."""
-        if self.loss_name in losses.PROBABILISTIC:
+        if self.loss_name in losses.PROBABILISTIC or self.loss_name == "custom":
             logits = tf.sigmoid(logits)
         return tf.reduce_mean(logits)
 
@@ -505,6 +512,16 @@ class GAN(keras.Model):
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _loss_pair(loss):
+    """``(d_loss, g_loss)`` when ``loss`` is a pair of functions, None for a loss name."""
+    if not isinstance(loss, (tuple, list)):
+        return None
+    if len(loss) != 2 or not all(callable(f) for f in loss):
+        raise ValueError(f"loss={loss!r}: give a name such as 'ns', or a pair (d_loss, g_loss) "
+                         "of functions, d_loss(real_logits, fake_logits) and g_loss(fake_logits).")
+    return tuple(loss)
 
 
 def _latent_shape(latent_dim):

@@ -116,3 +116,15 @@ def test_train_step_wants_both_losses_back():
 
     result = checks.train_step(no_losses, quiet=True)
     assert not result.passed and "return (d_loss, g_loss)" in result.message
+
+
+def test_a_numpy_loss_that_cannot_run_in_a_graph_is_told_so():
+    """Right eagerly, but the training core traces its losses into a graph."""
+    import numpy as np
+
+    def numpy_g_loss(fake_logits):
+        return np.float32(np.mean(np.log1p(np.exp(-np.asarray(fake_logits)))))
+
+    result = checks.ns_g_loss(numpy_g_loss, quiet=True)
+    assert not result.passed and "inside tf.function" in result.message, result.message
+    assert "TensorFlow ops" in result.message

@@ -99,6 +99,17 @@ def test_the_verdict_says_inside_just_outside_far_outside_or_not_measured():
         assert "No range measured yet for" in lessons.range_verdict(name, 11.0, kind, ranges)
 
 
+def test_a_range_of_one_number_is_matched_to_one_percent():
+    """A shipped model's number is the same for every seed: a tiny numerical difference on
+    other hardware is still normal, a different model is not."""
+    ranges = {"ratio": {"quick/cpu": {"values": [2.363] * 3, "min": 2.363, "max": 2.363,
+                                      "hardware": "x86_64, 2 CPU cores"}}}
+    same = lessons.range_verdict("ratio", 2.3631, "quick/cpu", ranges)
+    assert "does not change with the seed" in same and "matches it to 1 %" in same
+    other = lessons.range_verdict("ratio", 2.6, "quick/cpu", ranges)
+    assert "differs by more than 1 %" in other
+
+
 def test_record_ranges_merges_seeds_and_keeps_other_kinds(tmp_path):
     path = tmp_path / "ranges.json"
     lessons.record_ranges(path, "quick/cpu", {"FD": {0: 12.0, 1: 10.0, 2: 14.0},

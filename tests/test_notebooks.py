@@ -97,3 +97,81 @@ def test_a_linked_solutions_notebook_exists_and_installs_like_its_lesson(path):
                    if "%pip install" in c.source]
         assert install and install[0] in [c.source for c in nbformat.read(
             solution, as_version=4).cells]
+
+
+#: The "your turn" functions each lesson asks the learner to write (at least these).
+YOUR_TURN = {
+    "01_": {"ns_d_loss", "ns_g_loss", "train_step"},
+    "02_": {"circular_pad", "sliced_wasserstein", "seam_ratio"},
+    "03_": {"projection_logit", "receptive_field", "pix2pix_g_loss"},
+    "04_": {"adain", "laplacian_pyramid", "gram_matrix"},
+    "05_": {"pixel_norm", "minibatch_stddev", "slerp", "inversion_loss"},
+}
+CHECK_CALL = r"checks\.(\w+)\((\w+)\b"
+
+
+def your_turn_cells(path) -> dict[str, int]:
+    """{name: cell index} of the lesson's "your turn" cells: a stub that raises
+    NotImplementedError, then ``checks.name(name ...)`` and its ``.use()`` in the same cell."""
+    import re
+
+    import nbformat
+
+    found = {}
+    for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
+        if cell.cell_type != "code":
+            continue
+        for line in cell.source.splitlines():
+            match = re.search(CHECK_CALL, line)
+            if match and match.group(1) == match.group(2) and ".use()" in cell.source:
+                stub = cell.source.split(line)[0]
+                assert f"def {match.group(1)}(" in stub and "raise NotImplementedError" in stub, (
+                    f"{path.name}, cell {index}: the check of {match.group(1)} comes after a stub "
+                    "that raises NotImplementedError")
+                found[match.group(1)] = index
+    return found
+
+
+@pytest.mark.parametrize("prefix", sorted(YOUR_TURN))
+def test_each_lesson_has_its_your_turn_cells_before_any_answer(prefix):
+    import nbformat
+
+    path = next(p for p in NOTEBOOKS if p.name.startswith(prefix))
+    found = your_turn_cells(path)
+    assert YOUR_TURN[prefix] <= set(found) and len(found) >= 3, (path.name, found)
+    cells = nbformat.read(path, as_version=4).cells
+    for name, index in found.items():
+        shown = [i for i, cell in enumerate(cells)
+                 if "show_source(" in cell.source and f".{name}" in cell.source]
+        assert all(i > index for i in shown), (
+            f"{path.name}: the course's {name} is shown (cell {shown}) before the learner "
+            f"writes it (cell {index}); show it after, as 'compare with ours'")
+
+
+def test_the_your_turn_finder_finds_planted_cells(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("def f(x):\n    raise NotImplementedError\n\n\n"
+                                  "f = checks.f(f).use()"),
+        nbformat.v4.new_code_cell("g = checks.g(g).use()"),  # no stub before it
+    ])
+    path = tmp_path / "99_planted.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(AssertionError, match="after a stub"):
+        your_turn_cells(path)
+    nb.cells = nb.cells[:1]
+    nbformat.write(nb, path)
+    assert your_turn_cells(path) == {"f": 0}
+
+
+@pytest.mark.parametrize("prefix", sorted(YOUR_TURN))
+def test_the_solutions_answer_and_check_every_your_turn_function(prefix):
+    import nbformat
+
+    path = next(SOLUTIONS.glob(f"{prefix}*_solutions.ipynb"))
+    lesson = next(p for p in NOTEBOOKS if p.name.startswith(prefix))
+    source = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells)
+    for name in your_turn_cells(lesson):
+        assert f"def {name}(" in source and f"checks.{name}" in source, (path.name, name)
+    assert ".passed" in source

@@ -636,3 +636,25 @@ def test_a_term_that_returns_per_sample_values_is_named_with_its_shape(player):
     with pytest.raises(ValueError, match=rf"The {player}_terms term 'per_sample' returned shape "
                                          r"\(8,\), not a scalar"):
         gan.fit(toy.image_dataset(), epochs=1, steps_per_epoch=1, verbose=0)
+
+
+def test_a_pair_of_your_own_loss_functions_trains_like_the_named_loss():
+    """Lesson 1's learner passes their own BCE pair: the same step as loss="ns", the same
+    probabilities for D's scores, and settings that say the loss is not the named one."""
+    def my_d_loss(real_logits, fake_logits):
+        return losses.ns_d_loss(real_logits, fake_logits)
+
+    def my_g_loss(fake_logits):
+        return losses.ns_g_loss(fake_logits)
+
+    named, named_logs, _ = _d_after_one_step(loss="ns")
+    mine, my_logs, _ = _d_after_one_step(loss=(my_d_loss, my_g_loss))
+    for a, b in zip(named, mine, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert my_logs["d_real"][0] == pytest.approx(named_logs["d_real"][0], rel=1e-5)
+    custom = GAN(*toy.tiny_image_models(), latent_dim=4, loss=(my_d_loss, my_g_loss))
+    custom.compile()
+    assert custom.loss_name == "custom"
+    assert "my_d_loss" in custom.run_settings()["loss"]["d_loss"]  # a checkpoint tells them apart
+    with pytest.raises(ValueError, match=r"a pair \(d_loss, g_loss\)"):
+        GAN(*toy.tiny_image_models(), latent_dim=4, loss=(my_d_loss,))

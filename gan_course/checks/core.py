@@ -201,6 +201,20 @@ def run_cases(name: str, fn, reference, cases: Sequence[Case], *, hint: str,
                   f"{', ' + summary if summary else ''}.", fn, reference, quiet)
 
 
+def graph_problem(name: str, fn, case: Case) -> str:
+    """"" if ``fn`` also runs inside ``tf.function`` on the case's tensors, else a message: a
+    function that training traces into a graph must use TensorFlow ops, and NumPy calls on
+    eager tensors pass an eager check but fail there."""
+    args = tuple(tf.constant(a) if isinstance(a, np.ndarray) else a for a in case.args)
+    try:
+        tf.function(fn, reduce_retracing=True)(*args, **case.kwargs)
+    except Exception as error:
+        return (f"right when called directly, but on {case.label} inside tf.function (as "
+                f"training runs it) it raised {type(error).__name__}: {_short(error, 120)}. "
+                "Hint: use TensorFlow ops (tf.reduce_mean, tf.nn.softplus ...), not NumPy")
+    return ""
+
+
 def _short(error: BaseException, limit: int = 200) -> str:
     text = " ".join(str(error).split())
     return text if len(text) <= limit else text[:limit - 3] + "..."

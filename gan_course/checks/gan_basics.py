@@ -25,6 +25,7 @@ from gan_course.checks.core import (
     Mistake,
     check_callable,
     compare_arrays,
+    graph_problem,
     report,
     run_cases,
     tolerance_text,
@@ -70,11 +71,22 @@ def ns_d_loss(fn, quiet: bool = False) -> CheckResult:
         Mistake(lambda r, f: 0.5 * (mean(_sp(r)) + mean(_sp(-f))),
                 "real and fake are swapped: real logits take label 1 (softplus(-real_logits))"),
     ]
-    return run_cases("ns_d_loss", fn, losses.ns_d_loss, _logit_cases(), mistakes=mistakes,
-                     tensors=True, summary=tolerance_text(), quiet=quiet,
-                     hint="real logits want label 1, fake logits label 0; -log sigma(t) = "
-                          "softplus(-t) and -log(1 - sigma(t)) = softplus(t); average each over "
-                          "the batch, then average the two halves")
+    result = run_cases("ns_d_loss", fn, losses.ns_d_loss, _logit_cases(), mistakes=mistakes,
+                       tensors=True, summary=tolerance_text(), quiet=True,
+                       hint="real logits want label 1, fake logits label 0; -log sigma(t) = "
+                            "softplus(-t) and -log(1 - sigma(t)) = softplus(t); average each "
+                            "over the batch, then average the two halves")
+    return _in_graph_too(result, _logit_cases()[0], quiet)
+
+
+def _in_graph_too(result: CheckResult, case: Case, quiet: bool) -> CheckResult:
+    """A loss that passed must also trace into a graph: the training core calls it there."""
+    problem = graph_problem(result.name, result.fn, case) if result.passed else ""
+    if problem:
+        return report(result.name, False, problem, result.fn, result.reference, quiet)
+    if not quiet:
+        print(result.message)
+    return result
 
 
 def ns_g_loss(fn, quiet: bool = False) -> CheckResult:
@@ -95,10 +107,11 @@ def ns_g_loss(fn, quiet: bool = False) -> CheckResult:
     ]
     cases = [Case(case.label.replace("logits", "fake logits", 1), case.args[1:])
              for case in _logit_cases()]
-    return run_cases("ns_g_loss", fn, losses.ns_g_loss, cases, mistakes=mistakes, tensors=True,
-                     summary=tolerance_text(), quiet=quiet,
-                     hint="G wants its fakes called real: the BCE with label 1 on fake_logits, "
-                          "-log sigma(t) = softplus(-t), averaged over the batch")
+    result = run_cases("ns_g_loss", fn, losses.ns_g_loss, cases, mistakes=mistakes,
+                       tensors=True, summary=tolerance_text(), quiet=True,
+                       hint="G wants its fakes called real: the BCE with label 1 on "
+                            "fake_logits, -log sigma(t) = softplus(-t), averaged over the batch")
+    return _in_graph_too(result, cases[0], quiet)
 
 
 # --------------------------------------------------------------------------- the training step

@@ -7,6 +7,7 @@ used through its module, e.g. ``from gan_course.models import progan; progan.LAT
 =====================  ====================================================================
 module                 family
 =====================  ====================================================================
+``toy_2d``             lesson 1: the 2-D game's MLPs (points in the plane)
 ``fashion_mnist``      lesson 1: MLP and DCGAN generators and discriminators for 28x28
 ``textures``           lesson 2: texture DCGAN and the spatial (fully convolutional) GAN
 ``conditional``        lesson 3: class-conditional G and D (concatenation or projection)
@@ -26,6 +27,7 @@ from gan_course.models import (
     pix2pix,
     progan,
     textures,
+    toy_2d,
 )
 from gan_course.models.conditional import (
     CGAN_SCALE,
@@ -69,6 +71,7 @@ from gan_course.models.textures import (
 __all__ = [
     # the families
     "conditional", "fashion_mnist", "gatys", "lapstyle", "pix2pix", "progan", "textures",
+    "toy_2d",
     # lesson 1
     "DCGAN_SCALE", "build_dcgan_discriminator", "build_dcgan_generator",
     "build_mlp_discriminator", "build_mlp_generator",

@@ -1,0 +1,33 @@
+import numpy as np
+import pytest
+
+from gan_course.data.toy_2d import TOY_2D, toy_2d, toy_2d_modes
+
+
+@pytest.mark.parametrize("name, modes, std", [("ring", 8, 0.02), ("grid", 25, 0.05),
+                                              ("uneven_ring", 8, 0.02)])
+def test_each_mixture_has_its_modes(name, modes, std):
+    mixture = toy_2d_modes(name)
+    assert mixture.centres.shape == (modes, 2) and mixture.std == std
+    assert mixture.weights.sum() == pytest.approx(1.0)
+    points = toy_2d(name, 4000, seed=0)
+    assert points.shape == (4000, 2) and points.dtype == np.float32
+    nearest = np.linalg.norm(points[:, None] - mixture.centres[None], axis=-1).argmin(axis=1)
+    shares = np.bincount(nearest, minlength=modes) / len(points)
+    np.testing.assert_allclose(shares, mixture.weights, atol=0.03)
+
+
+def test_the_ring_lies_on_a_circle_of_radius_2_and_the_grid_at_even_coordinates():
+    np.testing.assert_allclose(np.linalg.norm(toy_2d_modes("ring").centres, axis=1), 2.0)
+    assert set(np.unique(toy_2d_modes("grid").centres)) == {-4.0, -2.0, 0.0, 2.0, 4.0}
+    assert toy_2d_modes("uneven_ring").weights[0] == 0.5
+
+
+def test_seeds_and_bad_input():
+    np.testing.assert_array_equal(toy_2d("ring", 10, seed=3), toy_2d("ring", 10, seed=3))
+    assert not np.array_equal(toy_2d("ring", 10, seed=3), toy_2d("ring", 10, seed=4))
+    with pytest.raises(ValueError, match="unknown data 'rings'"):
+        toy_2d("rings")
+    with pytest.raises(ValueError, match="n=0"):
+        toy_2d("ring", 0)
+    assert set(TOY_2D) == {"ring", "grid", "uneven_ring"}

@@ -1,0 +1,69 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from gan_course import game_2d, losses
+from gan_course.data.toy_2d import toy_2d, toy_2d_modes
+from gan_course.models.toy_2d import build_toy_discriminator, build_toy_generator
+from gan_course.training import GAN
+
+
+def test_the_heatmap_has_the_grids_shape_and_probabilities():
+    d = build_toy_discriminator(width=16)
+    heatmap = game_2d.discriminator_map(d, extent=(-3, 3), resolution=40)
+    assert heatmap.shape == (40, 40) and heatmap.dtype == np.float32
+    assert 0.0 <= heatmap.min() and heatmap.max() <= 1.0 and heatmap.std() > 0
+
+
+def test_the_heatmaps_rows_run_upwards_in_y():
+    """A D that says 'real' only for y > 0 lights the top half of the map."""
+    d = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])
+    d.layers[0].set_weights([np.array([[0.0], [50.0]], np.float32), np.zeros(1, np.float32)])
+    heatmap = game_2d.discriminator_map(d, extent=(-1, 1), resolution=10)
+    assert heatmap[-1].min() > 0.99 and heatmap[0].max() < 0.01
+
+
+@pytest.mark.parametrize("g_loss", [losses.ns_g_loss, losses.minimax_g_loss,
+                                    losses.wasserstein_g_loss])
+def test_the_arrows_agree_with_finite_differences_of_the_generator_loss(g_loss):
+    d = build_toy_discriminator(width=16)
+    points = np.random.default_rng(0).normal(size=(20, 2)).astype("float32")
+    arrows = game_2d.generator_arrows(d, points, g_loss)
+    h = 1e-3
+    slopes = np.zeros_like(arrows)
+    for i, point in enumerate(points):
+        for axis in range(2):
+            step = np.zeros(2, np.float32)
+            step[axis] = h
+            after, before = (float(g_loss(d((point + sign * step)[None]))) for sign in (1, -1))
+            slopes[i, axis] = (after - before) / (2 * h)
+    clear = np.abs(slopes) > 0.05 * np.abs(slopes).max()  # not lost in float32 rounding
+    assert clear.sum() >= 20
+    # the arrow points downhill: opposite to the slope
+    np.testing.assert_array_equal(np.sign(arrows[clear]), -np.sign(slopes[clear]))
+
+
+def test_game_state_and_a_frame():
+    gan = GAN(build_toy_generator(width=16), build_toy_discriminator(width=16), latent_dim=2)
+    gan.compile()
+    noise = np.random.default_rng(0).normal(size=(64, 2)).astype("float32")
+    state = game_2d.game_state(gan, toy_2d("ring", 64), noise, resolution=20,
+                               mixture=toy_2d_modes("ring"))
+    assert state.fake.shape == (64, 2) and state.arrows.shape == (64, 2)
+    assert state.heatmap.shape == (20, 20) and set(state.scores) == {"modes", "high_quality",
+                                                                   "js"}
+    frame = game_2d.draw_game(state)
+    assert frame.dtype == np.uint8 and frame.ndim == 3 and frame.shape[2] == 3
+
+
+def test_the_view_keeps_a_frame_every_few_steps(tmp_path):
+    gan = GAN(build_toy_generator(width=16), build_toy_discriminator(width=16), latent_dim=2)
+    gan.compile()
+    noise = np.random.default_rng(0).normal(size=(32, 2)).astype("float32")
+    view = game_2d.GameView(toy_2d("ring", 32), noise, every_n_steps=5, live=False,
+                            resolution=16)
+    data = tf.data.Dataset.from_tensor_slices(toy_2d("ring", 640)).batch(64).repeat()
+    gan.fit(data, epochs=1, steps_per_epoch=10, verbose=0, callbacks=[view])
+    assert len(view.frames) == 3  # the start, step 5, step 10
+    assert [s.step for s in view.states] == [0, 5, 10]
+    assert view.write_gif(tmp_path / "game.gif").stat().st_size > 0
