@@ -4,6 +4,7 @@ import tensorflow as tf
 
 from gan_course import game_2d, losses
 from gan_course.data.toy_2d import toy_2d, toy_2d_modes
+from gan_course.metrics.toy_2d import toy_2d_scores
 from gan_course.models.toy_2d import build_toy_discriminator, build_toy_generator
 from gan_course.training import GAN
 
@@ -67,3 +68,32 @@ def test_the_view_keeps_a_frame_every_few_steps(tmp_path):
     assert len(view.frames) == 3  # the start, step 5, step 10
     assert [s.step for s in view.states] == [0, 5, 10]
     assert view.write_gif(tmp_path / "game.gif").stat().st_size > 0
+
+
+def _modes_after(preset, seed=0):
+    gan = game_2d.make_game(seed=seed, **game_2d.PRESETS[preset])
+    game_2d.play(gan, "ring", steps=game_2d.PRESET_STEPS, seed=seed)
+    noise = np.random.default_rng(1000 + seed).normal(size=(2000, 2)).astype("float32")
+    return toy_2d_scores(np.asarray(gan.generator(noise)), toy_2d_modes("ring"))
+
+
+@pytest.mark.slow
+def test_the_covering_preset_covers_the_ring_and_beats_the_untrained_generator():
+    untrained = game_2d.make_game(seed=0).generator
+    noise = np.random.default_rng(1000).normal(size=(2000, 2)).astype("float32")
+    baseline = toy_2d_scores(np.asarray(untrained(noise)), toy_2d_modes("ring"))
+    scores = _modes_after("covers")
+    assert scores["modes"] >= 6
+    assert scores["modes"] > baseline["modes"]
+    assert scores["high_quality"] > baseline["high_quality"] and scores["js"] < baseline["js"]
+
+
+@pytest.mark.slow
+def test_the_collapsing_preset_collapses():
+    assert _modes_after("fast D")["modes"] <= 3
+
+
+def test_make_game_takes_your_own_losses_and_the_cores_options():
+    gan = game_2d.make_game(loss=(losses.ns_d_loss, losses.ns_g_loss), r1_gamma=0.1)
+    assert gan.loss_name == "custom" and gan.r1_gamma == 0.1
+    assert set(game_2d.PRESETS) >= {"covers", "fast D", "fast D + R1"}
