@@ -215,3 +215,12 @@ def test_progan_growing_trains_every_variant_for_the_same_steps():
     assert "seed 0, DCGAN: FD " in out
     summary = [x for x in out.splitlines() if x.startswith("no growing: FD ")]
     assert summary and "FD / growing's" in summary[0]
+
+
+def test_toy_2d_presets_prints_each_preset_beside_the_untrained_generator():
+    out = _run_bench("toy_2d_presets.py", "--steps", "20", "--seeds", "0", "1", "--presets",
+                     "covers", "fast D", "--samples", "200")
+    assert "real points (the floor): modes  8" in out
+    assert "untrained  seed 0: modes  0" in out
+    for name in ("covers", "fast D"):
+        assert f"{name:<10} modes per seed" in out, out
