@@ -81,7 +81,7 @@ def ns_d_loss(fn, quiet: bool = False) -> CheckResult:
 
 def _in_graph_too(result: CheckResult, case: Case, quiet: bool) -> CheckResult:
     """A loss that passed must also trace into a graph: the training core calls it there."""
-    problem = graph_problem(result.name, result.fn, case) if result.passed else ""
+    problem = graph_problem(result.fn, case) if result.passed else ""
     if problem:
         return report(result.name, False, problem, result.fn, result.reference, quiet)
     if not quiet:

@@ -23,6 +23,7 @@ from gan_course.checks.core import (
     CheckResult,
     Failure,
     Mistake,
+    call,
     check_callable,
     compare_arrays,
     report,
@@ -186,7 +187,7 @@ def laplacian_pyramid(fn, fold=None, quiet: bool = False) -> CheckResult:
     for case in cases:
         images = case.args[0]
         for whose, pyramid in (("the course's", reference_laplacian_pyramid(*case.args)),
-                               ("your", [np.asarray(x) for x in fn(*case.args)])):
+                               ("your", [np.asarray(x) for x in call(fn, case, tensors=True)])):
             try:
                 got = fold([tf.constant(level) for level in pyramid])
             except NotImplementedError:
