@@ -29,11 +29,22 @@ for all the steps. ``--rows`` picks some of them by number (0: the defaults). Th
 loop (200 steps, one latent: 1/8 of the cost) is printed as the reference it started from.
 
     .venv/bin/python bench/inversion.py --ablation [--targets 12] [--seeds 0 1 2]
+
+``--perceptual-study`` asks what a perceptual term buys (lesson 5's exercise): the course's
+``invert`` (``--steps``, one restart) without one, with the shipped classifier's features
+(weight 1), with VGG-16 features with HED's pretrained weights (``latent.vgg_features``,
+weights 0.1 and 1) and with the random VGG-19's (weight 0.1), on ``--targets`` real and
+generated targets, for each of ``--seeds``. Per row, mean [min, max] over the seeds: PSNR and
+SSIM on both kinds; on real targets the share of found images that the shipped classifier
+puts in the target's class; on generated ones the angle between the found latent and z*.
+
+    .venv/bin/python bench/inversion.py --perceptual-study [--targets 20] [--seeds 0 1 2]
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import time
 
@@ -41,16 +52,67 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from gan_course import data, hardware, latent, settings  # noqa: E402
+from gan_course import data, hardware, latent, metrics, settings  # noqa: E402
 from gan_course.models import progan  # noqa: E402
 
 
-def real_targets(n: int) -> np.ndarray:
-    """``n`` embedded test images, cycling through the classes, as ProGAN images in [0, 1]."""
+def real_targets(n: int, with_labels: bool = False):
+    """``n`` embedded test images, cycling through the classes, as ProGAN images in [0, 1]
+    (and their class labels, with ``with_labels``)."""
     (_, _), (x_test, y_test) = data.load_embedded_fashion_mnist()
     order = np.argsort(y_test, kind="stable").reshape(10, -1)  # (10, 200): per class
     picks = order.T.ravel()[:n]  # one of each class, then the next of each class ...
-    return progan.fashion_mnist_targets(x_test[picks])
+    targets = progan.fashion_mnist_targets(x_test[picks])
+    return (targets, y_test[picks]) if with_labels else targets
+
+
+def perceptual_rows() -> dict:
+    """name -> (perceptual, perceptual_weight) for ``latent.invert``."""
+    return {
+        "pixels only (no perceptual term)": (None, 0.0),
+        "+ shipped classifier's features, weight 1": (latent.classifier_features, 1.0),
+        "+ VGG-16 (HED weights) relu2_1 + relu3_1, weight 0.1": (latent.vgg_features, 0.1),
+        "+ VGG-16 (HED weights) relu2_1 + relu3_1, weight 1": (latent.vgg_features, 1.0),
+        "+ random VGG-19 relu2_1 + relu3_1, weight 0.1": (
+            functools.partial(latent.vgg_features, weights="random"), 0.1),
+    }
+
+
+def spread(values) -> str:
+    """"mean [min, max]" of a list of numbers."""
+    return f"{np.mean(values):.3f} [{min(values):.3f}, {max(values):.3f}]"
+
+
+def perceptual_study(generator, latent_dim, args) -> None:
+    z_true = np.random.default_rng(2026).normal(size=(args.targets, latent_dim)).astype("float32")
+    generated = np.asarray(generator(z_true), np.float32)
+    real, labels = real_targets(args.targets, with_labels=True)
+
+    def true_class(images):
+        found = metrics.classify(progan.crop_to_28(images[..., :1]), value_range=(0, 1))
+        return float(np.mean(found == labels))
+
+    print(f"perceptual study: {args.targets} real and {args.targets} generated targets, "
+          f"{args.steps} steps, 1 restart, seeds {args.seeds}; mean [min, max] over the seeds. "
+          f"The real targets themselves: {true_class(real):.0%} classified as their class.")
+    for name, (features, weight) in perceptual_rows().items():
+        scores = {key: [] for key in ("real PSNR", "real SSIM", "true class", "generated PSNR",
+                                      "generated SSIM", "angle to z*")}
+        for seed in args.seeds:
+            for kind, targets in (("real", real), ("generated", generated)):
+                result = latent.invert(generator, targets, latent_dim, steps=args.steps,
+                                       restarts=1, perceptual=features,
+                                       perceptual_weight=weight, seed=seed)
+                scores[f"{kind} PSNR"].append(float(np.mean(result.psnr)))
+                scores[f"{kind} SSIM"].append(metrics.ssim(result.images, targets,
+                                                           value_range=(0, 1)))
+                if kind == "real":
+                    scores["true class"].append(true_class(result.images))
+                else:
+                    scores["angle to z*"].append(float(np.mean(
+                        latent.latent_angle(result.z, z_true))))
+        print(f"{name}: " + "; ".join(f"{key} {spread(values)}"
+                                      for key, values in scores.items()), flush=True)
 
 
 def report(kind, generator, targets, latent_dim, args, features, z_true=None) -> float:
@@ -130,6 +192,9 @@ def main() -> None:
     parser.add_argument("--model", default=str(settings.data_dir() / progan.SHIPPED_PROGAN))
     parser.add_argument("--ablation", action="store_true",
                         help="what restarts, the schedule and the noise buy at equal cost")
+    parser.add_argument("--perceptual-study", action="store_true",
+                        help="compare no perceptual term, the classifier's, HED VGG-16's and "
+                             "random VGG-19's (see the module docstring)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--rows", type=int, nargs="+", default=None,
                         help="with --ablation: only these rows (0: the course's defaults)")
@@ -142,6 +207,9 @@ def main() -> None:
     features = latent.classifier_features if args.perceptual else None
     if args.ablation:
         ablation(generator, latent_dim, args)
+        return
+    if args.perceptual_study:
+        perceptual_study(generator, latent_dim, args)
         return
 
     # speed: the eager step against the compiled step, one target, one restart each

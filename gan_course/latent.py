@@ -441,8 +441,10 @@ def _best_rows(generator, z, pixel, n_targets, restarts) -> np.ndarray:
 def classifier_features(images):
     """The shipped Fashion-MNIST classifier's 128-d ``features`` of ProGAN images (uint8, or
     floats in [0, 1]):
-    (N, 32, 32, C) -> mean over channels -> centre 28x28 -> [-1, 1] -> (N, 128). The offline
-    perceptual term of :func:`invert` (online, with 128x128 faces, use VGG features)."""
+    (N, 32, 32, C) -> mean over channels -> centre 28x28 -> [-1, 1] -> (N, 128). A
+    perceptual term for the offline ProGAN, whose judge is then its coach: the same classifier
+    also decides the "true class" of the found images. ``bench/inversion.py
+    --perceptual-study`` compares it with :func:`vgg_features`."""
     grey = tf.reduce_mean(image_ops.tensor_to_unit(images, check="eager"), axis=-1, keepdims=True)
     if grey.shape[1] != 32 or grey.shape[2] != 32:
         raise ValueError(f"classifier_features takes 32x32 ProGAN images; got "
@@ -451,10 +453,14 @@ def classifier_features(images):
                                                    training=False)
 
 
-def vgg_features(images, layers=("relu2_1", "relu3_1")):
-    """VGG-19 features (ImageNet weights, or the course's fixed random ones offline) of images
-    in [0, 1], concatenated over ``layers`` after flattening: the online perceptual term."""
-    encoder = features.vgg19_encoder("auto", layers)
+def vgg_features(images, layers=("relu2_1", "relu3_1"), weights: str = "auto"):
+    """VGG features of images (uint8, or floats in [0, 1]; grey ones repeated to RGB): the
+    course's encoder (``features.vgg_encoder(weights)``; ``"auto"``, VGG-16 with HED's
+    weights, is the same online and offline) at ``layers``, each map flattened, then
+    concatenated: (N, sum of H_l W_l C_l). The perceptual term of :func:`invert`."""
+    encoder = features.vgg_encoder(weights, layers)
+    if images.shape[-1] == 1:
+        images = tf.repeat(images, 3, axis=-1)
     maps = encoder(images)  # uint8 or [0, 1]: the encoder's preprocessing reads both
     return tf.concat([tf.reshape(m, [tf.shape(m)[0], -1]) for m in maps], axis=1)
 

@@ -142,7 +142,7 @@ def test_lapstyle_quality_compares_the_three_methods(tmp_path):
     from gan_course.models import lapstyle
 
     keras.utils.set_random_seed(0)
-    encoder = features.vgg19_encoder("random")
+    encoder = features.vgg_encoder("random")
     drafting = lapstyle.DraftingNetwork(encoder, lapstyle.build_drafting_decoder(0.125))
     weights = lapstyle.save_lapstyle_weights(
         tmp_path / "w.npz", drafting, [lapstyle.build_revision_network(0.125)],
@@ -192,6 +192,23 @@ def test_inversion_ablation_spends_the_same_evaluations_on_every_row(tmp_path):
         "course", "the projector's noise 0.05", "noise 0.1", "noise 0.02", "noise 0.01",
         "constant learning rate 0.1 (no schedule)", "constant learning rate 0.01 (no schedule)",
         "1 restart x 6 steps"]
+
+
+def test_inversion_perceptual_study_scores_every_term_on_both_kinds(tmp_path):
+    out = _run_bench("inversion.py", "--model", _tiny_progan(tmp_path), "--perceptual-study",
+                     "--targets", "2", "--steps", "1", "--seeds", "0")
+    assert "perceptual study: 2 real and 2 generated targets, 1 steps" in out
+    rows = {line.split(":")[0]: line for line in out.splitlines() if "angle to z*" in line}
+    assert list(rows) == [
+        "pixels only (no perceptual term)", "+ shipped classifier's features, weight 1",
+        "+ VGG-16 (HED weights) relu2_1 + relu3_1, weight 0.1",
+        "+ VGG-16 (HED weights) relu2_1 + relu3_1, weight 1",
+        "+ random VGG-19 relu2_1 + relu3_1, weight 0.1"]
+    for row in rows.values():
+        angle = re.search(r"angle to z\* ([\d.]+) \[([\d.]+), ([\d.]+)\]", row).groups()
+        assert 0 <= float(angle[1]) <= float(angle[0]) <= float(angle[2]) <= 180
+        share = float(re.search(r"true class ([\d.]+)", row).group(1))
+        assert share in (0.0, 0.5, 1.0)  # 2 targets, 1 seed
 
 
 def test_inversion_compares_the_source_loop_with_the_course(tmp_path):

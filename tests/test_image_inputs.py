@@ -33,8 +33,8 @@ def _gif_frames(path) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def encoders():
-    return {"gatys": features.vgg19_encoder("random", gatys.STYLE_LAYERS + (gatys.CONTENT_LAYER,)),
-            "lapstyle": features.vgg19_encoder("random")}
+    return {"gatys": features.vgg_encoder("random", gatys.STYLE_LAYERS + (gatys.CONTENT_LAYER,)),
+            "lapstyle": features.vgg_encoder("random")}
 
 
 def _set_style(encoders, style):

@@ -16,7 +16,7 @@ def test_gram_matrix_matches_numpy():
 
 
 def test_gatys_moves_the_image_towards_the_style():
-    encoder = features.vgg19_encoder("random", gatys.STYLE_LAYERS + (gatys.CONTENT_LAYER,))
+    encoder = features.vgg_encoder("random", gatys.STYLE_LAYERS + (gatys.CONTENT_LAYER,))
     content = data.colour_photos(["coffee"])["coffee"][:32, :32].astype(np.float32) / 255.0
     style = data.offline_style_image(side=48)[:32, :32]
     seen = []
@@ -28,14 +28,14 @@ def test_gatys_moves_the_image_towards_the_style():
     with pytest.raises(ValueError, match="steps"):
         gatys.gatys_transfer(content, style, steps=0, encoder=encoder)
     with pytest.raises(ValueError, match="must give"):
-        gatys.gatys_transfer(content, style, steps=1, encoder=features.vgg19_encoder("random"))
+        gatys.gatys_transfer(content, style, steps=1, encoder=features.vgg_encoder("random"))
     with pytest.raises(ValueError):
         gatys.gatys_transfer(content[..., :1], style, steps=1, encoder=encoder)
     assert tf.is_tensor(gatys.gram_matrix(np.ones((1, 2, 2, 3), np.float32)))
 
 
 def test_gatys_stops_when_its_time_budget_is_spent():
-    encoder = features.vgg19_encoder("random", gatys.STYLE_LAYERS + (gatys.CONTENT_LAYER,))
+    encoder = features.vgg_encoder("random", gatys.STYLE_LAYERS + (gatys.CONTENT_LAYER,))
     content = data.colour_photos(["coffee"])["coffee"][:32, :32].astype(np.float32) / 255.0
     style = data.offline_style_image(side=48)[:32, :32]
     steps = []
@@ -51,7 +51,7 @@ def test_gatys_stops_when_its_time_budget_is_spent():
 
 
 def test_gatys_transfer_all_runs_each_image_and_counts_its_steps():
-    encoder = features.vgg19_encoder("random", gatys.STYLE_LAYERS + (gatys.CONTENT_LAYER,))
+    encoder = features.vgg_encoder("random", gatys.STYLE_LAYERS + (gatys.CONTENT_LAYER,))
     photo = data.colour_photos(["coffee"])["coffee"].astype(np.float32) / 255.0
     contents = np.stack([photo[:32, :32], photo[100:132, 200:232]])
     style = data.offline_style_image(side=48)[:32, :32]

@@ -13,7 +13,7 @@ WIDTH = 0.125  # decoders with 8 to 64 channels: tiny, same structure
 
 @pytest.fixture(scope="module")
 def encoder():
-    return features.vgg19_encoder("random")
+    return features.vgg_encoder("random")
 
 
 def _images(n, size, seed=0):
@@ -92,7 +92,7 @@ def test_drafting_network_keeps_the_style_statistics_and_trains_only_its_decoder
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         net.set_style(2.0 * _images(1, 32))
     with pytest.raises(ValueError, match="relu2_1"):
-        lapstyle.DraftingNetwork(features.vgg19_encoder("random", ("relu1_1",)))
+        lapstyle.DraftingNetwork(features.vgg_encoder("random", ("relu1_1",)))
 
 
 # --------------------------------------------------------------------------- the pyramid
@@ -258,7 +258,7 @@ def test_lapstyle_weights_refuse_the_wrong_encoder_and_bad_files(encoder, tmp_pa
                                           [lapstyle.build_revision_network(WIDTH)])
     imagenet_like = features.VGGEncoder(encoder.model, "imagenet", encoder.layers,
                                         encoder.scales)
-    with pytest.raises(ValueError, match="trained with the random VGG-19 encoder"):
+    with pytest.raises(ValueError, match="trained with the 'random' encoder"):
         lapstyle.load_lapstyle_weights(path, imagenet_like)
     with pytest.raises(FileNotFoundError, match="tools/train_lapstyle.py"):
         lapstyle.load_lapstyle_weights(tmp_path / "missing.npz", encoder)
@@ -321,7 +321,7 @@ def test_shipped_lapstyle_loads_only_for_its_style_and_encoder(encoder, capsys):
                                         encoder.scales)
     assert lapstyle.shipped_lapstyle("stained_glass_flower", imagenet_like) is None
     said = capsys.readouterr().out
-    assert "trained with the random VGG-19 encoder, not the imagenet one" in said
+    assert "trained with the 'random' encoder, not the 'imagenet' one" in said
     assert said.count("\n") == 1
     drafting, revisions, record = lapstyle.shipped_lapstyle("stained_glass_flower", encoder)
     said = capsys.readouterr().out

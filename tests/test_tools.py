@@ -69,9 +69,11 @@ def test_train_lapstyle_keeps_each_stage_and_retrains_revisions_with_another_see
                       "--second-revision-steps", "0", "--out", str(out))
     assert first.returncode == 0, first.stderr[-2000:]
     assert "sha256" in first.stdout.splitlines()[-1]
-    encoder = features.vgg19_encoder("random")
+    assert "encoder: VGG-16 with HED's weights" in first.stdout  # the default encoder
+    encoder = features.vgg_encoder("hed")
     drafting, revisions, record = lapstyle.load_lapstyle_weights(out, encoder)
     assert revisions == [] and record["draft"]["steps"] == 1
+    assert record["encoder_weights"] == "hed"
     assert record["draft"]["identity_losses"] and "g_identity_pixels" in record["draft"][
         "last_losses"]
     assert record["content_split"]["validation"] == list(data.STYLE_CONTENT_SPLIT["validation"])
@@ -88,3 +90,7 @@ def test_train_lapstyle_keeps_each_stage_and_retrains_revisions_with_another_see
         np.testing.assert_array_equal(kept, loaded)
     refused = _run_tool("train_lapstyle.py", "--retrain-revisions", "--out", str(second))
     assert refused.returncode != 0 and "needs --continue-from" in refused.stderr
+    # a run that continues a file keeps its encoder: another one is refused before training
+    refused = _run_tool("train_lapstyle.py", "--continue-from", str(out), "--encoder", "random",
+                        "--out", str(tmp_path / "other.npz"))
+    assert refused.returncode != 0 and "trained with --encoder hed" in refused.stderr

@@ -1,11 +1,12 @@
-"""Train ``data/lapstyle_stained_glass_flower.npz``: the LapStyle that lesson 4 ships for its
-offline encoder and offline default style.
+"""Train ``data/lapstyle_stained_glass_flower.npz``: the LapStyle that lesson 4 ships for the
+course's encoder and its offline default style.
 
 LapStyle needs GPU-hours (30,000 iterations per stage in the official configs); a CPU lesson
 cannot train one in its budget. So that quick mode still shows drafting and revision, this
 script trains one, on this machine, with exactly what the lesson uses offline:
 
-- the encoder: ``features.vgg19_encoder("random")`` (fixed random VGG-19 weights, seed 19);
+- the encoder: ``features.vgg_encoder("hed")`` (VGG-16 with HED's pretrained weights, the same
+  online and offline; ``--encoder random`` for the fixed random VGG-19 of the exercise);
 - the style: ``data.offline_style_image("stained_glass_flower")``;
 - the content: lesson 4's offline training photos (``data.style_transfer_dataset(content=
   "offline")``, :data:`gan_course.data.STYLE_CONTENT_SPLIT`), never enlarged: the 512 px stage
@@ -104,6 +105,9 @@ def main() -> None:
     parser.add_argument("--retrain-revisions", action="store_true",
                         help="with --continue-from: keep only its draft and train both "
                              "revisions again")
+    parser.add_argument("--encoder", choices=sorted(features.ENCODER_WEIGHTS), default=None,
+                        help="the VGG whose features the losses use (default: hed, or the "
+                             "--continue-from file's)")
     parser.add_argument("--seed", type=int, default=0,
                         help="seeds the weights and the crops of the stages this run trains")
     parser.add_argument("--out", type=Path, default=OUT)
@@ -113,7 +117,14 @@ def main() -> None:
     keras.utils.set_random_seed(args.seed)
     seed = 10 * args.seed  # the crops' seeds: 0, 1, 2 for seed 0, as the shipped file's
     width = lapstyle.LAPSTYLE_SCALE["cpu"][0]
-    encoder = features.vgg19_encoder("random")
+    if args.continue_from is not None:
+        trained_with = lapstyle.lapstyle_record(args.continue_from)["encoder_weights"]
+        if args.encoder not in (None, trained_with):
+            parser.error(f"{args.continue_from} was trained with --encoder {trained_with}; a "
+                         f"run that continues it cannot use --encoder {args.encoder}")
+        args.encoder = trained_with
+    encoder = features.vgg_encoder(args.encoder or "hed")
+    print(f"encoder: {encoder.description}", flush=True)
     style_name = data.DEFAULT_OFFLINE_STYLE
     settings = {"style": style_name, "learning_rate": args.lr}
 

@@ -47,9 +47,10 @@ def gatys_transfer(content, style, steps: int = TUTORIAL["steps"], encoder=None,
 
     ``content``, ``style``: (H, W, 3) images in [0, 1] (sizes may differ). ``encoder``: a
     ``features.VGGEncoder`` with layers STYLE_LAYERS + (CONTENT_LAYER,) (default:
-    ``features.vgg19_encoder("auto", ...)``), used without its feature scales, as the tutorial
-    uses VGG. ``callback(step, image, loss)`` is called after every step. ``seconds``: a time
-    budget; the optimisation stops after the step that spends it, even before ``steps``.
+    ``features.vgg_encoder("auto", ...)``, VGG-16 with HED's weights), used without its
+    feature scales, as the tutorial uses VGG. ``callback(step, image, loss)`` is called after
+    every step. ``seconds``: a time budget; the optimisation stops after the step that spends
+    it, even before ``steps``.
     """
     import keras
     import tensorflow as tf
@@ -57,7 +58,7 @@ def gatys_transfer(content, style, steps: int = TUTORIAL["steps"], encoder=None,
     style = image_ops.unit_images(style, "the style image", batched=False, channels=(3,))
     if int(steps) < 1:
         raise ValueError(f"steps={steps} must be >= 1 (the tutorial uses 1,000).")
-    encoder = encoder or features.vgg19_encoder("auto", STYLE_LAYERS + (CONTENT_LAYER,))
+    encoder = encoder or features.vgg_encoder("auto", STYLE_LAYERS + (CONTENT_LAYER,))
     raw = encoder.raw()
     if set(raw.layers) != set(STYLE_LAYERS + (CONTENT_LAYER,)):
         raise ValueError(f"The encoder must give {STYLE_LAYERS + (CONTENT_LAYER,)}; it gives "

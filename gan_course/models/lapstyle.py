@@ -9,12 +9,12 @@ band), ..., L_{levels-2}, c_low (low-pass residual)]::
     draft      x_low = Dec(AdaIN(Enc(c_low), style))           DraftingNetwork, e.g. at 128
     revision   x_k   = up(x_{k+1}) + Rev_k([L_k, up(x_{k+1})])  one per band, 256, 512, ...
 
-Enc is the frozen VGG-19 (``features.vgg19_encoder``); the style's per-channel statistics at
-relu2_1, relu3_1 and relu4_1 are computed once (:meth:`DraftingNetwork.set_style`) and kept as
-weights, so a trained model carries its style. Each revision network outputs a residual that
-adds the detail of its band to the upsampled coarser result. A shallow patch discriminator
-(:func:`build_lapstyle_discriminator`) judges the revised images against crops of the style
-image.
+Enc is a frozen VGG (``features.vgg_encoder``; the paper's is ImageNet VGG-19); the style's per-
+channel statistics at relu2_1, relu3_1 and relu4_1 are computed once
+(:meth:`DraftingNetwork.set_style`) and kept as weights, so a trained model carries its style.
+Each revision network outputs a residual that adds the detail of its band to the upsampled
+coarser result. A shallow patch discriminator (:func:`build_lapstyle_discriminator`) judges the
+revised images against crops of the style image.
 
 Sizes: the decoder upsamples relu4_1 (1/8 of the side) three times, so the draft's sides must be
 multiples of 8; each revision level doubles them. :func:`check_lapstyle_size` says what fits.
@@ -170,7 +170,7 @@ class DraftingNetwork(keras.Model):
         missing = [name for name in DRAFT_LAYERS if name not in encoder.layers]
         if missing:
             raise ValueError(f"The encoder has no {missing}; build it with "
-                             f"features.vgg19_encoder(layers=...) including {DRAFT_LAYERS}.")
+                             f"features.vgg_encoder(layers=...) including {DRAFT_LAYERS}.")
         self.encoder = encoder
         self._picks = [encoder.layers.index(name) for name in DRAFT_LAYERS]
         self.decoder = decoder if decoder is not None else build_drafting_decoder()
@@ -452,6 +452,12 @@ def _read_lapstyle_file(path):
     return arrays, record
 
 
+def lapstyle_record(path) -> dict:
+    """The JSON record of a LapStyle weights file (what trained it: steps, seconds, hardware,
+    ``encoder_weights``, ...), read without building the networks."""
+    return _read_lapstyle_file(path)[1]
+
+
 def load_lapstyle_weights(path, encoder):
     """Read :func:`save_lapstyle_weights`' file: ``(drafting, revisions, record)``, built with
     the widths it records and ``encoder`` (which must have the weights it was trained with).
@@ -466,10 +472,10 @@ def _build_from_file(arrays, record, encoder, path):
 
     if record["encoder_weights"] != encoder.weights:
         raise ValueError(f"LapStyle weights {path} were trained with the "
-                         f"{record['encoder_weights']} VGG-19 encoder, not the "
-                         f"{encoder.weights} one in use: their features "
+                         f"{record['encoder_weights']!r} encoder, not the "
+                         f"{encoder.weights!r} one in use: their features "
                          "differ, so the decoder would produce noise. Use "
-                         f"features.vgg19_encoder('{record['encoder_weights']}'), or train anew.")
+                         f"features.vgg_encoder('{record['encoder_weights']}'), or train anew.")
     drafting = DraftingNetwork(encoder, build_drafting_decoder(record["decoder_width"]))
     revisions = [build_revision_network(width) for width in record["revision_widths"]]
 
@@ -514,8 +520,8 @@ def shipped_lapstyle(style: str, encoder, verbose: bool = True):
     path = settings.data_dir() / SHIPPED_WEIGHTS[style]
     arrays, record = _read_lapstyle_file(path)
     if record["encoder_weights"] != encoder.weights:
-        return no(f"{path.name} was trained with the {record['encoder_weights']} VGG-19 encoder, "
-                  f"not the {encoder.weights} one in use")
+        return no(f"{path.name} was trained with the {record['encoder_weights']!r} encoder, "
+                  f"not the {encoder.weights!r} one in use")
     loaded = _build_from_file(arrays, record, encoder, path)
     if verbose:
         record = loaded[2]
