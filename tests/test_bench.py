@@ -184,7 +184,7 @@ def _tiny_progan(tmp_path) -> str:
 
 def test_inversion_ablation_spends_the_same_evaluations_on_every_row(tmp_path):
     out = _run_bench("inversion.py", "--model", _tiny_progan(tmp_path), "--ablation",
-                     "--targets", "2", "--steps", "3", "--restarts", "2", "--seeds", "0", "1")
+                     "--targets", "2", "--steps", "3", "--restarts", "2", "--seeds", "0")
     assert "ablation at 2 x 3 = 6 generator evaluations per target" in out
     assert out.count("source loop (200 steps, 1 latent)") == 2
     rows = [line for line in out.splitlines() if "generated " in line and " real " in line]

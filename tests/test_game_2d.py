@@ -70,6 +70,33 @@ def test_the_view_keeps_a_frame_every_few_steps(tmp_path):
     assert view.write_gif(tmp_path / "game.gif").stat().st_size > 0
 
 
+def test_the_view_draws_on_crossing_its_interval_when_steps_run_ten_per_call():
+    gan = game_2d.make_game(width=16, steps_per_execution=10)
+    noise = np.random.default_rng(0).normal(size=(32, 2)).astype("float32")
+    view = game_2d.GameView(toy_2d("ring", 32), noise, every_n_steps=25, live=False,
+                            resolution=16)
+    game_2d.play(gan, "ring", steps=60, batch_size=32, callbacks=[view])
+    assert [s.step for s in view.states] == [0, 30, 50]  # the first call past 25 and 50
+
+
+def test_ten_steps_per_call_train_the_same_weights_as_one():
+    weights = []
+    for per_call in (1, 10):
+        gan = game_2d.make_game(width=16, seed=3, steps_per_execution=per_call)
+        game_2d.play(gan, "ring", steps=20, batch_size=32, seed=3)
+        assert int(gan.step) == 20
+        weights.append(gan.generator.get_weights())
+    for one, ten in zip(*weights, strict=True):
+        np.testing.assert_allclose(one, ten, rtol=1e-5, atol=1e-6)
+
+
+def test_play_says_how_many_steps_it_can_run():
+    gan = game_2d.make_game(width=16)
+    with pytest.raises(ValueError, match=r"steps=305: this GAN runs 10 steps per call.*"
+                                         r"multiple of 10, or make_game\(steps_per_execution=1\)"):
+        game_2d.play(gan, "ring", steps=305)
+
+
 def _modes_after(preset, seed=0):
     gan = game_2d.make_game(seed=seed, **game_2d.PRESETS[preset])
     game_2d.play(gan, "ring", steps=game_2d.PRESET_STEPS, seed=seed)
