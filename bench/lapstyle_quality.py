@@ -16,6 +16,9 @@
   leaves it out.
 - The control that learns nothing beyond the draft: the draft with the content's own Laplacian
   bands pasted back (``lapstyle.draft_with_content_bands``). The revisions must beat it.
+- Two more no-learning rows calibrate the metric: the content photo unchanged, and the content
+  with its colours moved to the style's (:func:`colour_statistics`). A method that scores worse
+  than the unchanged photo has not matched the style by this measure.
 - The numbers use no VGG (``metrics.style_transfer_scores``). Target: LapStyle's style-SWD ratio
   at least 10 % below the control's, at a content SSIM no more than 0.02 below the control's.
   The last line says whether it is met.
@@ -70,6 +73,7 @@ def main() -> None:
           f"at {args.size} px")
 
     outputs, notes, scores = {}, {}, {}
+    references = dict(zip(REFERENCES, (contents, colour_statistics(contents, style)), strict=True))
     if args.gatys_steps > 0:
         gatys_encoder = features.vgg_encoder(encoder.weights,
                                              gatys.STYLE_LAYERS + (gatys.CONTENT_LAYER,))
@@ -80,7 +84,7 @@ def main() -> None:
     labels = [Path(path).name for path in args.weights]
     if len(set(labels)) < len(labels):
         raise SystemExit(f"--weights files need different names: {', '.join(labels)}")
-    every = dict(outputs)
+    every = {**references, **outputs}
     for path, label in zip(args.weights, labels, strict=True):
         drafting, revisions, record = lapstyle.load_lapstyle_weights(path, encoder)
         if len(revisions) < levels:
@@ -109,7 +113,7 @@ def main() -> None:
     mean = {name: summary([scores[f"{name} ({label})"] for label in labels])
             for name in lapstyle.COMPARISON_ROWS}
     if len(labels) > 1:
-        for name, (swd, ssim) in mean.items():
+        for name, (swd, ssim) in mean.items():  # the references are the same in every file
             print(f"{name}, mean of {len(labels)} [min, max]: style-SWD ratio {swd[0]:.3f} "
                   f"[{swd[1]:.3f}, {swd[2]:.3f}], content SSIM {ssim[0]:.3f} "
                   f"[{ssim[1]:.3f}, {ssim[2]:.3f}]")
@@ -121,6 +125,26 @@ def main() -> None:
     print(f"ratio LapStyle / control style-SWD: {1.0 - lower:.3f} ({change}; target at "
           f"least {SWD_MARGIN:.0%} lower), content SSIM {ssim_change:+.3f} (target at least "
           f"-{SSIM_SLACK}); target {'met' if met else 'NOT met'}")
+
+
+#: The no-learning rows that calibrate the metric (printed before the methods').
+REFERENCES = ("content unchanged (no learning)",
+              "content, the style's colour statistics (no learning)")
+
+
+def colour_statistics(contents, style) -> np.ndarray:
+    """Move each image's colours to the style's, channel by channel, no learning:
+    o_c = clip((x_c - mu(x_c)) / sigma(x_c) * sigma(s_c) + mu(s_c), 0, 1), mu and sigma over the
+    pixels (Reinhard et al. 2001 do this in a decorrelated colour space; here in RGB).
+
+    ``contents``: (N, H, W, 3) floats in [0, 1]; ``style``: (H, W, 3) floats in [0, 1].
+    """
+    contents = np.asarray(contents, np.float32)
+    style = np.asarray(style, np.float32)
+    mean, std = contents.mean(axis=(1, 2), keepdims=True), contents.std(axis=(1, 2), keepdims=True)
+    moved = (contents - mean) / np.maximum(std, 1e-6) * style.std(axis=(0, 1)) + style.mean(
+        axis=(0, 1))
+    return np.clip(moved, 0.0, 1.0)
 
 
 def summary(rows: list[dict]) -> tuple[tuple[float, float, float], tuple[float, float, float]]:

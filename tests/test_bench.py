@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import imageio.v3 as imageio
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,7 +152,8 @@ def test_lapstyle_quality_compares_the_three_methods(tmp_path):
     out = _run_bench("lapstyle_quality.py", "--size", "128", "--weights", str(weights),
                      "--gatys-steps", "2", "--grid", str(grid))
     for name in ("Gatys", "draft alone, upsampled (w.npz)", "control: draft + content bands "
-                 "(w.npz)", "LapStyle (w.npz)"):
+                 "(w.npz)", "LapStyle (w.npz)", "content unchanged (no learning)",
+                 "content, the style's colour statistics (no learning)"):
         assert f"{name}: style-SWD ratio " in out
     assert "Gatys: style-SWD ratio" in out and "(2/2 steps," in out
     assert imageio.imread(grid).shape == (5 * 129 + 1, 2 * 129 + 1, 3)
@@ -172,6 +174,26 @@ def test_lapstyle_quality_compares_the_three_methods(tmp_path):
     mean, low, high = (float(v) for v in re.search(
         r"style-SWD ratio ([\d.]+) \[([\d.]+), ([\d.]+)\]", mean_row).groups())
     assert abs(mean - sum(swd) / 2) <= 0.001 and (low, high) == (min(swd), max(swd))
+
+
+def test_lapstyle_quality_colour_reference_takes_the_styles_channel_statistics():
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import lapstyle_quality
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    rng = np.random.default_rng(0)
+    contents = rng.uniform(0.3, 0.6, (2, 16, 16, 3)).astype(np.float32)
+    style = np.stack([rng.uniform(0.1, 0.3, (16, 16)), rng.uniform(0.4, 0.6, (16, 16)),
+                      rng.uniform(0.7, 0.9, (16, 16))], axis=-1)
+    moved = lapstyle_quality.colour_statistics(contents, style)
+    assert moved.shape == contents.shape and moved.min() >= 0 and moved.max() <= 1
+    for image in moved:  # each image on its own: the style's per-channel mean and std
+        np.testing.assert_allclose(image.mean(axis=(0, 1)), style.mean(axis=(0, 1)), atol=2e-3)
+        np.testing.assert_allclose(image.std(axis=(0, 1)), style.std(axis=(0, 1)), rtol=2e-2)
+    # the layout is the content's: the same order of pixels within each channel
+    assert np.array_equal(np.argsort(moved[0, ..., 1], axis=None),
+                          np.argsort(contents[0, ..., 1], axis=None))
 
 
 def _tiny_progan(tmp_path) -> str:
