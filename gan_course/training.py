@@ -17,6 +17,7 @@ augmentation.
 
 from __future__ import annotations
 
+import logging
 import numbers
 
 import keras
@@ -70,6 +71,13 @@ class ReplicaMean(keras.metrics.Metric):
 
     def result(self):
         return keras.ops.divide_no_nan(self.total, self.count)
+
+
+class _NoRetracingWarning(logging.Filter):
+    """Drops TensorFlow's "... calls to <function> triggered tf.function retracing" warning."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "triggered tf.function retracing" not in record.getMessage()
 
 
 class GAN(keras.Model):
@@ -266,6 +274,12 @@ class GAN(keras.Model):
         models, optimizers and step are restored and training continues from the saved epoch
         (unless ``initial_epoch`` is given). Interrupting a cell (KeyboardInterrupt) saves a
         checkpoint before it stops.
+
+        TensorFlow's "frequent retracing" warning is filtered out while a GAN trains
+        (:class:`_NoRetracingWarning`): every GAN compiles its own step and traces it once per
+        input shape, but TensorFlow counts traces per code object across models, so a cell that
+        trains several small GANs one after another (an ablation) would print a warning that
+        does not apply.
         """
         callbacks = list(callbacks or [])
         savers = [cb for cb in callbacks if isinstance(cb, checkpoints.Checkpoint)]
@@ -275,6 +289,8 @@ class GAN(keras.Model):
                 kwargs["initial_epoch"] = state.epoch
         kwargs.setdefault("shuffle", False)  # datasets shuffle themselves (gan_dataset does)
         start = self.step
+        tf_logger, quiet = logging.getLogger("tensorflow"), _NoRetracingWarning()
+        tf_logger.addFilter(quiet)
         try:
             return super().fit(*args, callbacks=callbacks, **kwargs)
         except KeyboardInterrupt:
@@ -286,6 +302,7 @@ class GAN(keras.Model):
                 raise
             failure = error  # the first compiled step failed: train again without XLA
         finally:  # also after an error: another process may then train this run
+            tf_logger.removeFilter(quiet)
             for checkpoint in savers:
                 checkpoint.release()
         first_line = next((line for line in str(failure).splitlines() if line.strip()), "")

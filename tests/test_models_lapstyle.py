@@ -314,15 +314,18 @@ def test_draft_with_content_bands_pastes_the_content_detail_onto_the_draft(encod
         lapstyle.draft_with_content_bands(draft, _images(1, 112), revisions=2)
 
 
-def test_shipped_lapstyle_loads_only_for_its_style_and_encoder(encoder, capsys):
+def test_shipped_lapstyle_loads_only_for_its_style_and_encoder(capsys):
+    encoder = features.vgg_encoder()  # the course's encoder, which the shipped file was trained on
     assert lapstyle.shipped_lapstyle("kandinsky_composition_7", encoder) is None
     assert "none ships for the style 'kandinsky_composition_7'" in capsys.readouterr().out
     imagenet_like = features.VGGEncoder(encoder.model, "imagenet", encoder.layers,
                                         encoder.scales)
     assert lapstyle.shipped_lapstyle("stained_glass_flower", imagenet_like) is None
     said = capsys.readouterr().out
-    assert "trained with the 'random' encoder, not the 'imagenet' one" in said
+    assert "trained with the 'hed' encoder, not the 'imagenet' one" in said
     assert said.count("\n") == 1
+    assert lapstyle.shipped_lapstyle("stained_glass_flower", features.vgg_encoder("random")) is None
+    assert "trained with the 'hed' encoder, not the 'random' one" in capsys.readouterr().out
     drafting, revisions, record = lapstyle.shipped_lapstyle("stained_glass_flower", encoder)
     said = capsys.readouterr().out
     assert said.startswith("Shipped LapStyle for stained_glass_flower") and "draft" in said

@@ -1,4 +1,6 @@
 
+import logging
+
 import keras
 import numpy as np
 import pytest
@@ -658,3 +660,19 @@ def test_a_pair_of_your_own_loss_functions_trains_like_the_named_loss():
     assert "my_d_loss" in custom.run_settings()["loss"]["d_loss"]  # a checkpoint tells them apart
     with pytest.raises(ValueError, match=r"a pair \(d_loss, g_loss\)"):
         GAN(*toy.tiny_image_models(), latent_dim=4, loss=(my_d_loss,))
+
+
+def test_gans_trained_one_after_another_print_no_retracing_warning(caplog):
+    """A cell that trains several small GANs in a loop (an ablation) stays quiet: each GAN's
+    compiled step traces once by design, so TensorFlow's retracing warning does not apply."""
+    points = tf.data.Dataset.from_tensor_slices(
+        np.random.default_rng(0).normal(size=(64, 2)).astype("float32")).repeat().batch(8)
+    with caplog.at_level("WARNING", logger="tensorflow"):
+        for width in range(4, 12):  # eight GANs with different shapes, one after another
+            gan = GAN(toy.mlp(2, 2, width=width), toy.mlp(2, 1, width=width), latent_dim=2)
+            gan.compile(g_optimizer=_adam(), d_optimizer=_adam())
+            gan.fit(points, epochs=1, steps_per_epoch=2, verbose=0)
+    assert "retracing" not in caplog.text
+    assert not logging.getLogger("tensorflow").filters  # the filter goes when fit() ends
+    other = logging.LogRecord("tensorflow", logging.WARNING, "", 0, "a real warning", (), None)
+    assert training._NoRetracingWarning().filter(other)  # other warnings pass through
