@@ -20,6 +20,8 @@ deprecated each time (:data:`HARMLESS_WARNINGS`).
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import re
 import sys
@@ -98,3 +100,25 @@ def import_tensorflow_quietly() -> None:
     if kept:
         sys.stderr.write(kept)
         sys.stderr.flush()
+
+
+class _NoRetracingWarning(logging.Filter):
+    """Drops TensorFlow's "... calls to <function> triggered tf.function retracing" warning."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+@contextlib.contextmanager
+def no_retracing_warning():
+    """Within the block, TensorFlow's "frequent retracing" warning is filtered out of its Python
+    logger; every other record passes. ``GAN.fit`` trains inside it: each GAN compiles its own
+    step and traces it once per input shape, but TensorFlow counts traces per code object across
+    models, so a cell that trains several small GANs in a loop would print a warning that does
+    not apply to it."""
+    tf_logger, quiet = logging.getLogger("tensorflow"), _NoRetracingWarning()
+    tf_logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        tf_logger.removeFilter(quiet)

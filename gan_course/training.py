@@ -17,13 +17,12 @@ augmentation.
 
 from __future__ import annotations
 
-import logging
 import numbers
 
 import keras
 import tensorflow as tf
 
-from gan_course import checkpoints, export, hardware, losses
+from gan_course import checkpoints, export, hardware, losses, tf_logging
 from gan_course.checkpoints import architecture, describe_function, optimizer_settings
 from gan_course.losses import Terms
 from gan_course.messages import say
@@ -71,13 +70,6 @@ class ReplicaMean(keras.metrics.Metric):
 
     def result(self):
         return keras.ops.divide_no_nan(self.total, self.count)
-
-
-class _NoRetracingWarning(logging.Filter):
-    """Drops TensorFlow's "... calls to <function> triggered tf.function retracing" warning."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "triggered tf.function retracing" not in record.getMessage()
 
 
 class GAN(keras.Model):
@@ -273,13 +265,8 @@ class GAN(keras.Model):
         When a ``Checkpoint`` callback finds a saved state of a run with the same settings, the
         models, optimizers and step are restored and training continues from the saved epoch
         (unless ``initial_epoch`` is given). Interrupting a cell (KeyboardInterrupt) saves a
-        checkpoint before it stops.
-
-        TensorFlow's "frequent retracing" warning is filtered out while a GAN trains
-        (:class:`_NoRetracingWarning`): every GAN compiles its own step and traces it once per
-        input shape, but TensorFlow counts traces per code object across models, so a cell that
-        trains several small GANs one after another (an ablation) would print a warning that
-        does not apply.
+        checkpoint before it stops. TensorFlow's retracing warning, which a loop of small GANs
+        would set off, is filtered out while it trains (:func:`tf_logging.no_retracing_warning`).
         """
         callbacks = list(callbacks or [])
         savers = [cb for cb in callbacks if isinstance(cb, checkpoints.Checkpoint)]
@@ -289,10 +276,9 @@ class GAN(keras.Model):
                 kwargs["initial_epoch"] = state.epoch
         kwargs.setdefault("shuffle", False)  # datasets shuffle themselves (gan_dataset does)
         start = self.step
-        tf_logger, quiet = logging.getLogger("tensorflow"), _NoRetracingWarning()
-        tf_logger.addFilter(quiet)
         try:
-            return super().fit(*args, callbacks=callbacks, **kwargs)
+            with tf_logging.no_retracing_warning():
+                return super().fit(*args, callbacks=callbacks, **kwargs)
         except KeyboardInterrupt:
             for checkpoint in savers:
                 say(f"interrupted: saved {checkpoint.save(self)}")
@@ -302,7 +288,6 @@ class GAN(keras.Model):
                 raise
             failure = error  # the first compiled step failed: train again without XLA
         finally:  # also after an error: another process may then train this run
-            tf_logger.removeFilter(quiet)
             for checkpoint in savers:
                 checkpoint.release()
         first_line = next((line for line in str(failure).splitlines() if line.strip()), "")

@@ -70,3 +70,19 @@ def test_a_training_notebook_shows_no_log_noise(monkeypatch):
                                         or "remapper" in line) and "a real error" not in line]
     assert noise == [], noise
     assert any("a real error still shows" in line for line in lines), lines  # real errors show
+
+
+def test_no_retracing_warning_drops_that_warning_alone_and_only_inside_its_block(caplog):
+    import logging
+
+    tf_logger = logging.getLogger("tensorflow")
+    retracing = ("5 out of the last 22 calls to <function f at 0x1> triggered tf.function "
+                 "retracing. Tracing is expensive")
+    with caplog.at_level("WARNING", logger="tensorflow"):
+        with tf_logging.no_retracing_warning():
+            tf_logger.warning(retracing)
+            tf_logger.warning("a real problem")
+        assert not tf_logger.filters
+        tf_logger.warning("after the block: %s", retracing)
+    messages = [record.getMessage() for record in caplog.records]
+    assert messages == ["a real problem", f"after the block: {retracing}"]
