@@ -113,7 +113,7 @@ def main() -> None:
     mean = {name: summary([scores[f"{name} ({label})"] for label in labels])
             for name in lapstyle.COMPARISON_ROWS}
     if len(labels) > 1:
-        for name, (swd, ssim) in mean.items():  # the references are the same in every file
+        for name, (swd, ssim) in mean.items():
             print(f"{name}, mean of {len(labels)} [min, max]: style-SWD ratio {swd[0]:.3f} "
                   f"[{swd[1]:.3f}, {swd[2]:.3f}], content SSIM {ssim[0]:.3f} "
                   f"[{ssim[1]:.3f}, {ssim[2]:.3f}]")
