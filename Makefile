@@ -9,6 +9,10 @@ OLDEST := .ci/oldest.txt
 OLDEST_VENV := .venv-oldest
 OLDEST_PY := $(OLDEST_VENV)/bin/python
 OLDEST_STAMP := $(OLDEST_VENV)/.installed
+# Test processes (pytest-xdist): the tests spend much of their time in Python, not in
+# TensorFlow's threads, so two share 2 cores well. `make test TEST_WORKERS=0` runs them in one.
+TEST_WORKERS ?= 2
+PYTEST_WORKERS = -n $(TEST_WORKERS) --dist worksteal
 
 .PHONY: lessons solutions test test-oldest test-colab test-browser lint lab clean venv
 
@@ -47,13 +51,14 @@ solutions: $(STAMP)
 test: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m nbstripout --verify notebooks/*.ipynb notebooks/solutions/*.ipynb tests/notebooks/*.ipynb
-	GAN_COURSE_QUICK=1 $(PY) -m pytest
+	GAN_COURSE_QUICK=1 $(PY) -m pytest $(PYTEST_WORKERS)
 
 ## The unit tests (no notebooks, no slow tests) on the oldest supported TensorFlow and Keras
 test-oldest: $(OLDEST_STAMP)
 	@$(OLDEST_PY) -c "import tensorflow as tf, keras; \
 		print('oldest stack: TensorFlow', tf.__version__, '+ Keras', keras.__version__)"
-	GAN_COURSE_QUICK=1 $(OLDEST_PY) -m pytest -m "not notebook and not slow and not network" --tb=short
+	GAN_COURSE_QUICK=1 $(OLDEST_PY) -m pytest $(PYTEST_WORKERS) \
+		-m "not notebook and not slow and not network" --tb=short
 
 ## Colab's GPU-runtime stack (Python 3.13, .ci/colab.txt) on the CPU: the install cell must leave
 ## it unchanged; then the unit tests and lesson 1 (skipped, with a message, without Python 3.13)

@@ -43,13 +43,13 @@ fi
 # the test tools Colab lacks; Colab's own (pytest, nbclient, ipykernel) stay at its versions,
 # but for setuptools: tests/test_install.py builds the wheel offline, which needs setuptools 77
 # (the install cell builds it in pip's isolated environment instead)
-"$VENV/bin/python" -m pip install --quiet hypothesis nbstripout ruff nbmake "setuptools>=77,<82" \
+"$VENV/bin/python" -m pip install --quiet hypothesis nbstripout ruff nbmake pytest-xdist "setuptools>=77,<82" \
   wheel
 TF_CPP_MIN_LOG_LEVEL=2 "$VENV/bin/python" -c "import tensorflow as tf, keras, numpy; print('[test-colab] TensorFlow', \
 tf.__version__, '+ Keras', keras.__version__, '+ numpy', numpy.__version__)"
 export GAN_COURSE_QUICK=1
 # the tests and the lesson import this folder's source, the same code the install above put in
 # site-packages (tests/test_install.py checks what the wheel holds)
-"$VENV/bin/python" -m pytest -m "not notebook and not slow and not network" --tb=short \
+"$VENV/bin/python" -m pytest -n "${TEST_WORKERS:-2}" --dist worksteal -m "not notebook and not slow and not network" --tb=short \
   -p no:cacheprovider "$@"
 "$VENV/bin/python" -m gan_course.lessons --only 01 --out build/colab-lessons
