@@ -13,6 +13,9 @@ OLDEST_STAMP := $(OLDEST_VENV)/.installed
 # TensorFlow's threads, so two share 2 cores well. `make test TEST_WORKERS=0` runs them in one.
 TEST_WORKERS ?= 2
 PYTEST_WORKERS = -n $(TEST_WORKERS) --dist worksteal
+# `make solutions` runs two notebooks at a time (their seconds overlap); `make lessons` one, so
+# that each lesson's time is its own
+SOLUTION_JOBS ?= 2
 
 .PHONY: lessons solutions test test-oldest test-colab test-browser lint lab clean venv
 
@@ -45,7 +48,8 @@ lessons: $(STAMP)
 ## Execute every notebooks/solutions/NN_*_solutions.ipynb (worked exercises) in quick mode
 ## -> build/solutions/*.ipynb and *.html
 solutions: $(STAMP)
-	GAN_COURSE_QUICK=1 $(PY) -m gan_course.lessons --notebooks notebooks/solutions --out build/solutions
+	GAN_COURSE_QUICK=1 $(PY) -m gan_course.lessons --notebooks notebooks/solutions --out build/solutions \
+		--jobs $(SOLUTION_JOBS)
 
 ## Lint (.py and .ipynb), check notebooks carry no outputs, run the tests
 test: $(STAMP)

@@ -9,8 +9,11 @@ headline metric. A notebook reports its headline number with :func:`report_metri
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
+import functools
 import json
 import math
+import multiprocessing
 import os
 import re
 import shutil
@@ -271,6 +274,18 @@ def format_table(results: list[LessonResult]) -> str:
     return "\n".join(lines)
 
 
+def _run_one(notebook: Path, out: str, quick: bool, timeout: int) -> LessonResult:
+    """Execute one notebook for `main`, printing its status and, when it fails, its error."""
+    result = execute_notebook(notebook, out, quick=quick, timeout=timeout)
+    status = "ok" if result.ok else "FAILED"
+    print(f"    {notebook.name}: {status} in {result.seconds:.0f} s -> {result.html_path}",
+          flush=True)
+    if not result.ok:
+        print(f"\n{notebook.name} failed. The failing cell and its error:\n{result.error}\n",
+              file=sys.stderr, flush=True)
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Execute the lesson notebooks headless.")
     parser.add_argument("--notebooks", default=str(settings.REPO_ROOT / "notebooks"))
@@ -278,23 +293,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--full", action="store_true", help="full settings, not quick mode")
     parser.add_argument("--only", default="", help="run only notebooks whose name contains this")
     parser.add_argument("--timeout", type=int, default=1200, help="seconds allowed per cell")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="notebooks run at once (each in its own process and kernel); with "
+                             "more than 1 the seconds of each include the others' load")
     args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error(f"--jobs {args.jobs}: give 1 (one notebook at a time) or more")
 
     notebooks = [p for p in find_notebooks(args.notebooks) if args.only in p.name]
     if not notebooks:
         print(f"No lesson notebooks (NN_name.ipynb) found in {args.notebooks}.", file=sys.stderr)
         return 2
-    results = []
-    for notebook in notebooks:
-        mode = "full" if args.full else "quick"
-        print(f"==> {notebook.name} ({mode} mode) ...", flush=True)
-        result = execute_notebook(notebook, args.out, quick=not args.full, timeout=args.timeout)
-        results.append(result)
-        status = "ok" if result.ok else "FAILED"
-        print(f"    {status} in {result.seconds:.0f} s -> {result.html_path}", flush=True)
-        if not result.ok:
-            print(f"\n{notebook.name} failed. The failing cell and its error:\n{result.error}\n",
-                  file=sys.stderr, flush=True)
+    mode = "full" if args.full else "quick"
+    run = functools.partial(_run_one, out=args.out, quick=not args.full, timeout=args.timeout)
+    if args.jobs == 1:
+        results = []
+        for notebook in notebooks:
+            print(f"==> {notebook.name} ({mode} mode) ...", flush=True)
+            results.append(run(notebook))
+    else:
+        print(f"==> {len(notebooks)} notebooks ({mode} mode), {args.jobs} at a time ...",
+              flush=True)
+        # spawn: a fresh interpreter per worker, never a fork of this one's threads
+        context = multiprocessing.get_context("spawn")
+        with concurrent.futures.ProcessPoolExecutor(args.jobs, mp_context=context) as pool:
+            results = list(pool.map(run, notebooks))  # in the notebooks' order
     print("\n" + format_table(results))
     failed = [r.name for r in results if not r.ok]
     if failed:

@@ -141,3 +141,33 @@ def test_the_seed_variable_replaces_a_notebooks_seed(monkeypatch):
     assert settings.seed_everything(0) == 3
     monkeypatch.delenv("GAN_COURSE_SEED")
     assert settings.seed_everything(0) == 0
+
+
+@pytest.mark.slow
+def test_two_jobs_run_the_notebooks_at_once_and_report_them_in_order(tmp_path, capsys):
+    notebooks = tmp_path / "nb"
+    notebooks.mkdir()
+    for name, value in (("01_a", 1), ("02_b", 2)):  # each notes when it ran
+        _notebook(notebooks / f"{name}.ipynb",
+                  f"import time\nstart = time.time()\ntime.sleep(3)\n"
+                  f"open({str(tmp_path / name)!r}, 'w').write(f'{{start}} {{time.time()}}')",
+                  f"from gan_course.lessons import report_metric\nreport_metric('{name}', {value})")
+    _notebook(notebooks / "03_broken.ipynb", "raise RuntimeError('the model diverged')")
+    code = lessons.main(["--notebooks", str(notebooks), "--out", str(tmp_path / "out"),
+                         "--jobs", "2"])
+    out = capsys.readouterr().out
+    assert code == 1  # one failed, and the others still ran
+    table = out.split("headline metric")[1].splitlines()
+    assert [line.split()[0] for line in table if line.startswith("0")] == [
+        "01_a", "02_b", "03_broken"]
+    assert "01_a = 1" in out and "02_b = 2" in out and "FAILED" in out
+    assert (tmp_path / "out" / "02_b.html").is_file()
+    (a_start, a_end), (b_start, b_end) = (
+        map(float, (tmp_path / name).read_text().split()) for name in ("01_a", "02_b"))
+    assert a_start < b_end and b_start < a_end  # the two ran at the same time
+
+
+def test_jobs_must_be_at_least_one(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        lessons.main(["--notebooks", str(tmp_path), "--jobs", "0"])
+    assert "--jobs 0" in capsys.readouterr().err
