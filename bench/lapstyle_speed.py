@@ -80,12 +80,12 @@ def lapstyle_models(width: float, encoder):
             1024: lapstyle.LapStyleNet(drafting, [rev1, rev2, rev2])}
 
 
-def gatys_seconds(steps: int, size: int) -> tuple[float, int]:
+def gatys_seconds(steps: int, size: int, weights: str = "hed") -> tuple[float, int]:
     """Seconds per ``size`` px image for 1,000 tutorial steps (see the module docstring), and
     the steps actually run."""
     content = data.content_images(size=size)[0]
     style = data.offline_style_image(side=size)
-    encoder = features.vgg_encoder("random", gatys.STYLE_LAYERS + (gatys.CONTENT_LAYER,))
+    encoder = features.vgg_encoder(weights, gatys.STYLE_LAYERS + (gatys.CONTENT_LAYER,))
     stamps = []
     start = time.perf_counter()
     gatys.gatys_transfer(content, style, steps=steps, encoder=encoder,
@@ -107,6 +107,8 @@ def main() -> None:
     parser.add_argument("--width", type=float, default=None,
                         help="decoder and revision width (default: LAPSTYLE_SCALE for the device)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[512, 1024])
+    parser.add_argument("--encoder", default="hed", choices=["hed", "imagenet", "random"],
+                        help="features.vgg_encoder's weights (default: the lessons' HED VGG-16)")
     args = parser.parse_args()
 
     print(hardware.describe())
@@ -114,7 +116,8 @@ def main() -> None:
     keras.mixed_precision.set_global_policy("float32")
     width = args.width or hardware.model_scale(**lapstyle.LAPSTYLE_SCALE, verbose=False).width
     keras.utils.set_random_seed(0)
-    encoder = features.vgg_encoder("random")
+    encoder = features.vgg_encoder(args.encoder)
+    print(f"encoder: {encoder.description}")
     models = lapstyle_models(width, encoder)
     reference = dense_conv_gflops(args.repeats)
 
@@ -133,7 +136,7 @@ def main() -> None:
               f"{rates[size][1]:.1f} GFLOP/s")
     print(f"dense 3x3 convolution (128 -> 128 channels, 128x128, batch 4): {reference:.1f} GFLOP/s")
 
-    gatys_time, ran = gatys_seconds(args.gatys_steps, args.gatys_size)
+    gatys_time, ran = gatys_seconds(args.gatys_steps, args.gatys_size, args.encoder)
     how = ("measured" if ran >= GATYS_REFERENCE_STEPS else
            f"first step + 999 x the mean of steps 2-{ran}")
     print(f"Gatys {args.gatys_size} px, tutorial settings, {GATYS_REFERENCE_STEPS} steps: "

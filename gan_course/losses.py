@@ -174,8 +174,9 @@ def drift(real_logits):
 
 
 # --------------------------------------------------------------------------- perceptual losses
-# for style transfer. Features are (N, H, W, C) maps of a frozen network (VGG-19's relu1_1 ..
-# relu5_1 in LapStyle); the "list" arguments take one map per layer, or a single map.
+# for style transfer. Features are (N, H, W, C) maps of a frozen network (VGG's relu1_1 ..
+# relu5_1 in LapStyle: the paper's ImageNet VGG-19, the course's HED VGG-16); the "list"
+# arguments take one map per layer, or a single map.
 
 #: LapStyle's weights for the four perceptual terms (PaddleGAN configs/lapstyle_draft.yaml,
 #: lapstyle_rev_first.yaml, lapstyle_rev_second.yaml: content_weight 1, style_weight 3; rEMD 10

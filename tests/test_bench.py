@@ -127,6 +127,7 @@ def test_lapstyle_speed_reports_images_per_second_flops_and_the_gatys_speed_up()
     assert "images/s" in line and "GFLOP/image" in line
     assert float(line.split("s/image), ")[1].split(" GFLOP/image")[0]) > 1.0  # VGG at 128 px
     assert "dense 3x3 convolution" in out
+    assert "encoder: VGG-16 with HED's weights" in out  # the lessons' encoder
     assert "Gatys 256 px, tutorial settings, 1000 steps: " in out
     assert "first step + 999 x the mean of steps 2-2" in out
     assert "speed-up LapStyle at 512 px / Gatys at 256 px:" in out

@@ -2,10 +2,11 @@
 transfer by optimising the image itself, lesson 4's slow baseline.
 
 Set up as the TensorFlow style_transfer tutorial does it: start from the content image; content
-features at relu5_2 (``block5_conv2``); style as Gram matrices at relu1_1 ... relu5_1; raw VGG-19
-features (no rescaling); weights 1e4 (content) and 1e-2 (style); Adam(0.02, beta_1 0.99,
-epsilon 0.1); the image clipped to [0, 1] after every step; 1,000 steps; optionally a total
-variation term (weight 30)::
+features at relu5_2 (``block5_conv2``); style as Gram matrices at relu1_1 ... relu5_1; raw VGG
+features (no rescaling; the tutorial's VGG-19 has ImageNet weights, the course's default is
+HED's VGG-16, ``features.vgg_encoder``); weights 1e4 (content) and 1e-2 (style); Adam(0.02,
+beta_1 0.99, epsilon 0.1); the image clipped to [0, 1] after every step; 1,000 steps;
+optionally a total variation term (weight 30)::
 
     L(x) = w_s / 5 sum_l mean((G_l(x) - G_l(s))^2) + w_c mean((F(x) - F(c))^2) + w_tv TV(x)
 

@@ -33,7 +33,7 @@ from gan_course.layers import ReflectionPad2D, adain_with_statistics, channel_me
 
 #: Where the drafting decoder takes its AdaIN'd features from, shallow to deep.
 DRAFT_LAYERS = ("relu2_1", "relu3_1", "relu4_1")
-#: VGG-19 channels at those layers.
+#: VGG channels at those layers (the same in VGG-16 and VGG-19).
 DRAFT_CHANNELS = (128, 256, 512)
 #: The draft's resolution in the paper and the official configs (content and style at 128).
 DRAFT_SIZE = 128
@@ -500,8 +500,8 @@ def _build_from_file(arrays, record, encoder, path):
 
 
 #: Trained LapStyles that ship in ``data/``: style name (``data.OFFLINE_STYLES``) -> file. Made by
-#: ``tools/train_lapstyle.py`` for the offline (random-weight) encoder; data/README.md records
-#: their budget and measured quality.
+#: ``tools/train_lapstyle.py`` for the course's encoder (HED's VGG-16, ``features.vgg_encoder()``);
+#: data/README.md records their budget and measured quality.
 SHIPPED_WEIGHTS = {"stained_glass_flower": "lapstyle_stained_glass_flower.npz"}
 
 
