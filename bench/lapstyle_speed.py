@@ -107,7 +107,7 @@ def main() -> None:
     parser.add_argument("--width", type=float, default=None,
                         help="decoder and revision width (default: LAPSTYLE_SCALE for the device)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[512, 1024])
-    parser.add_argument("--encoder", default="hed", choices=["hed", "imagenet", "random"],
+    parser.add_argument("--encoder", default="hed", choices=list(features.ENCODER_WEIGHTS),
                         help="features.vgg_encoder's weights (default: the lessons' HED VGG-16)")
     args = parser.parse_args()
 
