@@ -27,6 +27,8 @@ HOMES = {
              "colourisation_table", "palette_scores"],
     texture: ["texture_swd", "seam_ratio"],
     style_transfer: ["style_swd_ratio", "content_ssim", "luminance", "style_transfer_scores",
+                     "colour_distance", "match_colour_statistics", "no_learning_rows",
+                     "style_distance",
                      "style_transfer_table"],
     memorisation: ["nearest_neighbours", "memorisation_check"],
     features: ["load_fashion_mnist_classifier", "load_inception_model", "FEATURE_LAYER",

@@ -51,7 +51,7 @@ sys.path.insert(0, str(ROOT))
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from gan_course import data, features  # noqa: E402
+from gan_course import data, features, losses  # noqa: E402
 from gan_course.models import lapstyle  # noqa: E402
 from gan_course.training import GAN  # noqa: E402
 
@@ -74,15 +74,16 @@ def stage_record(gan, size: int, batch: int, seconds: float, last: dict, run_see
 
 
 def revision_stage(drafting, revisions, encoder, style_name, size, batch, steps, lr, seed,
-                   remd_layers, label, run_seed):
-    """Train one more revision level at ``size`` px (the earlier ones frozen): its network and
-    its stage record."""
+                   remd_layers, label, run_seed, weights=None):
+    """Train one more revision level at ``size`` px (the earlier ones frozen), with the
+    perceptual ``weights`` (default ``losses.LAPSTYLE_LOSS_WEIGHTS``): its network and its stage
+    record."""
     style = data.offline_style_image(style_name, side=lapstyle.STYLE_SIDES[size])
     revision = lapstyle.build_revision_network()
     gan = GAN(lapstyle.LapStyleNet(drafting, [*revisions, revision]),
               lapstyle.build_lapstyle_discriminator(), latent_dim=None,
               discriminator_sees_condition=False,
-              g_terms={"perceptual": lapstyle.perceptual_terms(encoder,
+              g_terms={"perceptual": lapstyle.perceptual_terms(encoder, weights,
                                                                remd_layers=remd_layers)})
     gan.compile(g_optimizer=lapstyle.lapstyle_adam(lr), d_optimizer=lapstyle.lapstyle_adam(lr))
     last, seconds = train(gan, data.style_transfer_dataset(style, size, batch, seed=seed),
@@ -108,12 +109,23 @@ def main() -> None:
     parser.add_argument("--encoder", choices=sorted(features.ENCODER_WEIGHTS), default=None,
                         help="the VGG whose features the losses use (default: hed, or the "
                              "--continue-from file's)")
+    parser.add_argument("--revision-loss-weight", action="append", default=[],
+                        metavar="NAME=VALUE",
+                        help="a perceptual weight for the revision stages this run trains, e.g. "
+                             "content=4 (default: losses.LAPSTYLE_LOSS_WEIGHTS); repeatable")
     parser.add_argument("--seed", type=int, default=0,
                         help="seeds the weights and the crops of the stages this run trains")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     if args.retrain_revisions and args.continue_from is None:
         parser.error("--retrain-revisions needs --continue-from (the file whose draft to keep)")
+    revision_weights = dict(losses.LAPSTYLE_LOSS_WEIGHTS)
+    for item in args.revision_loss_weight:
+        name, _, value = item.partition("=")
+        if name not in revision_weights or not value:
+            parser.error(f"--revision-loss-weight {item!r}: give NAME=VALUE with NAME one of "
+                         f"{', '.join(revision_weights)}")
+        revision_weights[name] = float(value)
     keras.utils.set_random_seed(args.seed)
     seed = 10 * args.seed  # the crops' seeds: 0, 1, 2 for seed 0, as the shipped file's
     width = lapstyle.LAPSTYLE_SCALE["cpu"][0]
@@ -126,7 +138,8 @@ def main() -> None:
     encoder = features.vgg_encoder(args.encoder or "hed")
     print(f"encoder: {encoder.description}", flush=True)
     style_name = data.DEFAULT_OFFLINE_STYLE
-    settings = {"style": style_name, "learning_rate": args.lr}
+    settings = {"style": style_name, "learning_rate": args.lr,
+                "revision_loss_weights": revision_weights}
 
     if args.continue_from is not None:
         drafting, revisions, record = lapstyle.load_lapstyle_weights(args.continue_from, encoder)
@@ -156,7 +169,7 @@ def main() -> None:
         # ---- stage 2: the first revision at 256 px, against the shallow patch discriminator
         revision, record["revision"] = revision_stage(
             drafting, [], encoder, style_name, 256, args.revision_batch, args.revision_steps,
-            args.lr, seed + 1, lapstyle.REMD_LAYERS, "revision", args.seed)
+            args.lr, seed + 1, lapstyle.REMD_LAYERS, "revision", args.seed, revision_weights)
         revisions = [revision]
         save(args.out, drafting, revisions, record, settings)
     if len(revisions) < 2 and args.second_revision_steps > 0:
@@ -164,7 +177,7 @@ def main() -> None:
         revision, record["second_revision"] = revision_stage(
             drafting, revisions, encoder, style_name, 512, args.second_revision_batch,
             args.second_revision_steps, args.lr, seed + 2, ("relu4_1",), "second revision",
-            args.seed)
+            args.seed, revision_weights)
         revisions = [*revisions, revision]
 
     path = save(args.out, drafting, revisions, record, settings)

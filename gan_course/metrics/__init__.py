@@ -24,10 +24,13 @@ real images. One module per subject:
   :func:`ab_histogram_intersection` (Isola et al. 2017); all at once:
   :func:`colourisation_scores`; for a known palette, :func:`palette_scores` (right hue for the
   shape, chroma ratio).
-- :mod:`~gan_course.metrics.style_transfer`: lesson 4's :func:`style_swd_ratio` (style
-  matched, against a floor from the style image's two halves) and :func:`content_ssim`
-  (luminance SSIM against the content), both at once: :func:`style_transfer_scores`; a table
-  of several methods: :func:`style_transfer_table`.
+- :mod:`~gan_course.metrics.style_transfer`: lesson 4's :func:`style_distance` (texture of
+  fixed random filters on colour-matched images, against a floor from the style image's two
+  halves; proven on three styles), :func:`colour_distance` (colour alone),
+  :func:`content_ssim` (luminance SSIM against the content), all at once:
+  :func:`style_transfer_scores`; a table of several methods: :func:`style_transfer_table`; the
+  rows any method must beat: :func:`no_learning_rows`. :func:`style_swd_ratio` is a
+  colour-patch similarity, kept for the record.
 - :mod:`~gan_course.metrics.memorisation`: :func:`nearest_neighbours`,
   :func:`memorisation_check`: are the samples closer to training images than unseen real
   images are?
@@ -88,8 +91,12 @@ from gan_course.metrics.fashion_mnist import (
 )
 from gan_course.metrics.memorisation import memorisation_check, nearest_neighbours
 from gan_course.metrics.style_transfer import (
+    colour_distance,
     content_ssim,
     luminance,
+    match_colour_statistics,
+    no_learning_rows,
+    style_distance,
     style_swd_ratio,
     style_transfer_scores,
     style_transfer_table,
@@ -103,6 +110,7 @@ REBUILD_HINT = _features.CLASSIFIER_REBUILD_HINT
 __all__ = [
     "CLASSIFIER_FILE", "FEATURE_LAYER", "INCEPTION_WEIGHTS_FILE", "REBUILD_HINT",
     "ab_histogram_intersection", "as_model_input", "ciede2000", "class_histogram",
+    "colour_distance", "match_colour_statistics", "no_learning_rows", "style_distance",
     "class_probabilities", "classify", "colour_fidelity", "colourfulness",
     "colourfulness_ratio", "colourisation_scores", "colourisation_table", "conditional_accuracy",
     "content_ssim",

@@ -15,6 +15,7 @@ module                 family
 ``receptive_field``    lessons 3-4: the receptive field of a convolutional stack
 ``gatys``              lesson 4: Gatys et al.'s optimisation-based style transfer
 ``lapstyle``           lesson 4: LapStyle's drafting and revision networks
+``fast_style``         lesson 4: Magenta's pretrained fast stylisation (ONNX, TF-Hub, shipped)
 ``progan``             lesson 5: progressive growing, its fade-in callback, the TF-Hub model
 =====================  ====================================================================
 """
@@ -22,6 +23,7 @@ module                 family
 from gan_course.models import (
     conditional,
     fashion_mnist,
+    fast_style,
     gatys,
     lapstyle,
     pix2pix,
@@ -70,7 +72,8 @@ from gan_course.models.textures import (
 
 __all__ = [
     # the families
-    "conditional", "fashion_mnist", "gatys", "lapstyle", "pix2pix", "progan", "textures",
+    "conditional", "fashion_mnist", "fast_style", "gatys", "lapstyle", "pix2pix", "progan",
+    "textures",
     "toy_2d",
     # lesson 1
     "DCGAN_SCALE", "build_dcgan_discriminator", "build_dcgan_generator",
