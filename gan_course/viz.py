@@ -104,16 +104,18 @@ def plot_history(history, steps_per_epoch: int | None = None, title: str = "",
     n = len(next(iter(logs.values()))) if logs else 0
     x = epoch_end_steps(n, steps_per_epoch or 1, last_step if steps_per_epoch else None)
     scores = [key for key in ("d_real", "d_fake") if key in logs]
+    marker = "o" if n < 3 else None  # a line through one point draws nothing: mark the points
     fig, axes = plt.subplots(1, 2 if scores else 1, figsize=(10 if scores else 5, 3.2))
     left, right = (axes[0], axes[1]) if scores else (axes, None)
     for key, label in (("d_loss", "D loss"), ("g_loss", "G loss")):
         if key in logs:
-            left.plot(x, logs[key], label=label)
+            left.plot(x, logs[key], label=label, marker=marker)
     for key in sorted(k for k in logs if k.startswith("g_") and k != "g_loss"):
-        left.plot(x, logs[key], label=key[2:].replace("_", " "), lw=0.8, alpha=0.8)
+        left.plot(x, logs[key], label=key[2:].replace("_", " "), lw=0.8, alpha=0.8,
+                  marker=marker)
     for key, label in (("d_real", "D(x), real"), ("d_fake", "D(G(z)), fake")):
         if key in logs:
-            right.plot(x, logs[key], label=label)
+            right.plot(x, logs[key], label=label, marker=marker)
     if "d_real" in logs and 0 <= min(logs["d_real"]) and max(logs["d_real"]) <= 1:
         right.axhline(0.5, color="grey", lw=0.8, ls="--", label="equilibrium, 1/2")
     for ax, name in ((left, "loss"), (right, "mean score")):

@@ -155,12 +155,14 @@ def test_lapstyle_quality_compares_the_three_methods(tmp_path):
     for name in ("Gatys", "draft alone, upsampled (w.npz)", "control: draft + content bands "
                  "(w.npz)", "LapStyle (w.npz)", "content unchanged (no learning)",
                  "content, the style's colour statistics (no learning)"):
-        assert f"{name}: style-SWD ratio " in out
-    assert "Gatys: style-SWD ratio" in out and "(2/2 steps," in out
-    assert imageio.imread(grid).shape == (5 * 129 + 1, 2 * 129 + 1, 3)
+        assert f"{name}: style distance " in out
+    assert "Gatys: style distance" in out and "(2/2 steps," in out
+    assert "Magenta (fast stylisation): style distance" in out
+    assert imageio.imread(grid).shape == (6 * 129 + 1, 2 * 129 + 1, 3)  # + Magenta
     last = out.strip().splitlines()[-1]
-    assert last.startswith("ratio LapStyle / control style-SWD: ") and "target" in last
-    assert float(last.split(": ")[1].split()[0]) > 0
+    assert last.startswith("LapStyle's style distance ") and "of 3 no-learning rows" in last
+    assert "content SSIM" in last and "target" in last and "target met" not in last  # untrained
+    assert float(last.split("distance ")[1].split()[0]) > 0
     # several files (seeds of the revision training): one row each, then mean [min, max]
     other = lapstyle.save_lapstyle_weights(
         tmp_path / "v.npz", drafting, [lapstyle.build_revision_network(0.125)],
@@ -168,12 +170,12 @@ def test_lapstyle_quality_compares_the_three_methods(tmp_path):
     out = _run_bench("lapstyle_quality.py", "--size", "128", "--weights", str(weights),
                      str(other), "--gatys-steps", "0")
     assert "Gatys" not in out
-    rows = {line.split(":")[0]: line for line in out.splitlines() if "style-SWD ratio" in line}
+    rows = {line.split(":")[0]: line for line in out.splitlines() if "style distance" in line}
     assert "LapStyle (w.npz)" in rows and "LapStyle (v.npz)" in rows
-    swd = [float(rows[f"LapStyle ({n}.npz)"].split("ratio ")[1].split(",")[0]) for n in "wv"]
+    swd = [float(rows[f"LapStyle ({n}.npz)"].split("distance ")[1].split(",")[0]) for n in "wv"]
     mean_row = rows["LapStyle, mean of 2 [min, max]"]
     mean, low, high = (float(v) for v in re.search(
-        r"style-SWD ratio ([\d.]+) \[([\d.]+), ([\d.]+)\]", mean_row).groups())
+        r"style distance ([\d.]+) \[([\d.]+), ([\d.]+)\]", mean_row).groups())
     assert abs(mean - sum(swd) / 2) <= 0.001 and (low, high) == (min(swd), max(swd))
 
 

@@ -42,12 +42,12 @@ def test_content_ssim_keeps_luminance_not_colour():
     np.testing.assert_allclose(metrics.luminance(np.ones((1, 2, 2, 3)))[..., 0], 1.0, rtol=1e-6)
 
 
-def test_style_transfer_scores_are_the_two_numbers_for_matching_outputs(style):
+def test_style_transfer_scores_are_the_three_numbers_for_matching_outputs(style):
     photos = data.colour_photos(["coffee"])["coffee"][None, :64, :96].astype(np.float32) / 255.0
-    options = {"descriptors": 512, "levels": 2}
-    scores = metrics.style_transfer_scores(photos, photos, style, **options)
+    scores = metrics.style_transfer_scores(photos, photos, style)
     assert scores == {
-        "style_swd_ratio": style_transfer.style_swd_ratio(photos, style, **options)["ratio"],
+        "style_distance": style_transfer.style_distance(photos, style),
+        "colour_distance": style_transfer.colour_distance(photos, style),
         "content_ssim": pytest.approx(1.0)}
     with pytest.raises(ValueError, match="one output per content image"):
         metrics.style_transfer_scores(photos, np.concatenate([photos, photos]), style)
@@ -63,8 +63,9 @@ def test_style_transfer_table_scores_every_row_and_says_which_way_is_better(styl
     assert scores["grey"] == metrics.style_transfer_scores(flat, photos, style)
     lines = table.splitlines()
     assert len(lines) == 4 and "(lower)" in lines[1] and "(higher)" in lines[1]
-    assert lines[2].split()[-3:] == [f"{scores['the content itself']['style_swd_ratio']:.2f}",
-                                     "1.000", "0.25"]
+    row = scores["the content itself"]
+    assert lines[2].split()[-4:] == [f"{row['style_distance']:.2f}",
+                                     f"{row['colour_distance']:.2f}", "1.000", "0.25"]
     assert lines[3].split()[-1] == "-"
     with pytest.raises(ValueError):
         metrics.style_transfer_table({"too bright": photos * 3}, photos, style)

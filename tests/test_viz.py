@@ -54,6 +54,16 @@ def test_plot_history_draws_losses_and_scores():
     assert "equilibrium, 1/2" in [line.get_label() for line in right.lines]
 
 
+def test_plot_history_marks_the_points_of_a_short_run():
+    """After one epoch each curve has one point, and a line through one point draws nothing."""
+    one = viz.plot_history({"d_loss": [0.7], "g_loss": [0.9], "d_real": [0.6], "d_fake": [0.4]},
+                           steps_per_epoch=25)
+    drawn = [line for ax in one.axes for line in ax.lines if not line.get_label().startswith("eq")]
+    assert drawn and all(line.get_marker() == "o" for line in drawn)
+    many = viz.plot_history({"g_loss": [3.0, 2.0, 1.0]})
+    assert all(line.get_marker() in (None, "None", "") for line in many.axes[0].lines)
+
+
 def test_plot_history_without_a_discriminator_draws_the_terms_in_one_panel():
     import warnings
 

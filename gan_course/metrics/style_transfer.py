@@ -254,15 +254,16 @@ def content_ssim(outputs, contents, win_size: int = 7) -> float:
                 win_size=win_size)
 
 
-def style_transfer_scores(outputs, contents, style, **swd_options) -> dict[str, float]:
-    """Lesson 4's two numbers for one method's outputs: ``{"style_swd_ratio": ...,
-    "content_ssim": ...}`` (:func:`style_swd_ratio` against ``style``, ``swd_options`` passed
-    on; :func:`content_ssim` against ``contents``). ``outputs`` and ``contents``: (N, H, W, 3)
-    in [0, 1], in the same order."""
+def style_transfer_scores(outputs, contents, style) -> dict[str, float]:
+    """Lesson 4's numbers for one method's outputs: ``{"style_distance": ...,
+    "colour_distance": ..., "content_ssim": ...}`` (:func:`style_distance` and
+    :func:`colour_distance` against ``style``, :func:`content_ssim` against ``contents``).
+    ``outputs`` and ``contents``: (N, H, W, 3) in [0, 1], in the same order."""
     if np.shape(outputs) != np.shape(contents):
         raise ValueError(f"outputs {np.shape(outputs)} and contents {np.shape(contents)} must "
                          "have the same shape: one output per content image, in order.")
-    return {"style_swd_ratio": style_swd_ratio(outputs, style, **swd_options)["ratio"],
+    return {"style_distance": style_distance(outputs, style),
+            "colour_distance": colour_distance(outputs, style),
             "content_ssim": content_ssim(outputs, contents)}
 
 
@@ -281,10 +282,11 @@ def style_transfer_table(results: dict, contents, style) -> tuple[str, dict[str,
         if seconds is not None:
             scores[name]["seconds"] = float(seconds)
     width = max([len(name) for name in scores] + [20]) + 2
-    lines = [f"{'':<{width}}{'style-SWD ratio':>16}{'content SSIM':>14}{'s / image':>11}",
-             f"{'':<{width}}{'(lower)':>16}{'(higher)':>14}{'(lower)':>11}"]
+    lines = [f"{'':<{width}}{'style distance':>15}{'colour':>8}{'content SSIM':>14}"
+             f"{'s / image':>11}",
+             f"{'':<{width}}{'(lower)':>15}{'(lower)':>8}{'(higher)':>14}{'(lower)':>11}"]
     for name, row in scores.items():
         seconds = f"{row['seconds']:>11.2f}" if "seconds" in row else f"{'-':>11}"
-        lines.append(f"{name:<{width}}{row['style_swd_ratio']:>16.2f}"
-                     f"{row['content_ssim']:>14.3f}{seconds}")
+        lines.append(f"{name:<{width}}{row['style_distance']:>15.2f}"
+                     f"{row['colour_distance']:>8.2f}{row['content_ssim']:>14.3f}{seconds}")
     return "\n".join(lines), scores
