@@ -86,8 +86,13 @@ def test_train_lapstyle_keeps_each_stage_and_retrains_revisions_with_another_see
     drafting2, revisions2, record2 = lapstyle.load_lapstyle_weights(second, encoder)
     assert len(revisions2) == 1 and record2["revision"]["seed"] == 1
     assert record2["draft"] == record["draft"]
+    assert record2["revision_loss_weights"] == lapstyle.REVISION_LOSS_WEIGHTS  # the default
+    assert lapstyle.REVISION_LOSS_WEIGHTS["content"] == 4.0
     for kept, loaded in zip(drafting.get_weights(), drafting2.get_weights(), strict=True):
         np.testing.assert_array_equal(kept, loaded)
+    refused = _run_tool("train_lapstyle.py", "--continue-from", str(out), "--retrain-revisions",
+                        "--revision-loss-weight", "contents=4", "--out", str(second))
+    assert refused.returncode != 0 and "NAME one of content, style" in refused.stderr
     refused = _run_tool("train_lapstyle.py", "--retrain-revisions", "--out", str(second))
     assert refused.returncode != 0 and "needs --continue-from" in refused.stderr
     # a run that continues a file keeps its encoder: another one is refused before training

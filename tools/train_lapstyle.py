@@ -14,7 +14,9 @@ script trains one, on this machine, with exactly what the lesson uses offline:
 - the models: ``models.lapstyle`` at the CPU width (``LAPSTYLE_SCALE["cpu"]``), through the
   course's one GAN core: the draft on its perceptual and identity terms (PaddleGAN's identity
   losses, weights 50 and 1) at 128 px, then the first
-  revision at 256 px and the second at 512 px, each against the shallow patch discriminator.
+  revision at 256 px and the second at 512 px, each against the shallow patch discriminator,
+  with ``lapstyle.REVISION_LOSS_WEIGHTS`` (the content term at 4; ``--revision-loss-weight
+  content=1`` gives PaddleGAN's).
 
 The schedule follows PaddleGAN's configs (Adam(1e-4, 0.9, 0.999), lr / (1 + 5e-5 t); the style
 resized to 136 px for 128 px crops and to 280 px for 256 px crops), with far fewer steps. Run from
@@ -51,7 +53,7 @@ sys.path.insert(0, str(ROOT))
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from gan_course import data, features, losses  # noqa: E402
+from gan_course import data, features  # noqa: E402
 from gan_course.models import lapstyle  # noqa: E402
 from gan_course.training import GAN  # noqa: E402
 
@@ -76,8 +78,7 @@ def stage_record(gan, size: int, batch: int, seconds: float, last: dict, run_see
 def revision_stage(drafting, revisions, encoder, style_name, size, batch, steps, lr, seed,
                    remd_layers, label, run_seed, weights=None):
     """Train one more revision level at ``size`` px (the earlier ones frozen), with the
-    perceptual ``weights`` (default ``losses.LAPSTYLE_LOSS_WEIGHTS``): its network and its stage
-    record."""
+    perceptual ``weights`` (``--revision-loss-weight``): its network and its stage record."""
     style = data.offline_style_image(style_name, side=lapstyle.STYLE_SIDES[size])
     revision = lapstyle.build_revision_network()
     gan = GAN(lapstyle.LapStyleNet(drafting, [*revisions, revision]),
@@ -112,14 +113,15 @@ def main() -> None:
     parser.add_argument("--revision-loss-weight", action="append", default=[],
                         metavar="NAME=VALUE",
                         help="a perceptual weight for the revision stages this run trains, e.g. "
-                             "content=4 (default: losses.LAPSTYLE_LOSS_WEIGHTS); repeatable")
+                             "content=1 (default: lapstyle.REVISION_LOSS_WEIGHTS, content 4); "
+                             "repeatable")
     parser.add_argument("--seed", type=int, default=0,
                         help="seeds the weights and the crops of the stages this run trains")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     if args.retrain_revisions and args.continue_from is None:
         parser.error("--retrain-revisions needs --continue-from (the file whose draft to keep)")
-    revision_weights = dict(losses.LAPSTYLE_LOSS_WEIGHTS)
+    revision_weights = dict(lapstyle.REVISION_LOSS_WEIGHTS)
     for item in args.revision_loss_weight:
         name, _, value = item.partition("=")
         if name not in revision_weights or not value:
