@@ -93,6 +93,11 @@ def test_train_lapstyle_keeps_each_stage_and_retrains_revisions_with_another_see
     refused = _run_tool("train_lapstyle.py", "--continue-from", str(out), "--retrain-revisions",
                         "--revision-loss-weight", "contents=4", "--out", str(second))
     assert refused.returncode != 0 and "NAME one of content, style" in refused.stderr
+    # continuing a file that has a revision keeps its revision weights; changing them is refused
+    refused = _run_tool("train_lapstyle.py", "--continue-from", str(second),
+                        "--revision-loss-weight", "content=1", "--second-revision-steps", "1",
+                        "--out", str(tmp_path / "mixed.npz"))
+    assert refused.returncode != 0 and "cannot change them" in refused.stderr
     refused = _run_tool("train_lapstyle.py", "--retrain-revisions", "--out", str(second))
     assert refused.returncode != 0 and "needs --continue-from" in refused.stderr
     # a run that continues a file keeps its encoder: another one is refused before training

