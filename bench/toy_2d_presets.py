@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from gan_course import game_2d  # noqa: E402
-from gan_course.data.toy_2d import toy_2d, toy_2d_modes  # noqa: E402
+from gan_course.data.mixtures import toy_2d, toy_2d_modes  # noqa: E402
 from gan_course.metrics.toy_2d import toy_2d_scores  # noqa: E402
 
 

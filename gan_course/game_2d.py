@@ -29,7 +29,7 @@ from matplotlib.figure import Figure
 
 from gan_course import callbacks as _callbacks
 from gan_course import losses, viz
-from gan_course.data.toy_2d import toy_2d
+from gan_course.data.mixtures import toy_2d
 from gan_course.metrics.toy_2d import toy_2d_scores
 from gan_course.models import toy_2d as toy_models
 from gan_course.training import GAN
@@ -84,7 +84,7 @@ def game_state(gan, real, noise, extent: tuple = (-3.0, 3.0), resolution: int = 
                mixture=None) -> GameState:
     """The game now: D's map, the real points, G's points from the fixed ``noise`` (G itself,
     not its EMA: the player D is playing against) and their arrows. With ``mixture``
-    (:func:`gan_course.data.toy_2d.toy_2d_modes`) also the three scores of
+    (:func:`gan_course.data.mixtures.toy_2d_modes`) also the three scores of
     :func:`gan_course.metrics.toy_2d.toy_2d_scores`."""
     fake = np.asarray(gan.generator(np.asarray(noise, np.float32), training=False),
                       np.float32)
@@ -216,7 +216,7 @@ def make_game(loss="ns", g_lr: float = 1e-3, d_lr: float = 1e-3, d_steps: int = 
 
 
 def game_data(name: str = "ring", batch_size: int = 256, seed: int = 0):
-    """An endless ``tf.data`` stream of batches from :func:`gan_course.data.toy_2d.toy_2d`."""
+    """An endless ``tf.data`` stream of batches from :func:`gan_course.data.mixtures.toy_2d`."""
     points = toy_2d(name, 100_000, seed=seed)
     return (tf.data.Dataset.from_tensor_slices(points).shuffle(100_000, seed=seed)
             .repeat().batch(batch_size, drop_remainder=True).prefetch(2))

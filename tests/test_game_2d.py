@@ -3,7 +3,7 @@ import pytest
 import tensorflow as tf
 
 from gan_course import game_2d, losses
-from gan_course.data.toy_2d import toy_2d, toy_2d_modes
+from gan_course.data.mixtures import toy_2d, toy_2d_modes
 from gan_course.metrics.toy_2d import toy_2d_scores
 from gan_course.models.toy_2d import build_toy_discriminator, build_toy_generator
 from gan_course.training import GAN

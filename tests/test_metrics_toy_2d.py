@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from gan_course.data.toy_2d import toy_2d, toy_2d_modes
+from gan_course.data.mixtures import toy_2d, toy_2d_modes
 from gan_course.metrics import toy_2d as metrics
 
 

@@ -24,6 +24,9 @@ source:
 - :mod:`~gan_course.data.photos`: lesson 3's colorization. :func:`colour_photos`
   (:data:`COLOUR_PHOTOS`, split by :data:`COLOUR_PHOTO_SPLIT`), :func:`colorization_dataset`
   (those photos or tf_flowers, :data:`TF_FLOWERS_URL`) and :func:`lab_pairs`.
+- :mod:`~gan_course.data.mixtures`: lesson 1's 2-D game. :func:`toy_2d` (points from
+  :data:`TOY_2D`'s mixtures of Gaussians) and :func:`toy_2d_modes` (their centres, weights
+  and width, a :class:`Mixture`).
 - :mod:`~gan_course.data.style`: lesson 4's style transfer. :func:`style_image`
   (:data:`STYLE_PAINTINGS`, or :func:`offline_style_image`), :func:`content_images`
   (:data:`STYLE_CONTENT_SPLIT`) and :func:`style_transfer_dataset`.
@@ -52,6 +55,7 @@ from gan_course.data.images import (
     image_files,
     load_image,
 )
+from gan_course.data.mixtures import TOY_2D, Mixture, toy_2d, toy_2d_modes
 from gan_course.data.photos import (
     COLORIZATION_SOURCES,
     COLOUR_PHOTO_HELD_OUT_STRIP,
@@ -82,11 +86,13 @@ __all__ = [
     "COLORIZATION_SOURCES", "COLOUR_PHOTOS", "COLOUR_PHOTO_HELD_OUT_STRIP", "COLOUR_PHOTO_SPLIT",
     "DEFAULT_OFFLINE_STYLE", "DEFAULT_PAINTING", "DOWNLOAD_TIMEOUT", "EMBEDDED_FASHION_MNIST",
     "FASHION_MNIST_CLASSES", "GARMENT_CHROMA", "GARMENT_HUES", "IMAGE_SUFFIXES", "JITTER_RESIZE",
-    "MAX_DOWNLOAD_BYTES", "MAX_IMAGE_PIXELS", "OFFLINE_STYLES", "OFFLINE_STYLE_SIDE",
-    "STYLE_CONTENT_SPLIT", "STYLE_PAINTINGS", "TEXTURES", "TF_FLOWERS_URL", "centre_square",
-    "colorization_dataset", "colour_photos", "content_images", "download_timeout", "gan_dataset",
+    "MAX_DOWNLOAD_BYTES", "MAX_IMAGE_PIXELS", "Mixture", "OFFLINE_STYLES", "OFFLINE_STYLE_SIDE",
+    "STYLE_CONTENT_SPLIT", "STYLE_PAINTINGS", "TEXTURES", "TF_FLOWERS_URL", "TOY_2D",
+    "centre_square", "colorization_dataset", "colour_photos", "content_images", "download_timeout",
+    "gan_dataset",
     "image_files", "image_folder_dataset", "lab_pairs", "load_embedded_fashion_mnist",
     "load_fashion_mnist", "load_image", "load_texture", "offline_style_image",
     "paint_fashion_mnist", "painted_fashion_mnist", "paired_image_dataset", "patch_sampler",
-    "random_patches", "style_image", "style_transfer_dataset", "with_fixed_prefetch",
+    "random_patches", "style_image", "style_transfer_dataset", "toy_2d", "toy_2d_modes",
+    "with_fixed_prefetch",
 ]

@@ -1,7 +1,8 @@
 """Scores for lesson 1's 2-D game: how many modes of a Gaussian mixture a generator covers, how
 many of its points are good ones, and how far its density is from the mixture's.
 
-With K modes of centres mu_k and standard deviation sigma (:class:`gan_course.data.toy_2d.Mixture`):
+With K modes of centres mu_k and standard deviation sigma
+(:class:`gan_course.data.mixtures.Mixture`):
 
 - a point is **high quality** when it lies within 3 sigma of some centre (Srivastava et al.
   2017, VEEGAN, section 5.1);
@@ -23,7 +24,7 @@ import math
 
 import numpy as np
 
-from gan_course.data.toy_2d import Mixture
+from gan_course.data.mixtures import Mixture
 
 #: The VEEGAN thresholds: within 3 standard deviations; a mode needs 2 % of the points.
 RADIUS_STDS, MIN_SHARE = 3.0, 0.02

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from gan_course.data.toy_2d import TOY_2D, toy_2d, toy_2d_modes
+from gan_course.data.mixtures import TOY_2D, toy_2d, toy_2d_modes
 
 
 @pytest.mark.parametrize("name, modes, std", [("ring", 8, 0.02), ("grid", 25, 0.05),
@@ -31,3 +31,12 @@ def test_seeds_and_bad_input():
     with pytest.raises(ValueError, match="n=0"):
         toy_2d("ring", 0)
     assert set(TOY_2D) == {"ring", "grid", "uneven_ring"}
+
+
+def test_toy_2d_is_a_data_function_like_every_other():
+    from gan_course import data
+
+    assert data.toy_2d is toy_2d and data.toy_2d_modes is toy_2d_modes
+    points = data.toy_2d("ring", n=16, seed=3)
+    assert points.shape == (16, 2)
+    np.testing.assert_array_equal(points, data.toy_2d("ring", n=16, seed=3))
