@@ -309,14 +309,17 @@ def pixel_norm(x, eps=PIXEL_NORM_EPS):
 
 @keras.saving.register_keras_serializable(package="gan_course")
 class PixelNorm(layers.Layer):
-    """:func:`pixel_norm` as a layer (no weights)."""
+    """:func:`pixel_norm` as a layer (no weights). ``function(x, eps)``: another pixel norm to
+    run instead (a learner's, once ``checks.pixel_norm`` has passed it); it is not saved with
+    the layer, which reloads with :func:`pixel_norm`."""
 
-    def __init__(self, eps: float = PIXEL_NORM_EPS, **kwargs):
+    def __init__(self, eps: float = PIXEL_NORM_EPS, function=None, **kwargs):
         super().__init__(**kwargs)
         self.eps = float(eps)
+        self.function = function or pixel_norm
 
     def call(self, x):
-        return pixel_norm(x, self.eps)
+        return self.function(x, self.eps)
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -346,16 +349,20 @@ def minibatch_stddev(x, group_size: int = 4):
 
 @keras.saving.register_keras_serializable(package="gan_course")
 class MinibatchStdDev(layers.Layer):
-    """:func:`minibatch_stddev` as a layer: (N, H, W, C) -> (N, H, W, C + 1)."""
+    """:func:`minibatch_stddev` as a layer: (N, H, W, C) -> (N, H, W, C + 1).
+    ``function(x, group_size)``: another version to run instead (a learner's, once
+    ``checks.minibatch_stddev`` has passed it); not saved, the layer reloads with
+    :func:`minibatch_stddev`."""
 
-    def __init__(self, group_size: int = 4, **kwargs):
+    def __init__(self, group_size: int = 4, function=None, **kwargs):
         super().__init__(**kwargs)
         if int(group_size) < 1:
             raise ValueError(f"group_size={group_size} must be >= 1 (ProGAN uses 4).")
         self.group_size = int(group_size)
+        self.function = function or minibatch_stddev
 
     def call(self, x):
-        return minibatch_stddev(x, self.group_size)
+        return self.function(x, self.group_size)
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[:-1], None if input_shape[-1] is None else input_shape[-1] + 1)

@@ -108,6 +108,13 @@ class GAN(keras.Model):
         augment: None, or a differentiable function of a batch of images, applied to the real
             and the fake images each time D sees them (not to the condition).
         seed: seed of the noise stream.
+        custom_step: None (the core's own step), or your own alternating step
+            ``custom_step(generator, discriminator, g_optimizer, d_optimizer, real, z) ->
+            (d_loss, g_loss)`` that updates both players once (lesson 1's "your turn",
+            ``checks.train_step``). The core draws z, calls it inside ``fit``, keeps the EMA
+            and reports D's mean scores on the batch after the step. It replaces the whole
+            step, so it takes an unconditional GAN and none of the options the core's step
+            implements (``d_steps``, penalties, extra terms, ``augment``, "simultaneous").
     """
 
     def __init__(self, generator, discriminator, latent_dim=100, loss: str = "ns",
@@ -115,8 +122,12 @@ class GAN(keras.Model):
                  ema_decay: float | None = None,
                  update: str = "alternating", g_terms: dict | None = None,
                  d_terms: dict | None = None, discriminator_sees_condition: bool = True,
-                 augment=None, seed: int | None = None, **kwargs):
+                 augment=None, seed: int | None = None, custom_step=None, **kwargs):
         super().__init__(**kwargs)
+        _check_custom_step(custom_step, discriminator, d_steps=d_steps, gp_weight=gp_weight,
+                           r1_gamma=r1_gamma, update=update, g_terms=g_terms, d_terms=d_terms,
+                           augment=augment, latent_dim=latent_dim)
+        self.custom_step = custom_step
         if update not in UPDATES:
             raise ValueError(f"update={update!r}; use one of {UPDATES}.")
         d_steps = _whole_number(d_steps, "d_steps", 1, "5 D steps per G step for WGAN-GP")
@@ -257,6 +268,8 @@ class GAN(keras.Model):
             "g_optimizer": optimizer_settings(self.g_optimizer),
             "d_optimizer": (None if self.d_optimizer is None
                             else optimizer_settings(self.d_optimizer)),
+            **({"custom_step": describe_function(self.custom_step)}  # older runs: none
+               if self.custom_step is not None else {}),
         }
 
     def fit(self, *args, callbacks=None, **kwargs):
@@ -356,6 +369,8 @@ class GAN(keras.Model):
 
     def train_step(self, data):
         real, condition = self._unpack(data)
+        if self.custom_step is not None:
+            return self._custom_step(real, condition)
         if self.update == "simultaneous" and self.discriminator is not None:
             return self._simultaneous_step(real, condition)
         # D's turn sits inside G's tape so that G's gradient (3.) can flow back through the one
@@ -394,6 +409,28 @@ class GAN(keras.Model):
                        self.generator.trainable_variables)
         self._update_ema()
         return self._track({**d_losses, **g_losses})
+
+    def _custom_step(self, real, condition):
+        """The learner's ``custom_step`` on this batch and fresh noise, then the EMA and D's
+        mean scores on the real batch and on G(z) from the updated players."""
+        if condition is not None:
+            raise ValueError("custom_step takes an unconditional GAN: the data must be images "
+                             "alone, not (images, condition) pairs.")
+        if tf.distribute.get_strategy().num_replicas_in_sync > 1:
+            raise ValueError("custom_step runs on one device: the core's own step "
+                             "(custom_step=None) scales its losses for several replicas.")
+        z = self.sample_noise(tf.shape(real)[0])
+        returned = self.custom_step(self.generator, self.discriminator, self.g_optimizer,
+                                    self.d_optimizer, real, z)
+        if not isinstance(returned, (tuple, list)) or len(returned) != 2:
+            raise ValueError(f"custom_step returned {type(returned).__name__}; it must return "
+                             "(d_loss, g_loss), the two losses of its step.")
+        self._update_ema()
+        d_loss, g_loss = (tf.cast(tf.reduce_mean(v), tf.float32) for v in returned)
+        fake = self.generator(z, training=True)
+        return self._track({"d_loss": d_loss, "g_loss": g_loss,
+                            "d_real": self._score(self._discriminate(real, None)),
+                            "d_fake": self._score(self._discriminate(fake, None))})
 
     def discriminator_losses(self, real, fake, condition=None) -> tuple[dict, tf.Tensor]:
         """D's loss on a batch of real and fake images, and D's logits for the fakes.
@@ -524,6 +561,29 @@ def _loss_pair(loss):
         raise ValueError(f"loss={loss!r}: give a name such as 'ns', or a pair (d_loss, g_loss) "
                          "of functions, d_loss(real_logits, fake_logits) and g_loss(fake_logits).")
     return tuple(loss)
+
+
+def _check_custom_step(custom_step, discriminator, **options) -> None:
+    """A ``ValueError`` unless ``custom_step`` is None, or a function given with a
+    discriminator, vector noise and every option the core's step implements at its default."""
+    if custom_step is None:
+        return
+    if not callable(custom_step):
+        raise ValueError(f"custom_step={custom_step!r} must be a function (generator, "
+                         "discriminator, g_optimizer, d_optimizer, real, z) -> (d_loss, g_loss), "
+                         "or None for the core's own step.")
+    if discriminator is None or options["latent_dim"] is None:
+        raise ValueError("custom_step plays the two-player game: give a discriminator and a "
+                         "latent_dim.")
+    defaults = {"d_steps": 1, "gp_weight": None, "r1_gamma": 0.0, "update": "alternating",
+                "g_terms": None, "d_terms": None, "augment": None}
+    changed = [f"{name}={options[name]!r}" for name, default in defaults.items()
+               if options[name] != default and not (name in ("g_terms", "d_terms")
+                                                    and not options[name])]
+    if changed:
+        raise ValueError(f"custom_step replaces the core's whole step, which is what "
+                         f"implements {', '.join(changed)}: leave them out, or use "
+                         "custom_step=None.")
 
 
 def _latent_shape(latent_dim):

@@ -128,3 +128,53 @@ def test_a_numpy_loss_that_cannot_run_in_a_graph_is_told_so():
     result = checks.ns_g_loss(numpy_g_loss, quiet=True)
     assert not result.passed and "inside tf.function" in result.message, result.message
     assert "TensorFlow ops" in result.message
+
+
+def probability_bce(logits, label):
+    """The commonest slip: Keras' BCE without from_logits=True."""
+    return tf.keras.losses.BinaryCrossentropy()(tf.fill(tf.shape(logits), float(label)), logits)
+
+
+def test_bce_without_from_logits_is_named_in_both_losses():
+    for result in (checks.ns_d_loss(lambda r, f: 0.5 * (probability_bce(r, 1)
+                                                        + probability_bce(f, 0)), quiet=True),
+                   checks.ns_g_loss(lambda f: probability_bce(f, 1), quiet=True)):
+        assert not result.passed
+        assert "treats logits as probabilities: pass from_logits=True" in result.message, \
+            result.message
+
+
+def test_fakes_made_outside_the_tapes_are_told_where_the_tape_must_be():
+    def outside(generator, discriminator, g_optimizer, d_optimizer, real, z):
+        fake = generator(z, training=True)  # the mistake: before both tapes
+        with tf.GradientTape() as tape:
+            d_loss = good_d_loss(discriminator(real, training=True),
+                                 discriminator(fake, training=True))
+        grads = tape.gradient(d_loss, discriminator.trainable_variables)
+        d_optimizer.apply_gradients(zip(grads, discriminator.trainable_variables, strict=True))
+        with tf.GradientTape() as tape:
+            g_loss = good_g_loss(discriminator(fake, training=True))
+        grads = tape.gradient(g_loss, generator.trainable_variables)
+        g_optimizer.apply_gradients(zip(grads, generator.trainable_variables, strict=True))
+        return d_loss, g_loss
+
+    result = checks.train_step(outside, quiet=True)
+    assert not result.passed and "received no gradients" in result.message, result.message
+    assert "inside the `with tf.GradientTape()` block" in result.message
+
+
+def test_ds_optimizer_given_gs_variables_too_is_blamed_on_ds_turn():
+    def both(generator, discriminator, g_optimizer, d_optimizer, real, z):
+        variables = discriminator.trainable_variables + generator.trainable_variables
+        with tf.GradientTape() as tape:
+            d_loss = good_d_loss(discriminator(real, training=True),
+                                 discriminator(generator(z, training=True), training=True))
+        d_optimizer.apply_gradients(zip(tape.gradient(d_loss, variables), variables, strict=True))
+        with tf.GradientTape() as tape:
+            g_loss = good_g_loss(discriminator(generator(z, training=True), training=True))
+        grads = tape.gradient(g_loss, generator.trainable_variables)
+        g_optimizer.apply_gradients(zip(grads, generator.trainable_variables, strict=True))
+        return d_loss, g_loss
+
+    result = checks.train_step(both, quiet=True)
+    assert not result.passed and "D's turn moved G too" in result.message, result.message

@@ -76,7 +76,7 @@ def test_a_learners_slerp_passes():
     (lambda z1, z2, t: (1 - np.asarray(t)[:, None]) * z1 + np.asarray(t)[:, None] * z2,
      "that is lerp"),
     (lambda z1, z2, t: good_slerp(z2, z1, t), "t = 0 must give z1"),
-    (lambda z1, z2, t: good_slerp(z1, z2, t)[::-1], "Hint: theta = arccos"),
+    (lambda z1, z2, t: good_slerp(z1, z2, t)[::-1], "Hint: checks.hint('slerp')"),
     (lambda z1, z2, t: good_slerp(z1, z2, t).T, "returned shape"),
 ])
 def test_slerp_names_the_mistake(wrong, problem):
@@ -119,3 +119,45 @@ def prior(z):
 def test_inversion_loss_names_the_mistake(wrong, problem):
     result = checks.inversion_loss(wrong, quiet=True)
     assert not result.passed and problem in result.message, result.message
+
+
+def test_slerp_on_unit_vectors_is_named():
+    def wrong(z1, z2, t):
+        return good_slerp(z1 / np.linalg.norm(z1), z2 / np.linalg.norm(z2), t)
+
+    result = checks.slerp(wrong, quiet=True)
+    assert not result.passed and "interpolated the unit directions" in result.message
+
+
+def test_minibatch_stddev_with_repeat_where_tile_belongs_is_named():
+    def wrong(x, group_size=4):
+        x = tf.convert_to_tensor(x)
+        n, h, w, c = x.shape
+        g = min(group_size, n)
+        y = tf.reshape(x, (g, n // g, h, w, c))
+        s = tf.reduce_mean(tf.sqrt(tf.math.reduce_variance(y, axis=0) + 1e-8), axis=(1, 2, 3))
+        s = tf.repeat(s, g)  # the mistake: tf.tile(s, [g])
+        return tf.concat([x, tf.broadcast_to(s[:, None, None, None], (n, h, w, 1))], axis=-1)
+
+    result = checks.minibatch_stddev(wrong, quiet=True)
+    assert not result.passed and "tile the list of s" in result.message, result.message
+
+
+def test_an_int_under_sqrt_in_the_inversion_loss_is_told_to_cast():
+    def wrong(image, target, z):
+        data = tf.reduce_sum(tf.reduce_mean(tf.abs(image - target), axis=-1))
+        return data + tf.abs(tf.norm(z) - tf.sqrt(tf.size(z)))
+
+    result = checks.inversion_loss(wrong, quiet=True)
+    assert not result.passed
+    assert "Sqrt needs floats and got int32" in result.message, result.message
+    assert "tf.cast(n, tf.float32)" in result.message
+
+
+def test_a_numpy_pixel_norm_fails_because_the_model_runs_it_in_a_graph():
+    def numpy_norm(x, eps=1e-8):
+        x = np.asarray(x)
+        return x / np.sqrt(np.mean(x ** 2, axis=-1, keepdims=True) + eps)
+
+    result = checks.pixel_norm(numpy_norm, quiet=True)
+    assert not result.passed and "inside tf.function" in result.message, result.message

@@ -90,7 +90,7 @@ def unsized_band(images, levels):
 def test_a_band_without_upsampling_is_reported_with_the_fix():
     result = checks.laplacian_pyramid(unsized_band, quiet=True)
     assert not result.passed and "raised" in result.message
-    assert "upsample to G_k's size first" in result.message
+    assert "one is a level coarser than the other" in result.message, result.message
 
 
 @pytest.mark.parametrize("wrong_fold, problem", [
@@ -125,3 +125,14 @@ def test_a_learners_gram_matrix_passes():
 def test_gram_matrix_names_the_mistake(wrong, problem):
     result = checks.gram_matrix(wrong, quiet=True)
     assert not result.passed and problem in result.message, result.message
+
+
+def test_adain_without_keepdims_is_told_which_axes_and_keepdims():
+    def no_keepdims(content, style, eps=1e-5):
+        mean = tf.reduce_mean(content, axis=(1, 2))  # the mistake: (N, C), not (N, 1, 1, C)
+        return content - mean + style[:, :1, :1] * 0.0
+
+    result = checks.adain(no_keepdims, quiet=True)
+    assert not result.passed
+    assert "with axis 1 and 2 reduced away" in result.message, result.message
+    assert "keepdims=True" in result.message

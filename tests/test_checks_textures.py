@@ -80,3 +80,40 @@ def test_a_learners_seam_ratio_passes():
 def test_seam_ratio_names_the_mistake(wrong, problem):
     result = checks.seam_ratio(wrong, quiet=True)
     assert not result.passed and problem in result.message, result.message
+
+
+def one_side_wrong(side):
+    """A torus padding with one side taken from the wrong edge."""
+    def pad(x, p):
+        top, bottom = (x[:, :p], x[:, :p]) if side == "top" else (x[:, -p:], x[:, :p])
+        if side == "bottom":
+            bottom = x[:, -p:]
+        x = tf.concat([top, x, bottom], axis=1)
+        left, right = x[:, :, -p:], (x[:, :, -p:] if side == "right" else x[:, :, :p])
+        return tf.concat([left, x, right], axis=2)
+    return pad
+
+
+@pytest.mark.parametrize("side, words", [
+    ("top", "the rows added above the image"),
+    ("bottom", "the rows added below the image"),
+    ("right", "the columns added on the right"),
+])
+def test_circular_pad_names_the_one_wrong_side(side, words):
+    result = checks.circular_pad(one_side_wrong(side), quiet=True)
+    assert not result.passed and words in result.message, result.message
+
+
+def test_circular_pad_with_only_the_corners_wrong_is_told_to_pad_the_padded_result():
+    def corners_wrong(x, p):
+        rows = tf.concat([x[:, -p:], x, x[:, :p]], axis=1)
+        sides = tf.concat([x[:, :, -p:], x, x[:, :, :p]], axis=2)
+        zeros = tf.zeros_like(sides[:, :p])
+        out = tf.concat([zeros, sides, zeros], axis=1)
+        # the right top and bottom bands back, with zeros in their corners
+        band = tf.pad(rows[:, :p], [[0, 0], [0, 0], [p, p], [0, 0]])
+        low = tf.pad(rows[:, -p:], [[0, 0], [0, 0], [p, p], [0, 0]])
+        return tf.concat([band, out[:, p:-p], low], axis=1)
+
+    result = checks.circular_pad(corners_wrong, quiet=True)
+    assert not result.passed and "only the corners" in result.message, result.message

@@ -363,3 +363,37 @@ def test_fade_in_schedule_alpha_rises_linearly_to_one():
     assert progan.FadeInSchedule(fade_steps=0).alpha_at(7) == 1.0
     with pytest.raises(ValueError, match="fade_steps=-1"):
         progan.FadeInSchedule(fade_steps=-1)
+
+
+def test_a_learners_pixel_norm_and_minibatch_stddev_run_inside_the_models():
+    """Lesson 5 builds its ProGAN with the learner's two functions once they pass: G and D
+    must call them, and give the course's outputs when they are right."""
+    from gan_course import layers
+
+    calls = {"pixel_norm": 0, "minibatch_stddev": 0}
+
+    def counted(name, function):
+        def wrapper(*args):
+            calls[name] += 1
+            return function(*args)
+        return wrapper
+
+    mine = tiny_progan(pixel_norm=counted("pixel_norm", layers.pixel_norm),
+                       minibatch_stddev=counted("minibatch_stddev", layers.minibatch_stddev))
+    ours = tiny_progan()
+    images = _signed_images()
+    for resolution in (4, 16):
+        pairs = [(mine.generator(resolution), ours.generator(resolution), _z()),
+                 (mine.discriminator(resolution), ours.discriminator(resolution),
+                  images[:, :resolution, :resolution])]
+        for my_model, our_model, inputs in pairs:
+            our_model.set_weights(my_model.get_weights())  # built lazily: same start
+            np.testing.assert_allclose(my_model(inputs), our_model(inputs), rtol=1e-5,
+                                       atol=1e-6)
+    assert calls["pixel_norm"] >= 3 and calls["minibatch_stddev"] >= 2, calls
+    broken = tiny_progan(pixel_norm=lambda x, eps: 2.0 * layers.pixel_norm(x, eps))
+    wrong, right = broken.generator(4), ours.generator(4)
+    wrong.set_weights(right.get_weights())
+    assert not np.allclose(wrong(_z()), right(_z()))
+    with pytest.raises(ValueError, match="pixel_norm=3 must be a function"):
+        tiny_progan(pixel_norm=3)

@@ -134,18 +134,23 @@ def your_turn_cells(path) -> dict[str, int]:
 
 @pytest.mark.parametrize("prefix", sorted(YOUR_TURN))
 def test_each_lesson_has_its_your_turn_cells_before_any_answer(prefix):
+    import re
+
     import nbformat
 
     path = next(p for p in NOTEBOOKS if p.name.startswith(prefix))
     found = your_turn_cells(path)
     assert YOUR_TURN[prefix] <= set(found) and len(found) >= 3, (path.name, found)
+    from gan_course.checks import hints
+
     cells = nbformat.read(path, as_version=4).cells
-    for name, index in found.items():
-        shown = [i for i, cell in enumerate(cells)
-                 if "show_source(" in cell.source and f".{name}" in cell.source]
-        assert all(i > index for i in shown), (
-            f"{path.name}: the course's {name} is shown (cell {shown}) before the learner "
-            f"writes it (cell {index}); show it after, as 'compare with ours'")
+    for name in found:
+        ours = [f.__name__ for f in hints.our_functions(name)]
+        shown = [i for i, cell in enumerate(cells) if "show_source(" in cell.source
+                 and any(re.search(rf"\.{o}\b", cell.source) for o in ours)]
+        assert not shown, (
+            f"{path.name}: cell {shown} shows the course's {name} whatever the learner did; "
+            f"show it with checks.compare_with_ours({name!r}), which waits for a pass")
 
 
 def test_the_your_turn_finder_finds_planted_cells(tmp_path):

@@ -674,3 +674,68 @@ def test_gans_trained_one_after_another_print_no_retracing_warning(caplog):
             gan.fit(points, epochs=1, steps_per_epoch=2, verbose=0)
     assert "retracing" not in caplog.text
     assert not logging.getLogger("tensorflow").filters  # the filter goes when fit() ends
+
+
+def learners_step(generator, discriminator, g_optimizer, d_optimizer, real, z):
+    """Lesson 1's "your turn" step, written as a learner would."""
+    with tf.GradientTape() as tape:
+        d_loss = losses.ns_d_loss(discriminator(real, training=True),
+                                  discriminator(generator(z, training=True), training=True))
+    grads = tape.gradient(d_loss, discriminator.trainable_variables)
+    d_optimizer.apply_gradients(zip(grads, discriminator.trainable_variables, strict=True))
+    with tf.GradientTape() as tape:
+        g_loss = losses.ns_g_loss(discriminator(generator(z, training=True), training=True))
+    grads = tape.gradient(g_loss, generator.trainable_variables)
+    g_optimizer.apply_gradients(zip(grads, generator.trainable_variables, strict=True))
+    return d_loss, g_loss
+
+
+def _ring_gan(custom_step=None, seed=3):
+    keras.utils.set_random_seed(seed)
+    gan = GAN(toy.mlp(2, 2, width=16), toy.mlp(2, 1, width=16), latent_dim=2, seed=seed,
+              custom_step=custom_step, ema_decay=0.9)
+    gan.compile(g_optimizer=keras.optimizers.SGD(0.05), d_optimizer=keras.optimizers.SGD(0.05),
+                jit_compile=False)
+    return gan
+
+
+def test_a_custom_step_trains_through_fit_exactly_as_the_core_does():
+    """The learner's step enters through the core's hook: same weights, losses and scores
+    after the same steps, and the EMA kept."""
+    data = tf.data.Dataset.from_tensor_slices(toy.ring_of_gaussians(64)).repeat().batch(16)
+    core, mine = _ring_gan(), _ring_gan(learners_step)
+    core_log = core.fit(data, steps_per_epoch=3, epochs=1, verbose=0).history
+    mine_log = mine.fit(data, steps_per_epoch=3, epochs=1, verbose=0).history
+    assert mine.step == core.step == 3
+    for a, b in zip(core.generator.get_weights() + core.discriminator.get_weights()
+                    + core.ema_generator.get_weights(),
+                    mine.generator.get_weights() + mine.discriminator.get_weights()
+                    + mine.ema_generator.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert set(mine_log) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    np.testing.assert_allclose(mine_log["d_loss"], core_log["d_loss"], rtol=1e-5)
+    np.testing.assert_allclose(mine_log["g_loss"], core_log["g_loss"], rtol=1e-5)
+    assert 0.0 < mine_log["d_real"][0] < 1.0  # a probability: D's scores after the step
+    assert mine.run_settings()["custom_step"] != core.run_settings().get("custom_step")
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"custom_step": 3}, "must be a function"),
+    ({"custom_step": learners_step, "d_steps": 2}, "d_steps=2"),
+    ({"custom_step": learners_step, "r1_gamma": 1.0}, "r1_gamma=1.0"),
+    ({"custom_step": learners_step, "update": "simultaneous"}, "update='simultaneous'"),
+    ({"custom_step": learners_step, "latent_dim": None}, "give a discriminator and a latent"),
+])
+def test_a_custom_step_refuses_the_options_it_replaces(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        GAN(toy.mlp(2, 2), toy.mlp(2, 1), **{"latent_dim": 2, **kwargs})
+
+
+def test_a_custom_step_that_returns_no_losses_is_told_what_to_return():
+    def no_losses(*args):
+        learners_step(*args)
+
+    gan = _ring_gan(no_losses)
+    data = tf.data.Dataset.from_tensor_slices(toy.ring_of_gaussians(32)).repeat().batch(16)
+    with pytest.raises(ValueError, match=r"must return \(d_loss, g_loss\)"):
+        gan.fit(data, steps_per_epoch=1, epochs=1, verbose=0)

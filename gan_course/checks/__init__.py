@@ -7,8 +7,11 @@ with the case, what was expected, what came back and a hint aimed at the likely 
     ns_d_loss = checks.ns_d_loss(ns_d_loss).use()   # yours if it passed, else the course's
 
 Every check returns a :class:`~gan_course.checks.core.CheckResult` (``.passed``,
-``.message``, ``.use()``) and never raises because an answer is wrong; only a ``fn`` that is not
-callable raises ``TypeError``. :func:`reference` gives the course's version of each function.
+``.message``, ``.use()``, ``.yours()``) and never raises because an answer is wrong; only a
+``fn`` that is not callable raises ``TypeError``. An untouched stub is told where to start;
+:func:`hint` gives more, one level at a time (1 a nudge, 2 the idea, 3 the formula), and
+:func:`compare_with_ours` shows the course's code once your check has passed.
+:func:`reference` gives the course's version of each function.
 
 | lesson | checks (signatures in each module's docstring) |
 | --- | --- |
@@ -26,8 +29,9 @@ from __future__ import annotations
 
 from gan_course.checks import conditional, gan_basics, progan, style, textures
 from gan_course.checks.conditional import pix2pix_g_loss, projection_logit, receptive_field
-from gan_course.checks.core import CheckResult
+from gan_course.checks.core import CheckResult, compare_with_ours
 from gan_course.checks.gan_basics import ns_d_loss, ns_g_loss, train_step
+from gan_course.checks.hints import hint
 from gan_course.checks.progan import inversion_loss, minibatch_stddev, pixel_norm, slerp
 from gan_course.checks.style import adain, gram_matrix, laplacian_pyramid
 from gan_course.checks.textures import circular_pad, seam_ratio, sliced_wasserstein
@@ -45,7 +49,8 @@ def reference(name: str):
     return _REFERENCES[name]
 
 
-__all__ = ["NAMES", "CheckResult", "adain", "circular_pad", "gram_matrix", "inversion_loss",
+__all__ = ["NAMES", "CheckResult", "adain", "circular_pad", "compare_with_ours", "gram_matrix",
+           "hint", "inversion_loss",
            "laplacian_pyramid", "minibatch_stddev", "ns_d_loss", "ns_g_loss", "pix2pix_g_loss",
            "pixel_norm", "projection_logit", "receptive_field", "reference", "seam_ratio",
            "slerp", "sliced_wasserstein", "train_step"]

@@ -83,10 +83,7 @@ def projection_logit(fn, quiet: bool = False) -> CheckResult:
                            "only (axis 1), not over the batch"),
     ]
     return run_cases("projection_logit", fn, reference_projection_logit, cases,
-                     mistakes=mistakes, tensors=True, summary=tolerance_text(), quiet=quiet,
-                     hint="psi(phi) = phi @ w + b, plus the inner product of phi_i with its "
-                          "class's vector: sum(tf.gather(V, y) * phi, axis=1, keepdims=True); "
-                          "the result is (N, 1)")
+                     mistakes=mistakes, tensors=True, summary=tolerance_text(), quiet=quiet)
 
 
 def _compare_ints(got, expected):
@@ -146,9 +143,7 @@ def receptive_field(fn, quiet: bool = False) -> CheckResult:
         Mistake(kernels_times_jump, "a kernel of k taps widens the window by k - 1 steps, not k"),
     ]
     return run_cases("receptive_field", fn, chain_receptive_field, cases, mistakes=mistakes,
-                     compare=_compare_ints, summary="exactly", quiet=quiet,
-                     hint="keep r (window) and j (jump) from r = j = 1; each layer adds "
-                          "(k - 1) * j to r, then multiplies j by its stride")
+                     compare=_compare_ints, summary="exactly", quiet=quiet)
 
 
 def pix2pix_g_loss(fn, quiet: bool = False) -> CheckResult:
@@ -188,9 +183,7 @@ def pix2pix_g_loss(fn, quiet: bool = False) -> CheckResult:
                 "G wants its output called real: label 1, softplus(-fake_logits)"),
     ]
     return run_cases("pix2pix_g_loss", fn, losses.pix2pix_g_loss, cases, mistakes=mistakes,
-                     tensors=True, summary=tolerance_text(), quiet=quiet,
-                     hint="the non-saturating GAN loss on fake_logits plus l1_weight times "
-                          "the mean absolute difference between target and output")
+                     tensors=True, summary=tolerance_text(), quiet=quiet)
 
 
 REFERENCES = {"projection_logit": reference_projection_logit,

@@ -11,11 +11,16 @@ callable raises (``TypeError``): that is a slip in the cell, not in the answer.
 from __future__ import annotations
 
 import copy
+import itertools
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import tensorflow as tf
+
+from gan_course import viz
+from gan_course.checks import hints
 
 #: Default tolerances: float32 arithmetic done in another order differs by about 1e-6 relative;
 #: a result 1 % off (the classic "times 1.01") is far outside.
@@ -43,8 +48,21 @@ class CheckResult:
             print(f"  -> the lesson goes on with {whose} {self.name}")
         return chosen
 
+    def yours(self, quiet: bool = False) -> Callable | None:
+        """The learner's function if it passed, else None (for a hook whose default is the
+        course's own code, e.g. ``GAN(custom_step=...)``); prints which (unless ``quiet``)."""
+        if not quiet:
+            whose = f"your {self.name}" if self.passed else f"the course's own ({self.name} " \
+                "did not pass)"
+            print(f"  -> this run uses {whose}")
+        return self.fn if self.passed else None
+
     def __bool__(self) -> bool:
         return self.passed
+
+
+#: The last result of each check in this session, by name (for :func:`compare_with_ours`).
+LAST_RESULTS: dict[str, CheckResult] = {}
 
 
 @dataclass(frozen=True)
@@ -108,9 +126,14 @@ def compare_arrays(got, expected, rtol: float = RTOL, atol: float = ATOL,
         raise Failure(f"{what} returned NaN or infinite values")
     values = array.astype(np.float64)
     if not np.allclose(values, expected.astype(np.float64), rtol=rtol, atol=atol):
-        worst = np.max(np.abs(values - expected))
+        gaps = np.abs(values - expected)
+        worst = np.unravel_index(np.argmax(gaps), gaps.shape) if gaps.ndim else ()
+        where = (f" at index {tuple(int(i) for i in worst)}: expected "
+                 f"{float(expected[worst]):.4g}, got {float(values[worst]):.4g}"
+                 if expected.size > 1 else "")
         raise Failure(f"expected {describe(expected)}, got {describe(array)} (largest "
-                      f"difference {worst:.3g}, tolerance {rtol:g} relative + {atol:g})")
+                      f"difference {float(gaps[worst]):.3g}{where}; tolerance {rtol:g} "
+                      f"relative + {atol:g})")
 
 
 def _fresh(case: Case) -> tuple[tuple, dict]:
@@ -147,7 +170,108 @@ def report(name: str, passed: bool, detail: str, fn, reference, quiet: bool = Fa
     message = f"{PASS if passed else FAIL} {name}: {detail}"
     if not quiet:
         print(message)
-    return CheckResult(name, passed, message, fn, reference)
+    result = CheckResult(name, passed, message, fn, reference)
+    LAST_RESULTS[name] = result
+    return result
+
+
+def not_written(name: str) -> str:
+    """The untouched stub's message: where to start, and how to ask for more."""
+    return (f"not written yet (it raises NotImplementedError). Start here: "
+            f"{hints.hints_for(name).start} Hint: {hints.ask(name)}.")
+
+
+def raised(name: str, label: str, error: BaseException) -> str:
+    """A message for a function that raised on a case: the error, translated when it is one
+    of TensorFlow's raw shape or dtype errors."""
+    return (f"on {label} it raised {type(error).__name__}: {_short(error)}. Hint: "
+            f"{translate_error(error) or hints.ask(name)}.")
+
+
+def _shape(text: str) -> tuple[int, ...]:
+    return tuple(int(v) for v in re.findall(r"-?\d+", text))
+
+
+def _dropped_axes(longer, shorter) -> list[int] | None:
+    """The axes of ``longer`` that, removed, leave ``shorter`` (the first such set), or
+    None."""
+    if len(shorter) >= len(longer):
+        return None
+    for kept in itertools.combinations(range(len(longer)), len(shorter)):
+        if tuple(longer[i] for i in kept) == tuple(shorter):
+            return [i for i in range(len(longer)) if i not in kept]
+    return None
+
+
+def translate_error(error: BaseException) -> str:
+    """Plain words for TensorFlow's and NumPy's raw shape and dtype errors (else ""): a shape
+    mismatch names the axes a reduction dropped and ``keepdims``; a dtype error says what to
+    cast; a missing gradient says where the tape must be."""
+    text = " ".join(str(error).split())
+    pair = (re.search(r"Incompatible shapes: \[([-\d, ]*)\] vs\. \[([-\d, ]*)\]", text)
+            or re.search(r"input shapes: \[([-\d, ?]*)\], \[([-\d, ?]*)\]", text)
+            or re.search(r"broadcast together with shapes \(([-\d, ]*)\) \(([-\d, ]*)\)",
+                         text))
+    if pair:
+        a, b = _shape(pair.group(1)), _shape(pair.group(2))
+        longer, shorter = (a, b) if len(a) >= len(b) else (b, a)
+        dropped = _dropped_axes(longer, shorter)
+        if dropped:
+            axes = " and ".join(str(i) for i in dropped)
+            return (f"shapes {longer} and {shorter} do not broadcast: the second is the first "
+                    f"with axis {axes} reduced away. Keep reduced axes as size 1 with "
+                    "keepdims=True (keras.ops.mean(x, axis=..., keepdims=True))")
+        differ = [i for i, (m, n) in enumerate(zip(a, b, strict=False))
+                  if m != n and 1 not in (m, n)]
+        if len(a) == len(b) and differ and all(max(a[i], b[i]) == 2 * min(a[i], b[i])
+                                               for i in differ):
+            axes = " and ".join(str(i) for i in differ)
+            return (f"shapes {a} and {b} differ by a factor of 2 on axis {axes}: one is a "
+                    "level coarser than the other. Bring it to the finer one's size first "
+                    "(pyramid_up(coarser, tf.shape(finer)[1:3]))")
+        return (f"shapes {a} and {b} do not broadcast: each axis must be equal or 1. Print "
+                "the shapes of your intermediate results to see which one is off")
+    sizes = re.search(r"Matrix size-incompatible: In\[0\]: \[([\d, ]*)\], In\[1\]: "
+                      r"\[([\d, ]*)\]", text)
+    if sizes:
+        return (f"a matrix product of {_shape(sizes.group(1))} and {_shape(sizes.group(2))}: "
+                "the first's last size must equal the second's first. Transpose one, or "
+                "multiply the other way round")
+    wanted = re.search(r"expected to be a (\w+) tensor but is a (\w+) tensor", text)
+    if wanted:
+        return (f"an operation mixes a {wanted.group(1)} tensor with a {wanted.group(2)} one "
+                "(tf.size and tf.shape give ints): cast first, e.g. "
+                f"tf.cast(n, tf.{wanted.group(1)})")
+    attr = re.search(r"Value for attr 'T' of (\w+) is not in the list of allowed values.*?"
+                     r"\{\{node (\w+)\}\}", text)
+    if attr:
+        return (f"{attr.group(2)} needs floats and got {attr.group(1)} (tf.size and tf.shape "
+                "give ints): cast first, e.g. tf.cast(n, tf.float32)")
+    if "No gradients provided" in text:
+        return ("the optimizer received no gradients: the loss was not computed from these "
+                "variables inside the tape. Compute G(z) and the logits inside the "
+                "`with tf.GradientTape()` block whose gradient you take")
+    return ""
+
+
+def compare_with_ours(*names: str, reveal: bool = False):
+    """The course's code for the exercises ``names``, once your check of each has passed in
+    this session (or at once with ``reveal=True``); else one line per exercise saying where
+    the code lives. Returns an IPython ``Code`` display, or None."""
+    shown, waiting = [], []
+    for name in names:
+        functions = hints.our_functions(name)
+        result = LAST_RESULTS.get(name)
+        if reveal or (result is not None and result.passed):
+            shown.extend(functions)
+        else:
+            where = ", ".join(f"{f.__module__}.{f.__qualname__}" for f in functions)
+            waiting.append(f"The course's {name} ({where}) shows here once checks.{name} "
+                           f"passes; to see it now: checks.compare_with_ours({name!r}, "
+                           "reveal=True).")
+    for line in waiting:
+        print(line)
+    return viz.show_source(*shown) if shown else None
 
 
 def check_callable(fn, name: str) -> None:
@@ -157,16 +281,20 @@ def check_callable(fn, name: str) -> None:
                         f"not {type(fn).__name__} (did you call it, {name}(...), by mistake?)")
 
 
-def run_cases(name: str, fn, reference, cases: Sequence[Case], *, hint: str,
+def run_cases(name: str, fn, reference, cases: Sequence[Case], *,
               mistakes: Sequence[Mistake] = (), rtol: float = RTOL, atol: float = ATOL,
               compare: Callable | None = None, summary: str = "", tensors: bool = False,
+              explain: Callable | None = None, graph: bool = False,
               quiet: bool = False) -> CheckResult:
     """Run ``fn`` and ``reference`` on every case and report the first that differs.
 
     ``compare(got, expected)`` raises :class:`Failure` when they differ (default:
-    :func:`compare_arrays` with ``rtol``, ``atol``). ``hint`` is the advice when no known
-    ``mistake`` matches; ``summary`` says what passing means ("within 1e-4 relative").
-    ``tensors``: hand NumPy inputs over as TensorFlow tensors.
+    :func:`compare_arrays` with ``rtol``, ``atol``). A difference is diagnosed by the first
+    ``mistake`` it reproduces, else by ``explain(case, got, expected) -> str`` (when given and it
+    finds words), else the message says how to ask for a hint (:mod:`.hints`). ``summary``
+    says what passing means ("within 1e-4 relative"). ``tensors``: hand NumPy inputs over as
+    TensorFlow tensors. ``graph``: a passing ``fn`` must also run inside ``tf.function``, as a
+    training step or a model calls it.
     """
     check_callable(fn, name)
     compare = compare or (lambda got, expected: compare_arrays(got, expected, rtol, atol))
@@ -175,17 +303,19 @@ def run_cases(name: str, fn, reference, cases: Sequence[Case], *, hint: str,
         try:
             got = call(fn, case, tensors)
         except NotImplementedError:
-            return report(name, False, "not written yet (it raises NotImplementedError). "
-                          f"Hint: {hint}", fn, reference, quiet)
+            return report(name, False, not_written(name), fn, reference, quiet)
         except Exception as error:
-            return report(name, False, f"on {case.label} it raised {type(error).__name__}: "
-                          f"{_short(error)}. Hint: {hint}", fn, reference, quiet)
+            return report(name, False, raised(name, case.label, error), fn, reference, quiet)
         try:
             compare(got, expected)
         except Failure as failure:
-            advice = diagnose(mistakes, case, got, compare, tensors) or hint
+            advice = (diagnose(mistakes, case, got, compare, tensors)
+                      or (explain(case, got, expected) if explain else "") or hints.ask(name))
             return report(name, False, f"on {case.label}, {failure}. Hint: {advice}", fn,
                           reference, quiet)
+    problem = graph_problem(fn, cases[0]) if graph else ""
+    if problem:
+        return report(name, False, problem, fn, reference, quiet)
     return report(name, True, f"matches the course's version on all {len(cases)} cases"
                   f"{', ' + summary if summary else ''}.", fn, reference, quiet)
 

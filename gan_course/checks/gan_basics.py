@@ -25,7 +25,8 @@ from gan_course.checks.core import (
     Mistake,
     check_callable,
     compare_arrays,
-    graph_problem,
+    not_written,
+    raised,
     report,
     run_cases,
     tolerance_text,
@@ -46,6 +47,16 @@ def _logit_cases() -> list[Case]:
 
 def _sp(t):
     return tf.nn.softplus(tf.cast(t, tf.float32))
+
+
+def _bce_on_logits_as_probabilities(labels, logits):
+    """Keras' BCE without ``from_logits=True``: the logits clipped into (0, 1) and read as
+    probabilities, the commonest mistake with these losses."""
+    return keras.losses.BinaryCrossentropy()(labels, logits)
+
+
+AS_PROBABILITIES = ("your loss treats logits as probabilities: pass from_logits=True to the "
+                    "Keras loss, or use softplus (-log sigma(t) = softplus(-t))")
 
 
 def ns_d_loss(fn, quiet: bool = False) -> CheckResult:
@@ -70,23 +81,15 @@ def ns_d_loss(fn, quiet: bool = False) -> CheckResult:
                 "the sign is flipped: a negative log-likelihood is never below 0"),
         Mistake(lambda r, f: 0.5 * (mean(_sp(r)) + mean(_sp(-f))),
                 "real and fake are swapped: real logits take label 1 (softplus(-real_logits))"),
+        Mistake(lambda r, f: 0.5 * (_bce_on_logits_as_probabilities(tf.ones_like(r), r)
+                                    + _bce_on_logits_as_probabilities(tf.zeros_like(f), f)),
+                AS_PROBABILITIES),
+        Mistake(lambda r, f: (_bce_on_logits_as_probabilities(tf.ones_like(r), r)
+                              + _bce_on_logits_as_probabilities(tf.zeros_like(f), f)),
+                AS_PROBABILITIES + "; and average the two halves"),
     ]
-    result = run_cases("ns_d_loss", fn, losses.ns_d_loss, _logit_cases(), mistakes=mistakes,
-                       tensors=True, summary=tolerance_text(), quiet=True,
-                       hint="real logits want label 1, fake logits label 0; -log sigma(t) = "
-                            "softplus(-t) and -log(1 - sigma(t)) = softplus(t); average each "
-                            "over the batch, then average the two halves")
-    return _in_graph_too(result, _logit_cases()[0], quiet)
-
-
-def _in_graph_too(result: CheckResult, case: Case, quiet: bool) -> CheckResult:
-    """A loss that passed must also trace into a graph: the training core calls it there."""
-    problem = graph_problem(result.fn, case) if result.passed else ""
-    if problem:
-        return report(result.name, False, problem, result.fn, result.reference, quiet)
-    if not quiet:
-        print(result.message)
-    return result
+    return run_cases("ns_d_loss", fn, losses.ns_d_loss, _logit_cases(), mistakes=mistakes,
+                     tensors=True, summary=tolerance_text(), graph=True, quiet=quiet)
 
 
 def ns_g_loss(fn, quiet: bool = False) -> CheckResult:
@@ -104,14 +107,13 @@ def ns_g_loss(fn, quiet: bool = False) -> CheckResult:
                 "the sign is flipped: a negative log-likelihood is never below 0"),
         Mistake(lambda f: 0.5 * losses.ns_g_loss(f),
                 "a factor 1/2 too many: G's loss has one term, nothing to average it with"),
+        Mistake(lambda f: _bce_on_logits_as_probabilities(tf.ones_like(f), f),
+                AS_PROBABILITIES),
     ]
     cases = [Case(case.label.replace("logits", "fake logits", 1), case.args[1:])
              for case in _logit_cases()]
-    result = run_cases("ns_g_loss", fn, losses.ns_g_loss, cases, mistakes=mistakes,
-                       tensors=True, summary=tolerance_text(), quiet=True,
-                       hint="G wants its fakes called real: the BCE with label 1 on "
-                            "fake_logits, -log sigma(t) = softplus(-t), averaged over the batch")
-    return _in_graph_too(result, cases[0], quiet)
+    return run_cases("ns_g_loss", fn, losses.ns_g_loss, cases, mistakes=mistakes,
+                     tensors=True, summary=tolerance_text(), graph=True, quiet=quiet)
 
 
 # --------------------------------------------------------------------------- the training step
@@ -200,6 +202,20 @@ def _g_through_old_d(generator, discriminator, g_optimizer, d_optimizer, real, z
     return d_loss, g_loss
 
 
+def _d_moves_g_too(generator, discriminator, g_optimizer, d_optimizer, real, z):
+    """Mistake: D's optimizer is handed G's variables as well, so D's turn moves G too."""
+    variables = discriminator.trainable_variables + generator.trainable_variables
+    with tf.GradientTape() as tape:
+        d_loss = losses.ns_d_loss(discriminator(real, training=True),
+                                  discriminator(generator(z, training=True), training=True))
+    d_optimizer.apply_gradients(zip(tape.gradient(d_loss, variables), variables, strict=True))
+    with tf.GradientTape() as tape:
+        g_loss = losses.ns_g_loss(discriminator(generator(z, training=True), training=True))
+    g_vars = generator.trainable_variables
+    g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars, strict=True))
+    return d_loss, g_loss
+
+
 def _two_turns(d_loss_fn, g_loss_fn, g_first=False):
     """A step with its own losses (or turns in the other order): the planted-mistake steps."""
     def step(generator, discriminator, g_optimizer, d_optimizer, real, z):
@@ -234,6 +250,9 @@ STEP_MISTAKES_D = [
      "the turns are in the wrong order: D goes first, on G's fakes from before G's update"),
 ]
 STEP_MISTAKES_G = [
+    (_d_moves_g_too,
+     "D's turn moved G too: d_optimizer was given G's variables as well. Take D's gradient "
+     "for discriminator.trainable_variables only, and apply it to those"),
     (_g_through_old_d,
      "G's loss used D from before D's update; compute G's loss after D's step, through the "
      "updated D (a second forward pass)"),
@@ -256,12 +275,10 @@ def train_step(fn, quiet: bool = False, lr: float = 0.5) -> CheckResult:
         try:
             g_got, d_got, value = _run_step(fn, players, real, z, lr)
         except NotImplementedError:
-            return report("train_step", False, "not written yet (it raises "
-                          "NotImplementedError). Hint: " + _STEP_HINT, fn,
+            return report("train_step", False, not_written("train_step"), fn,
                           reference_train_step, quiet)
         except Exception as error:
-            return report("train_step", False, f"on {label} it raised {type(error).__name__}: "
-                          f"{' '.join(str(error).split())[:200]}. Hint: {_STEP_HINT}", fn,
+            return report("train_step", False, raised("train_step", label, error), fn,
                           reference_train_step, quiet)
         problem = _step_problem(players, real, z, lr, (g_got, d_got), (g_ref, d_ref),
                                 (g_start, d_start))
@@ -274,10 +291,6 @@ def train_step(fn, quiet: bool = False, lr: float = 0.5) -> CheckResult:
                   "tiny players: after one step from the same start and noise, the same weights "
                   f"and losses, {tolerance_text()}.", fn,
                   reference_train_step, quiet)
-
-
-_STEP_HINT = ("with one tape, D's loss on real and G(z); apply its gradients to D's variables; "
-              "then with a second tape G's loss on D(G(z)) and apply them to G's variables")
 
 
 def _step_problem(players, real, z, lr, got, ref, start) -> str | None:

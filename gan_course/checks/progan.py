@@ -28,11 +28,6 @@ from gan_course.layers import minibatch_stddev as _minibatch_stddev
 from gan_course.layers import pixel_norm as _pixel_norm
 
 
-def reference_pixel_norm(x, eps=1e-8):
-    """:func:`gan_course.layers.pixel_norm` as a NumPy array."""
-    return np.asarray(_pixel_norm(tf.constant(x), eps))
-
-
 def pixel_norm(fn, quiet: bool = False) -> CheckResult:
     """Check ``fn(x, eps=1e-8)`` against :func:`gan_course.layers.pixel_norm` on a latent
     batch (N, d) and on feature maps (N, H, W, C)."""
@@ -56,17 +51,12 @@ def pixel_norm(fn, quiet: bool = False) -> CheckResult:
         Mistake(over(0), "normalise over the channels (axis -1) at each pixel, not over the "
                          "batch"),
     ]
-    return run_cases("pixel_norm", fn, reference_pixel_norm, cases, mistakes=mistakes,
-                     tensors=True, summary=tolerance_text(), quiet=quiet,
-                     hint="x / sqrt(mean(x^2 over axis -1, keepdims=True) + eps)")
+    return run_cases("pixel_norm", fn, _pixel_norm, cases, mistakes=mistakes,
+                     tensors=True, summary=tolerance_text(), graph=True, quiet=quiet)
 
 
-def reference_minibatch_stddev(x, group_size=4):
-    """:func:`gan_course.layers.minibatch_stddev` as a NumPy array."""
-    return np.asarray(_minibatch_stddev(tf.constant(x), group_size))
-
-
-def _stddev_mistake(contiguous=False, whole_batch=False, variance=False, only_s=False):
+def _stddev_mistake(contiguous=False, whole_batch=False, variance=False, only_s=False,
+                    repeat=False):
     def wrong(x, group_size=4):
         x = np.asarray(x, np.float64)
         n, h, w, c = x.shape
@@ -75,7 +65,7 @@ def _stddev_mistake(contiguous=False, whole_batch=False, variance=False, only_s=
             g, n // g, h, w, c)
         var = groups.var(axis=0)
         s = (var if variance else np.sqrt(var + 1e-8)).mean(axis=(1, 2, 3))  # (n // g,)
-        if contiguous:
+        if contiguous or repeat:
             per_sample = np.repeat(s, g)
         else:
             per_sample = np.tile(s, g)
@@ -99,6 +89,10 @@ def minibatch_stddev(fn, quiet: bool = False) -> CheckResult:
         Mistake(_stddev_mistake(contiguous=True),
                 "the groups are ProGAN's: reshape(x, (G, N // G, H, W, C)), so sample i goes "
                 "with samples i + N // G, i + 2 N // G ..., not with its neighbours"),
+        Mistake(_stddev_mistake(repeat=True),
+                "the groups are right, but s went back to the wrong samples: sample i takes "
+                "s[i % (N // G)], so tile the list of s (s0, s1, s0, s1 ...); repeat gives "
+                "s0, s0, s1, s1 ..."),
         Mistake(_stddev_mistake(whole_batch=True), "split the batch into groups of "
                                                    "min(group_size, N) samples"),
         Mistake(_stddev_mistake(variance=True), "average the standard deviation "
@@ -106,12 +100,9 @@ def minibatch_stddev(fn, quiet: bool = False) -> CheckResult:
         Mistake(_stddev_mistake(only_s=True), "append s to x as one more channel "
                                               "(concatenate on axis -1)"),
     ]
-    return run_cases("minibatch_stddev", fn, reference_minibatch_stddev, cases,
-                     mistakes=mistakes, tensors=True, summary=tolerance_text(), quiet=quiet,
-                     hint="G = min(group_size, N); y = reshape(x, (G, -1, H, W, C)); "
-                          "s = mean over axes (1, 2, 3) of sqrt(var over axis 0 + 1e-8); tile s "
-                          "back to (N, H, W, 1) with sample i taking s[i % (N // G)]; "
-                          "concatenate it to x")
+    return run_cases("minibatch_stddev", fn, _minibatch_stddev, cases,
+                     mistakes=mistakes, tensors=True, summary=tolerance_text(), graph=True,
+                     quiet=quiet)
 
 
 def slerp(fn, quiet: bool = False) -> CheckResult:
@@ -140,6 +131,9 @@ def slerp(fn, quiet: bool = False) -> CheckResult:
     def swapped_weights(z1, z2, t):
         return latent.slerp(z2, z1, t)
 
+    def on_unit_vectors(z1, z2, t):
+        return latent.slerp(_unit(z1), _unit(z2), t)
+
     mistakes = [
         Mistake(latent.lerp, "that is lerp, a straight line: slerp weighs z1 and z2 with "
                              "sin((1 - t) theta) / sin(theta) and sin(t theta) / sin(theta)"),
@@ -149,11 +143,12 @@ def slerp(fn, quiet: bool = False) -> CheckResult:
                                     "cos(theta) = z1 . z2 / (|z1| |z2|)"),
         Mistake(swapped_weights, "t = 0 must give z1 and t = 1 z2: the weight of z1 is "
                                  "sin((1 - t) theta) / sin(theta)"),
+        Mistake(on_unit_vectors, "your path has length 1 everywhere: you interpolated the unit "
+                                 "directions. Use them only to find theta, and weight z1 and "
+                                 "z2 themselves"),
     ]
     return run_cases("slerp", fn, latent.slerp, cases, mistakes=mistakes, rtol=1e-4,
-                     atol=1e-4, summary=tolerance_text(1e-4, 1e-4), quiet=quiet,
-                     hint="theta = arccos(z1 . z2 / (|z1| |z2|)); t as a column (T, 1); "
-                          "z(t) = (sin((1 - t) theta) z1 + sin(t theta) z2) / sin(theta)")
+                     atol=1e-4, summary=tolerance_text(1e-4, 1e-4), quiet=quiet)
 
 
 def inversion_loss(fn, quiet: bool = False) -> CheckResult:
@@ -195,15 +190,13 @@ def inversion_loss(fn, quiet: bool = False) -> CheckResult:
                 "compare the length |z| with sqrt(d), not |z|^2 with d"),
     ]
     return run_cases("inversion_loss", fn, latent.source_loss, cases, mistakes=mistakes,
-                     tensors=True, summary=tolerance_text(), quiet=quiet,
-                     hint="sum over the pixels of the mean over the channels of "
-                          "|image - target|, plus abs(norm(z) - sqrt(d)) with d = z's size")
+                     tensors=True, summary=tolerance_text(), quiet=quiet)
 
 
 def _unit(v):
     return v / np.linalg.norm(v)
 
 
-REFERENCES = {"pixel_norm": reference_pixel_norm,
-              "minibatch_stddev": reference_minibatch_stddev, "slerp": latent.slerp,
+REFERENCES = {"pixel_norm": _pixel_norm,
+              "minibatch_stddev": _minibatch_stddev, "slerp": latent.slerp,
               "inversion_loss": latent.source_loss}

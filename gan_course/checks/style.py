@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from gan_course.checks import hints
 from gan_course.checks.core import (
     Case,
     CheckResult,
@@ -26,6 +27,7 @@ from gan_course.checks.core import (
     call,
     check_callable,
     compare_arrays,
+    raised,
     report,
     run_cases,
     tolerance_text,
@@ -100,9 +102,7 @@ def adain(fn, quiet: bool = False) -> CheckResult:
                            "sigma(style)"),
     ]
     return run_cases("adain", fn, reference_adain, cases, mistakes=mistakes, tensors=True,
-                     rtol=1e-4, atol=1e-4, summary=tolerance_text(1e-4, 1e-4), quiet=quiet,
-                     hint="mu and sigma per sample and channel over axes (1, 2) with keepdims; "
-                          "sigma(s) * (c - mu(c)) / sigma(c) + mu(s)")
+                     rtol=1e-4, atol=1e-4, summary=tolerance_text(1e-4, 1e-4), quiet=quiet)
 
 
 def reference_laplacian_pyramid(images, levels):
@@ -177,10 +177,7 @@ def laplacian_pyramid(fn, fold=None, quiet: bool = False) -> CheckResult:
     ]
     result = run_cases("laplacian_pyramid", fn, reference_laplacian_pyramid, cases,
                        mistakes=PYRAMID_MISTAKES, compare=_compare_levels, tensors=True,
-                       summary=tolerance_text(1e-5, 1e-5), quiet=True,
-                       hint="G_{k+1} = pyramid_down(G_k); band L_k = G_k - pyramid_up(G_{k+1}, "
-                            "tf.shape(G_k)[1:3]) (upsample to G_k's size first); "
-                            "levels - 1 bands, then the residual")
+                       summary=tolerance_text(1e-5, 1e-5), quiet=True)
     if fold is None or not result.passed:
         return _show(result, quiet)
     check_callable(fold, "laplacian_pyramid's fold")
@@ -192,27 +189,28 @@ def laplacian_pyramid(fn, fold=None, quiet: bool = False) -> CheckResult:
                 got = fold([tf.constant(level) for level in pyramid])
             except NotImplementedError:
                 return report("laplacian_pyramid", False, "the pyramid matches, but fold is not "
-                              "written yet (it raises NotImplementedError). Hint: " + _FOLD_HINT,
+                              "written yet (it raises NotImplementedError). Start here: "
+                              + _FOLD_START,
                               fn, reference_laplacian_pyramid, quiet)
             except Exception as error:
-                return report("laplacian_pyramid", False, f"the pyramid matches, but fold "
-                              f"raised {type(error).__name__} on {whose} pyramid of "
-                              f"{case.label}: {' '.join(str(error).split())[:200]}. Hint: "
-                              f"{_FOLD_HINT}", fn, reference_laplacian_pyramid, quiet)
+                return report("laplacian_pyramid", False, "the pyramid matches, but fold "
+                              + raised("laplacian_pyramid", f"{whose} pyramid of {case.label}",
+                                       error), fn, reference_laplacian_pyramid, quiet)
             try:
                 compare_arrays(got, images, 1e-5, 1e-5)
             except Failure as failure:
                 return report("laplacian_pyramid", False, f"the pyramid matches, but folding "
                               f"{whose} pyramid of {case.label} does not give the images back: "
-                              f"{failure}. Hint: {_FOLD_HINT}", fn,
+                              f"{failure}. Hint: {_FOLD_START}", fn,
                               reference_laplacian_pyramid, quiet)
     return report("laplacian_pyramid", True, result.message.split(": ", 1)[1].rstrip(".")
                   + "; fold gives the images back from both pyramids.", fn,
                   reference_laplacian_pyramid, quiet)
 
 
-_FOLD_HINT = ("start from the residual (the last level) and, for each band from the coarsest "
-              "to the finest, G = band + pyramid_up(G, tf.shape(band)[1:3])")
+_FOLD_START = ("fold undoes the pyramid, so it runs the other way: begin with the residual "
+               "(the last level) and work back to the finest band. "
+               + hints.ask("laplacian_pyramid") + ".")
 
 
 def _show(result: CheckResult, quiet: bool) -> CheckResult:
@@ -256,9 +254,7 @@ def gram_matrix(fn, quiet: bool = False) -> CheckResult:
         Mistake(by_positions_minus_one, "divide by H * W, not H * W - 1"),
     ]
     return run_cases("gram_matrix", fn, lambda f: np.asarray(_gram_matrix(f)), cases,
-                     mistakes=mistakes, tensors=True, summary=tolerance_text(), quiet=quiet,
-                     hint="flatten each image to (H*W, C) features F, then F^T F / (H W), one "
-                          "(C, C) matrix per image: tf.einsum('bijc,bijd->bcd', f, f) / (H W)")
+                     mistakes=mistakes, tensors=True, summary=tolerance_text(), quiet=quiet)
 
 
 REFERENCES = {"adain": reference_adain, "laplacian_pyramid": reference_laplacian_pyramid,

@@ -31,6 +31,7 @@ The course's Fashion-MNIST images are 28x28, padded with black to 32x32 (:func:`
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 
@@ -129,10 +130,16 @@ class ProGAN:
         width: channel multiplier (``hardware.model_scale``); channels = max(4, round(c x w)).
         image_channels: 1 for Fashion-MNIST, 3 for colour.
         group_size: the minibatch-stddev group size (4 in the paper).
+        pixel_norm, minibatch_stddev: functions to run in G's ``PixelNorm`` layers and D's
+            ``MinibatchStdDev`` layer instead of the course's (:func:`gan_course.layers.
+            pixel_norm`, :func:`~gan_course.layers.minibatch_stddev`), with their signatures:
+            lesson 5 builds its ProGAN with the learner's, once their checks pass. None: the
+            course's.
     """
 
     def __init__(self, latent_dim: int = LATENT_DIM, channels: dict | None = None,
-                 width: float = 1.0, image_channels: int = 1, group_size: int = 4):
+                 width: float = 1.0, image_channels: int = 1, group_size: int = 4,
+                 pixel_norm=None, minibatch_stddev=None):
         channels = dict(PROGAN_CHANNELS if channels is None else channels)
         resolutions = sorted(channels)
         expected = [4 * 2 ** i for i in range(max(1, len(resolutions)))]  # {} is no ProGAN
@@ -146,6 +153,12 @@ class ProGAN:
         self.resolutions = resolutions
         self.channels = {r: hardware.scaled_filters(c, width) for r, c in channels.items()}
         self.group_size = int(group_size)
+        for name, function in (("pixel_norm", pixel_norm),
+                               ("minibatch_stddev", minibatch_stddev)):
+            if function is not None and not callable(function):
+                raise ValueError(f"{name}={function!r} must be a function with the signature "
+                                 f"of gan_course.layers.{name}, or None for the course's.")
+        self.pixel_norm, self.minibatch_stddev = pixel_norm, minibatch_stddev
         #: The real images' fade-in factor, read by :meth:`dataset`; set it with the
         #: ``variables`` of :class:`FadeInSchedule`.
         self.real_alpha = tf.Variable(1.0, trainable=False, dtype=tf.float32,
@@ -181,15 +194,16 @@ class ProGAN:
 
     def _g_features(self, z, resolution):
         """G's features at every resolution up to ``resolution``: {r: (N, r, r, C_r)}."""
-        x = PixelNorm()(z)
+        norm = functools.partial(PixelNorm, function=self.pixel_norm)
+        x = norm()(z)
         x = layers.Reshape((4, 4, self.channels[4]))(self._g_dense(x))
-        x = PixelNorm()(self._act(x))
-        x = PixelNorm()(self._act(self._g_convs[4][0](x)))
+        x = norm()(self._act(x))
+        x = norm()(self._act(self._g_convs[4][0](x)))
         features = {4: x}
         for r in self.resolutions[1:self.resolutions.index(resolution) + 1]:
             x = NearestUpsample2D(2)(x)
             for conv in self._g_convs[r]:
-                x = PixelNorm()(self._act(conv(x)))
+                x = norm()(self._act(conv(x)))
             features[r] = x
         return features
 
@@ -231,7 +245,7 @@ class ProGAN:
                 old = self._act(self._from_rgb[r // 2](layers.AveragePooling2D(2)(images)))
                 new = FadeIn(0.0, name=f"d_fade_{r}")([old, new])
             x, r = new, r // 2
-        x = MinibatchStdDev(self.group_size)(x)
+        x = MinibatchStdDev(self.group_size, function=self.minibatch_stddev)(x)
         x = self._act(self._d_head[0](x))
         x = self._act(self._d_head[1](layers.Flatten()(x)))
         score = self._d_head[2](x)
