@@ -56,15 +56,25 @@ def metric_ranges(path: str | Path | None = None) -> dict:
 FIXED_TOLERANCE = 1e-4
 
 
-def range_verdict(name: str, value: float, kind: str, ranges: dict) -> str:
+#: Which way a headline number improves: ``better=`` of :func:`report_metric`.
+BETTER = ("lower", "higher")
+
+
+def range_verdict(name: str, value: float, kind: str, ranges: dict,
+                  better: str | None = None) -> str:
     """One line: is ``value`` inside the range of headline ``name`` measured for ``kind``?
 
-    Inside [min, max]: normal. Three seeds rarely span the whole spread, so a value outside by
-    at most the range's width is "just outside"; further out is "far outside". A range of one
+    Inside [min, max]: normal. Outside on the side ``better`` (``"lower"`` or ``"higher"``)
+    names: better than the measured runs, never a fault. Three seeds rarely span the whole
+    spread, so a value outside on the other side by at most the range's width is "just
+    outside"; further out is "far outside". A range of one
     number (every seed the same: a shipped model, fixed inputs) is matched to 1 %, which other
     hardware and versions stay within. With no range for this mode and device: not measured
     yet, and how to measure it.
     """
+    if better not in (None, *BETTER):
+        raise ValueError(f"better={better!r}: use 'lower' (e.g. a distance), 'higher' (e.g. an "
+                         "accuracy) or None.")
     mode, device = kind.split("/")
     where = f"{mode} mode on a {device.upper()}"
     entry = ranges.get(name, {}).get(kind)
@@ -82,6 +92,10 @@ def range_verdict(name: str, value: float, kind: str, ranges: dict) -> str:
     span = f"[{low:.4g}, {high:.4g}], {n} seeds in {where}, {entry.get('hardware', '')}"
     if low <= value <= high:
         return f"is my run normal? Yes: {value:.4g} is inside the measured range {span}."
+    if (better == "lower" and value < low) or (better == "higher" and value > high):
+        return (f"is my run normal? Better: {value:.4g} is {better} than the measured range "
+                f"{span}, and {better} is better. A faster machine, or settings that help, "
+                "trained it further.")
     gap = low - value if value < low else value - high
     if gap <= high - low:
         return (f"is my run normal? Probably: {value:.4g} is just outside the measured range "
@@ -114,17 +128,19 @@ def record_ranges(path: str | Path, kind: str, runs: dict[str, dict[int, float]]
     return ranges
 
 
-def report_metric(name: str, value: float, unit: str = "", note: str = "") -> None:
+def report_metric(name: str, value: float, unit: str = "", note: str = "",
+                  better: str | None = None) -> None:
     """Show a lesson's headline number, say whether it is normal (:func:`range_verdict`
-    against the ranges measured by ``bench/lesson_ranges.py``), and hand it to ``make
-    lessons`` when it runs the notebook.
+    against the ranges measured by ``bench/lesson_ranges.py``; ``better``: "lower" or
+    "higher", which way the number improves), and hand it to ``make lessons`` when it runs
+    the notebook.
 
-    ``report_metric("Fashion-MNIST FD (DCGAN)", 12.3, note="lower is better")``.
+    ``report_metric("Fashion-MNIST FD (DCGAN)", 12.3, better="lower")``.
     """
     value = float(value)
     text = f"{name}: {value:.4g}{(' ' + unit) if unit else ''}{f' ({note})' if note else ''}"
     say(f"headline metric: {text}")
-    say(range_verdict(name, value, run_kind(), metric_ranges()))
+    say(range_verdict(name, value, run_kind(), metric_ranges(), better))
     target = os.environ.get(METRICS_FILE_VARIABLE)
     if target:
         record = {"name": name, "value": value if math.isfinite(value) else str(value),

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gan_course import settings
+from gan_course import image_ops, settings
 
 MANIFEST = "SHA256SUMS"
 _VERIFIED: dict[str, str] = {}  # "path|size|mtime_ns" -> sha256, this process
@@ -190,3 +190,45 @@ def load_model_weights(path: str | Path, build, fix: str) -> tuple[dict, dict]:
         raise ValueError(f"The weights {path} hold arrays no model takes "
                          f"({', '.join(sorted(arrays)[:3])} ...): {fix}.")
     return models, record
+
+
+# --------------------------------------------------------------------------- output files
+
+
+def images_digest(images) -> str:
+    """sha256 of (N, H, W, 3) images, uint8 or floats in [0, 1], as uint8: which photos a
+    file of shipped outputs belongs to."""
+    checked = image_ops.check_images(images, "the content photos", value_range=image_ops.UNIT,
+                                     channels=(3,))
+    return hashlib.sha256(image_ops.to_uint8(checked, image_ops.UNIT).tobytes()).hexdigest()
+
+
+def save_outputs(path: str | Path, outputs, contents, record: dict) -> Path:
+    """Write a method's ``outputs`` (N, H, W, 3) in [0, 1] for ``contents`` as uint8, with the
+    contents' :func:`images_digest` and ``record`` (JSON: how they were made). Atomic."""
+    path = Path(path)
+    temporary = path.with_name(path.name + ".partial.npz")
+    np.savez_compressed(temporary, outputs=image_ops.to_uint8(outputs, image_ops.UNIT),
+                        contents_sha256=np.asarray(images_digest(contents)),
+                        record=np.asarray(json.dumps(record)))
+    os.replace(temporary, path)
+    return path
+
+
+def load_outputs(file_name: str, contents) -> tuple[np.ndarray, dict] | None:
+    """The outputs in ``data/<file_name>`` (checked against SHA256SUMS) if they were made from
+    exactly these ``contents``, else None: ``(float32 (N, H, W, 3) in [0, 1], record)``."""
+    path = settings.data_dir() / file_name
+    if not path.exists():
+        return None
+    verify(path)
+    return read_outputs(path, contents)
+
+
+def read_outputs(path: str | Path, contents) -> tuple[np.ndarray, dict] | None:
+    """:func:`load_outputs` of any file from :func:`save_outputs`, unchecked."""
+    with np.load(path, allow_pickle=False) as stored:
+        if str(stored["contents_sha256"]) != images_digest(contents):
+            return None
+        record = json.loads(str(stored["record"])) if "record" in stored.files else {}
+        return stored["outputs"].astype(np.float32) / 255.0, record

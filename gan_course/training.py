@@ -17,12 +17,10 @@ augmentation.
 
 from __future__ import annotations
 
-import numbers
-
 import keras
 import tensorflow as tf
 
-from gan_course import checkpoints, export, hardware, losses, tf_logging
+from gan_course import checkpoints, export, gan_arguments, hardware, losses, tf_logging
 from gan_course.checkpoints import architecture, describe_function, optimizer_settings
 from gan_course.losses import Terms
 from gan_course.messages import say
@@ -124,14 +122,16 @@ class GAN(keras.Model):
                  d_terms: dict | None = None, discriminator_sees_condition: bool = True,
                  augment=None, seed: int | None = None, custom_step=None, **kwargs):
         super().__init__(**kwargs)
-        _check_custom_step(custom_step, discriminator, d_steps=d_steps, gp_weight=gp_weight,
-                           r1_gamma=r1_gamma, update=update, g_terms=g_terms, d_terms=d_terms,
-                           augment=augment, latent_dim=latent_dim)
+        gan_arguments.check_custom_step(
+            custom_step, discriminator, d_steps=d_steps, gp_weight=gp_weight, r1_gamma=r1_gamma,
+            update=update, g_terms=g_terms, d_terms=d_terms, augment=augment,
+            latent_dim=latent_dim)
         self.custom_step = custom_step
         if update not in UPDATES:
             raise ValueError(f"update={update!r}; use one of {UPDATES}.")
-        d_steps = _whole_number(d_steps, "d_steps", 1, "5 D steps per G step for WGAN-GP")
-        custom = _loss_pair(loss)
+        d_steps = gan_arguments.whole_number(d_steps, "d_steps", 1,
+                                             "5 D steps per G step for WGAN-GP")
+        custom = gan_arguments.loss_pair(loss)
         loss, implied = ("custom", {}) if custom else losses.ALIASES.get(loss, (loss, {}))
         gp_weight = implied.get("gp_weight", 0.0) if gp_weight is None else gp_weight
         if not float(gp_weight) >= 0.0:
@@ -150,8 +150,8 @@ class GAN(keras.Model):
                              "fake)}.")
         self.generator = generator
         self.discriminator = discriminator
-        self.latent_shape = _latent_shape(latent_dim)
-        _check_shapes_fit(generator, discriminator, self.latent_shape)
+        self.latent_shape = gan_arguments.latent_shape(latent_dim)
+        gan_arguments.check_shapes_fit(generator, discriminator, self.latent_shape)
         self.loss_name = loss
         self.d_loss_fn, self.g_loss_fn = custom or losses.get_losses(loss)
         self.d_steps = int(d_steps)
@@ -160,8 +160,8 @@ class GAN(keras.Model):
             raise ValueError(f"r1_gamma={r1_gamma} must be >= 0 (e.g. 0.1 for 28x28 images).")
         self.r1_gamma = float(r1_gamma)
         self.update = update
-        self.g_terms = _check_terms(g_terms, "g_terms")
-        self.d_terms = _check_terms(d_terms, "d_terms")
+        self.g_terms = gan_arguments.check_terms(g_terms, "g_terms")
+        self.d_terms = gan_arguments.check_terms(d_terms, "d_terms")
         self.discriminator_sees_condition = bool(discriminator_sees_condition)
         if augment is not None and not callable(augment):
             raise ValueError(f"augment={augment!r} must be a function of a batch of images "
@@ -180,7 +180,7 @@ class GAN(keras.Model):
     def metric_names(self) -> list[str]:
         """What ``fit`` reports: the totals, D's mean scores, then every part of each loss."""
         g_parts = [f"g_{part}" for name, term in self.g_terms.items()
-                   for part in _part_names(name, term)]
+                   for part in gan_arguments.part_names(name, term)]
         if self.discriminator is None:
             return ["g_loss"] + g_parts
         names = ["d_loss", "g_loss", "d_real", "d_fake"]
@@ -188,7 +188,7 @@ class GAN(keras.Model):
             names += ["d_gan"] + (["d_gp"] if self.gp_weight else [])
             names += ["d_r1"] if self.r1_gamma else []
             names += [f"d_{part}" for name, term in self.d_terms.items()
-                      for part in _part_names(name, term)]
+                      for part in gan_arguments.part_names(name, term)]
         if self.g_terms:
             names += ["g_gan"] + g_parts
         return names
@@ -338,7 +338,7 @@ class GAN(keras.Model):
             if noise is None:
                 if n is None:
                     raise ValueError("Pass noise=... or n=... to generate().")
-                noise = self.sample_noise(_whole_number(n, "n", 1, "16 images"))
+                noise = self.sample_noise(gan_arguments.whole_number(n, "n", 1, "16 images"))
             inputs, total = [noise] + ([] if condition is None else [condition]), len(noise)
         outputs = []
         for start in range(0, total, batch_size):
@@ -553,51 +553,6 @@ class GAN(keras.Model):
 # --------------------------------------------------------------------------- helpers
 
 
-def _loss_pair(loss):
-    """``(d_loss, g_loss)`` when ``loss`` is a pair of functions, None for a loss name."""
-    if not isinstance(loss, (tuple, list)):
-        return None
-    if len(loss) != 2 or not all(callable(f) for f in loss):
-        raise ValueError(f"loss={loss!r}: give a name such as 'ns', or a pair (d_loss, g_loss) "
-                         "of functions, d_loss(real_logits, fake_logits) and g_loss(fake_logits).")
-    return tuple(loss)
-
-
-def _check_custom_step(custom_step, discriminator, **options) -> None:
-    """A ``ValueError`` unless ``custom_step`` is None, or a function given with a
-    discriminator, vector noise and every option the core's step implements at its default."""
-    if custom_step is None:
-        return
-    if not callable(custom_step):
-        raise ValueError(f"custom_step={custom_step!r} must be a function (generator, "
-                         "discriminator, g_optimizer, d_optimizer, real, z) -> (d_loss, g_loss), "
-                         "or None for the core's own step.")
-    if discriminator is None or options["latent_dim"] is None:
-        raise ValueError("custom_step plays the two-player game: give a discriminator and a "
-                         "latent_dim.")
-    defaults = {"d_steps": 1, "gp_weight": None, "r1_gamma": 0.0, "update": "alternating",
-                "g_terms": None, "d_terms": None, "augment": None}
-    changed = [f"{name}={options[name]!r}" for name, default in defaults.items()
-               if options[name] != default and not (name in ("g_terms", "d_terms")
-                                                    and not options[name])]
-    if changed:
-        raise ValueError(f"custom_step replaces the core's whole step, which is what "
-                         f"implements {', '.join(changed)}: leave them out, or use "
-                         "custom_step=None.")
-
-
-def _latent_shape(latent_dim):
-    if latent_dim is None:
-        return None
-    dims = (latent_dim,) if not isinstance(latent_dim, (tuple, list)) else tuple(latent_dim)
-    if not dims or any(isinstance(d, bool) or not isinstance(d, numbers.Integral) or d < 1
-                       for d in dims):
-        raise ValueError(f"latent_dim={latent_dim!r}: use a positive int (e.g. 100), a shape "
-                         "tuple of positive ints (e.g. (4, 4, 64)), or None for a generator "
-                         "that takes only a condition.")
-    return tuple(int(d) for d in dims)
-
-
 def _multi_worker(strategy) -> bool:
     """True under a MultiWorkerMirroredStrategy that spans several workers."""
     return (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
@@ -609,56 +564,6 @@ def _xla_failure(error: BaseException) -> bool:
     ... does not support sm_120" on a GPU newer than TensorFlow's XLA)."""
     text = f"{type(error).__name__}: {error}".lower()
     return any(word in text for word in ("xla", "ptx", "sm_", "jit compil", "jit_compile"))
-
-
-def _static_shapes(tensors) -> list[tuple] | None:
-    """The per-sample shapes of a model's ``inputs`` or ``outputs``, or None if it has none (a
-    subclassed model that was never called on a ``keras.Input``)."""
-    try:
-        tensors = tensors() if callable(tensors) else tensors
-    except (AttributeError, ValueError):
-        return None
-    if not tensors:
-        return None
-    return [tuple(t.shape[1:]) for t in tensors]
-
-
-def _fits(made: tuple, taken: tuple) -> bool:
-    """Whether per-sample shapes agree (an unknown dimension, None, fits anything)."""
-    return len(made) == len(taken) and all(
-        a is None or b is None or a == b for a, b in zip(made, taken, strict=True))
-
-
-def _check_shapes_fit(generator, discriminator, latent_shape) -> None:
-    """Refuse a generator whose images the discriminator cannot take, or whose first input is
-    not the noise ``latent_dim`` says, naming both shapes (when the models' shapes are known:
-    functional models, or subclassed ones built on a ``keras.Input``)."""
-    made = _static_shapes(lambda: generator.outputs)
-    g_inputs = _static_shapes(lambda: generator.inputs)
-    if latent_shape is not None and g_inputs and not _fits(latent_shape, g_inputs[0]):
-        wanted = g_inputs[0][0] if len(g_inputs[0]) == 1 else g_inputs[0]
-        raise ValueError(f"latent_dim gives noise of shape {latent_shape}, but the generator "
-                         f"({generator.name}) takes {g_inputs[0]} as its first input: give "
-                         f"GAN latent_dim={wanted}, or build the generator for the noise you "
-                         "want.")
-    taken = None if discriminator is None else _static_shapes(lambda: discriminator.inputs)
-    if made and taken and len(made) == 1 and not _fits(made[0], taken[0]):
-        raise ValueError(f"The generator ({generator.name}) makes {made[0]} images, but the "
-                         f"discriminator ({discriminator.name}) takes {taken[0]}"
-                         + (" as its first input (the image)" if len(taken) > 1 else "")
-                         + ": build both for the same image size and channels.")
-
-
-def _whole_number(value, name: str, minimum: int, example: str) -> int:
-    """``value`` as an int >= ``minimum``; a float, bool or smaller number is an error."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name}={value!r} must be a whole number >= {minimum} (e.g. "
-                         f"{example}).")
-    return int(value)
-
-
-def _part_names(name: str, term) -> tuple:
-    return term.parts if isinstance(term, Terms) else (name,)
 
 
 def _scalar(player: str, part: str, value):
@@ -681,24 +586,6 @@ def _term_parts(player: str, name: str, term, value) -> dict:
         raise ValueError(f"The terms '{name}' must return a dict with the keys {term.parts}; "
                          f"got {got}.")
     return {f"{player}_{part}": _scalar(player, part, value[part]) for part in term.parts}
-
-
-def _check_terms(terms, name: str) -> dict:
-    terms = dict(terms or {})
-    for key, function in terms.items():
-        if not (isinstance(key, str) and key.isidentifier()) or not callable(function):
-            raise ValueError(f"{name} maps names (like 'l1') to functions; got {key!r}: "
-                             f"{function!r}.")
-    parts = [part for key, function in terms.items() for part in _part_names(key, function)]
-    repeated = sorted({part for part in parts if parts.count(part) > 1})
-    if repeated:
-        raise ValueError(f"{name}: the part names {repeated} repeat; each term needs its own "
-                         "name.")
-    reserved = sorted({"gan", "gp", "loss", "real", "fake"} & set(parts))
-    if reserved:
-        raise ValueError(f"{name}: {reserved} name the core's own losses or scores; rename "
-                         "the term.")
-    return terms
 
 
 def _with_loss_scaling(optimizer):

@@ -266,3 +266,22 @@ def test_toy_2d_presets_prints_each_preset_beside_the_untrained_generator():
     assert "untrained  seed 0: modes  0" in out
     for name in ("covers", "fast D"):
         assert f"{name:<10} modes per seed" in out, out
+
+
+def test_gatys_speckle_measures_each_lever_against_the_styles_own_busyness(tmp_path):
+    out = _run_bench("gatys_speckle.py", "--steps", "2", "--size", "64", "--levers",
+                     "learning rate 0.005", "+ total variation, weight 30",
+                     "--save", str(tmp_path / "speckle.png"))
+    assert "high-frequency energy: style" in out
+    rows = [line for line in out.splitlines() if " speckle " in line]
+    assert len(rows) == 2 and all("style distance" in r and "content SSIM" in r for r in rows)
+    assert (tmp_path / "speckle.png").stat().st_size > 0
+
+
+def test_high_frequency_energy_sees_speckle_and_not_smooth_shading():
+    sys.path.insert(0, str(ROOT / "bench"))
+    from gatys_speckle import high_frequency_energy
+
+    smooth = np.broadcast_to(np.linspace(0, 1, 32)[None, :, None, None], (1, 32, 32, 3))
+    speckled = smooth + np.random.default_rng(0).normal(0, 0.1, (1, 32, 32, 3))
+    assert high_frequency_energy(smooth) < 1e-6 < 100 * 1e-6 < high_frequency_energy(speckled)

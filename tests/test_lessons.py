@@ -171,3 +171,16 @@ def test_jobs_must_be_at_least_one(tmp_path, capsys):
     with pytest.raises(SystemExit):
         lessons.main(["--notebooks", str(tmp_path), "--jobs", "0"])
     assert "--jobs 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("better, value", [("lower", 5.0), ("higher", 30.0)])
+def test_a_run_better_than_the_range_is_called_better_not_a_fault(better, value):
+    ranges = {"m": {"quick/cpu": {"values": [10.0, 12.0, 14.0], "min": 10.0, "max": 14.0,
+                                  "hardware": "x86_64, 2 CPU cores"}}}
+    verdict = lessons.range_verdict("m", value, "quick/cpu", ranges, better)
+    assert "Better:" in verdict and f"{better} is better" in verdict
+    assert "Check the settings" not in verdict
+    worse = 30.0 if better == "lower" else 5.0
+    assert "far outside" in lessons.range_verdict("m", worse, "quick/cpu", ranges, better)
+    with pytest.raises(ValueError, match="better='smaller'"):
+        lessons.range_verdict("m", 1.0, "quick/cpu", ranges, "smaller")

@@ -136,3 +136,30 @@ def test_model_weights_that_do_not_fit_or_are_missing_are_refused_with_the_fix(t
     (tmp_path / "bad.npz").write_bytes(b"not a zip")
     with pytest.raises(ValueError, match="unreadable or corrupt"):
         shipped.load_model_weights(tmp_path / "bad.npz", lambda r: {}, fix="retrain")
+
+
+def test_shipped_outputs_come_back_only_for_the_photos_they_were_made_from(tmp_path):
+    rng = np.random.default_rng(0)
+    contents = rng.uniform(0, 1, (2, 8, 8, 3)).astype(np.float32)
+    outputs = rng.uniform(0, 1, (2, 8, 8, 3)).astype(np.float32)
+    path = shipped.save_outputs(tmp_path / "made.npz", outputs, contents, {"steps": 3})
+    back, record = shipped.read_outputs(path, contents)
+    np.testing.assert_allclose(back, outputs, atol=0.5 / 255 + 1e-6)
+    assert record == {"steps": 3}
+    assert shipped.read_outputs(path, contents[::-1]) is None  # other photos: nothing
+    assert shipped.images_digest((contents * 255).round().astype(np.uint8)) == \
+        shipped.images_digest(contents)
+
+
+def test_the_shipped_magenta_and_gatys_outputs_load_for_lesson_4s_photos():
+    from gan_course import data
+    from gan_course.models import fast_style, gatys
+
+    contents = data.content_images(size=512)
+    assert fast_style.shipped_outputs("stained_glass_flower", contents).shape == contents.shape
+    found = gatys.shipped_outputs("stained_glass_flower", contents)
+    if found is None:
+        pytest.skip("data/gatys_stained_glass_flower.npz is not made yet")
+    outputs, record = found
+    assert outputs.shape == contents.shape and record["steps"] == 1000
+    assert gatys.shipped_outputs("another style", contents) is None

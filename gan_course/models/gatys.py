@@ -6,7 +6,11 @@ features at relu5_2 (``block5_conv2``); style as Gram matrices at relu1_1 ... re
 features (no rescaling; the tutorial's VGG-19 has ImageNet weights, the course's default is
 HED's VGG-16, ``features.vgg_encoder``); weights 1e4 (content) and 1e-2 (style); Adam(0.02,
 beta_1 0.99, epsilon 0.1); the image clipped to [0, 1] after every step; 1,000 steps;
-optionally a total variation term (weight 30)::
+optionally a total variation term (weight 30). One setting differs: Adam's learning rate is
+:data:`LEARNING_RATE`, 0.005, not 0.02. Adam moves every pixel by about the learning rate per
+step whatever its gradient, and with HED's VGG-16 the tutorial's 0.02 covers the image in
+single-pixel speckle; a total variation term removes it but blurs the picture at every weight
+tried (``bench/gatys_speckle.py``, bench/README.md)::
 
     L(x) = w_s / 5 sum_l mean((G_l(x) - G_l(s))^2) + w_c mean((F(x) - F(c))^2) + w_tv TV(x)
 
@@ -20,13 +24,31 @@ import time
 
 import numpy as np
 
-from gan_course import features, image_ops
+from gan_course import features, image_ops, shipped
 
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 CONTENT_LAYER = "relu5_2"
 #: The TF tutorial's settings.
 TUTORIAL = {"steps": 1000, "style_weight": 1e-2, "content_weight": 1e4, "learning_rate": 0.02,
             "beta_1": 0.99, "epsilon": 0.1}
+#: The course's learning rate (the tutorial's is 0.02: speckle with HED's VGG-16).
+LEARNING_RATE = 0.005
+
+
+#: Outputs of :func:`gatys_transfer` run to all its steps on lesson 4's two validation photos
+#: (``data.content_images(size=512)``) in each offline style, made by
+#: ``tools/make_gatys_outputs.py`` (about 36 CPU minutes per photo): pictures to compare with,
+#: where quick mode can afford only a demonstration.
+SHIPPED_OUTPUTS = {"stained_glass_flower": "gatys_stained_glass_flower.npz"}
+
+
+def shipped_outputs(style_name: str, contents):
+    """The shipped full-step outputs for ``style_name`` if they were made from exactly these
+    ``contents``: ``(float32 (N, H, W, 3) in [0, 1], record)`` with the record's ``steps``,
+    ``options`` and ``seconds_per_image``; else None."""
+    if style_name not in SHIPPED_OUTPUTS:
+        return None
+    return shipped.load_outputs(SHIPPED_OUTPUTS[style_name], contents)
 
 
 def gram_matrix(features):
@@ -41,7 +63,8 @@ def gram_matrix(features):
 def gatys_transfer(content, style, steps: int = TUTORIAL["steps"], encoder=None,
                    style_weight: float = TUTORIAL["style_weight"],
                    content_weight: float = TUTORIAL["content_weight"],
-                   total_variation_weight: float = 0.0, callback=None,
+                   total_variation_weight: float = 0.0,
+                   learning_rate: float = LEARNING_RATE, callback=None,
                    seconds: float | None = None) -> np.ndarray:
     """Optimise an image, starting from ``content``, towards ``style``'s Gram matrices and
     ``content``'s relu5_2 features; returns it, float32 (H, W, 3) in [0, 1].
@@ -50,7 +73,9 @@ def gatys_transfer(content, style, steps: int = TUTORIAL["steps"], encoder=None,
     ``features.VGGEncoder`` with layers STYLE_LAYERS + (CONTENT_LAYER,) (default:
     ``features.vgg_encoder("auto", ...)``, VGG-16 with HED's weights), used without its
     feature scales, as the tutorial uses VGG. ``callback(step, image, loss)`` is called after
-    every step. ``seconds``: a time budget; the optimisation stops after the step that spends
+    every step. ``learning_rate``: Adam's (:data:`LEARNING_RATE`; the tutorial's is 0.02; pixels
+    are in [0, 1]).
+    ``seconds``: a time budget; the optimisation stops after the step that spends
     it, even before ``steps``.
     """
     import keras
@@ -70,7 +95,7 @@ def gatys_transfer(content, style, steps: int = TUTORIAL["steps"], encoder=None,
     style_targets = [gram_matrix(style_maps[i]) for i in style_at]
     content_target = raw(content[None])[content_at]
     image = tf.Variable(content[None].astype(np.float32))
-    optimizer = keras.optimizers.Adam(TUTORIAL["learning_rate"], beta_1=TUTORIAL["beta_1"],
+    optimizer = keras.optimizers.Adam(learning_rate, beta_1=TUTORIAL["beta_1"],
                                       epsilon=TUTORIAL["epsilon"])
 
     @tf.function
