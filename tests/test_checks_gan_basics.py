@@ -178,3 +178,42 @@ def test_ds_optimizer_given_gs_variables_too_is_blamed_on_ds_turn():
 
     result = checks.train_step(both, quiet=True)
     assert not result.passed and "D's turn moved G too" in result.message, result.message
+
+
+def test_gs_turn_moving_d_too_is_blamed_on_gs_turn():
+    def g_moves_d(generator, discriminator, g_optimizer, d_optimizer, real, z):
+        with tf.GradientTape() as tape:
+            d_loss = good_d_loss(discriminator(real, training=True),
+                                 discriminator(generator(z, training=True), training=True))
+        d_vars = discriminator.trainable_variables
+        d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars, strict=True))
+        both = generator.trainable_variables + discriminator.trainable_variables
+        with tf.GradientTape() as tape:
+            g_loss = good_g_loss(discriminator(generator(z, training=True), training=True))
+        g_optimizer.apply_gradients(zip(tape.gradient(g_loss, both), both, strict=True))
+        return d_loss, g_loss
+
+    result = checks.train_step(g_moves_d, quiet=True)
+    assert not result.passed and "G's turn changed D too" in result.message, result.message
+
+
+def test_swapped_losses_and_a_wrong_optimizer_are_named():
+    result = checks.train_step(lambda *args: step()(*args)[::-1], quiet=True)
+    assert not result.passed and "come back swapped" in result.message, result.message
+
+    def wrong_optimizer(generator, discriminator, g_optimizer, d_optimizer, real, z):
+        d_loss, _ = step()(generator, discriminator, g_optimizer, d_optimizer, real, z)
+        with tf.GradientTape() as tape:
+            g_loss = good_g_loss(discriminator(generator(z, training=True), training=True))
+        g_vars = generator.trainable_variables
+        d_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars, strict=True))
+        return d_loss, g_loss
+
+    result = checks.train_step(wrong_optimizer, quiet=True)
+    assert not result.passed and "apply G's gradients with g_optimizer" in result.message, \
+        result.message
+
+
+def test_a_loss_per_sample_is_told_to_reduce_to_one_number():
+    result = checks.ns_g_loss(lambda f: tf.reduce_mean(tf.nn.softplus(-f), axis=0), quiet=True)
+    assert not result.passed and "reduce over everything" in result.message, result.message

@@ -103,3 +103,23 @@ def test_raw_tensorflow_errors_are_translated(fn, words):
 
 def test_an_error_it_does_not_know_is_left_alone():
     assert core.translate_error(ValueError("something else")) == ""
+
+
+@pytest.mark.parametrize("fn, words", [
+    (lambda: tf.matmul(tf.zeros((2, 20, 3)), tf.zeros((2, 20, 3))), "second's second-to-last"),
+    (lambda: tf.zeros(3) / tf.constant(2), "mixes float32 and int32"),
+    (lambda: tf.concat([tf.zeros((1, 2, 3)), tf.zeros((1, 4, 5))], axis=1),
+     "slice and concatenate along the same axis"),
+])
+def test_more_raw_errors_are_translated(fn, words):
+    assert words in core.translate_error(raw_error(fn)), core.translate_error(raw_error(fn))
+
+
+def test_a_vector_broadcast_against_a_column_is_named():
+    def no_keepdims(features, labels, psi_kernel, psi_bias, class_vectors):
+        chosen = tf.gather(class_vectors, labels)
+        return (tf.matmul(features, psi_kernel) + psi_bias
+                + tf.reduce_sum(chosen * features, axis=1))
+
+    result = checks.projection_logit(no_keepdims, quiet=True)
+    assert not result.passed and "keepdims=True" in result.message, result.message

@@ -117,3 +117,9 @@ def test_circular_pad_with_only_the_corners_wrong_is_told_to_pad_the_padded_resu
 
     result = checks.circular_pad(corners_wrong, quiet=True)
     assert not result.passed and "only the corners" in result.message, result.message
+
+
+def test_padding_the_height_only_is_named():
+    result = checks.circular_pad(lambda x, p: tf.concat([x[:, -p:], x, x[:, :p]], axis=1),
+                                 quiet=True)
+    assert not result.passed and "only the height is padded" in result.message, result.message

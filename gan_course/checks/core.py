@@ -103,6 +103,18 @@ def to_array(value, what: str = "it") -> np.ndarray:
     return array
 
 
+def shape_advice(got: tuple, expected: tuple) -> str:
+    """Plain words for the commonest wrong shapes ("" for others): a number per sample where
+    one number was expected, and a vector broadcast against a column."""
+    if expected == () and len(got) >= 1:
+        return (" (one number per sample or pixel: the result is a single number, so reduce "
+                "over everything, e.g. tf.reduce_mean(...) with no axis)")
+    if len(expected) == 2 and expected[1] == 1 and got == (expected[0], expected[0]):
+        return (f" (a vector ({expected[0]},) met a column {expected} and broadcast to a "
+                "square: keep the column, e.g. reduce_sum(..., axis=1, keepdims=True))")
+    return ""
+
+
 def describe(array: np.ndarray) -> str:
     """A short picture of an array for a message: the number, or its shape and first values."""
     array = np.asarray(array)
@@ -119,7 +131,8 @@ def compare_arrays(got, expected, rtol: float = RTOL, atol: float = ATOL,
     expected = np.asarray(expected)
     array = to_array(got, what)
     if array.shape != expected.shape:
-        raise Failure(f"{what} returned shape {array.shape}, expected {expected.shape}")
+        raise Failure(f"{what} returned shape {array.shape}, expected {expected.shape}"
+                      + shape_advice(array.shape, expected.shape))
     if expected.dtype.kind == "f" and array.dtype.kind != "f":
         raise Failure(f"{what} returned dtype {array.dtype}, expected floats ({expected.dtype})")
     if expected.dtype.kind == "f" and not np.all(np.isfinite(array)):
@@ -231,22 +244,38 @@ def translate_error(error: BaseException) -> str:
                     "(pyramid_up(coarser, tf.shape(finer)[1:3]))")
         return (f"shapes {a} and {b} do not broadcast: each axis must be equal or 1. Print "
                 "the shapes of your intermediate results to see which one is off")
-    sizes = re.search(r"Matrix size-incompatible: In\[0\]: \[([\d, ]*)\], In\[1\]: "
-                      r"\[([\d, ]*)\]", text)
+    sizes = (re.search(r"Matrix size-incompatible: In\[0\]: \[([\d, ]*)\], In\[1\]: "
+                       r"\[([\d, ]*)\]", text)
+             or re.search(r"In\[0\] mismatch In\[1\] shape: \d+ vs\. \d+: \[([\d, ]*)\] "
+                          r"\[([\d, ]*)\]", text))
     if sizes:
-        return (f"a matrix product of {_shape(sizes.group(1))} and {_shape(sizes.group(2))}: "
-                "the first's last size must equal the second's first. Transpose one, or "
+        a, b = _shape(sizes.group(1)), _shape(sizes.group(2))
+        which = "first" if len(b) == 2 else "second-to-last"
+        return (f"a matrix product of {a} and {b}: the first's last size must equal the "
+                f"second's {which}. Transpose one (tf.transpose, or transpose_a=True), or "
                 "multiply the other way round")
     wanted = re.search(r"expected to be a (\w+) tensor but is a (\w+) tensor", text)
     if wanted:
         return (f"an operation mixes a {wanted.group(1)} tensor with a {wanted.group(2)} one "
                 "(tf.size and tf.shape give ints): cast first, e.g. "
                 f"tf.cast(n, tf.{wanted.group(1)})")
+    mixed = re.search(r"must have the same dtype, got tf\.(\w+) != tf\.(\w+)", text)
+    if mixed:
+        return (f"an operation mixes {mixed.group(1)} and {mixed.group(2)} (tf.size and "
+                "tf.shape give ints): cast the int first, e.g. tf.cast(n, tf.float32)")
     attr = re.search(r"Value for attr 'T' of (\w+) is not in the list of allowed values.*?"
                      r"\{\{node (\w+)\}\}", text)
     if attr:
         return (f"{attr.group(2)} needs floats and got {attr.group(1)} (tf.size and tf.shape "
                 "give ints): cast first, e.g. tf.cast(n, tf.float32)")
+    if "Unknown variable" in text:
+        return ("an optimizer was handed variables it does not know: each optimizer updates "
+                "its own player, so apply G's gradients with g_optimizer and D's with "
+                "d_optimizer")
+    concat = re.search(r"ConcatOp : Dimension (\d+) in both shapes must be equal", text)
+    if concat:
+        return (f"tf.concat joins along one axis, and every other axis must match (axis "
+                f"{concat.group(1)} does not): slice and concatenate along the same axis")
     if "No gradients provided" in text:
         return ("the optimizer received no gradients: the loss was not computed from these "
                 "variables inside the tape. Compute G(z) and the logits inside the "
@@ -330,7 +359,8 @@ def graph_problem(fn, case: Case) -> str:
     except Exception as error:
         return (f"right when called directly, but on {case.label} inside tf.function (as "
                 f"training runs it) it raised {type(error).__name__}: {_short(error, 120)}. "
-                "Hint: use TensorFlow ops (tf.reduce_mean, tf.nn.softplus ...), not NumPy")
+                "Hint: use TensorFlow ops (tf.reduce_mean, tf.nn.softplus ...), not NumPy: "
+                "NumPy cannot read the symbolic tensors a graph passes")
     return ""
 
 

@@ -242,7 +242,24 @@ def _two_turns(d_loss_fn, g_loss_fn, g_first=False):
     return step
 
 
+def _g_moves_d_too(generator, discriminator, g_optimizer, d_optimizer, real, z):
+    """Mistake: G's gradient is taken and applied for D's variables as well."""
+    with tf.GradientTape() as tape:
+        d_loss = losses.ns_d_loss(discriminator(real, training=True),
+                                  discriminator(generator(z, training=True), training=True))
+    d_vars = discriminator.trainable_variables
+    d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars, strict=True))
+    variables = generator.trainable_variables + discriminator.trainable_variables
+    with tf.GradientTape() as tape:
+        g_loss = losses.ns_g_loss(discriminator(generator(z, training=True), training=True))
+    g_optimizer.apply_gradients(zip(tape.gradient(g_loss, variables), variables, strict=True))
+    return d_loss, g_loss
+
+
 STEP_MISTAKES_D = [
+    (_g_moves_d_too,
+     "D's own turn is right, but G's turn changed D too: take G's gradient for "
+     "generator.trainable_variables only, and apply it to those"),
     (_two_turns(lambda r, f: losses.ns_d_loss(f, r), losses.ns_g_loss),
      "D's update went the wrong way: real and fake are swapped in its loss (real logits "
      "first: ns_d_loss(real_logits, fake_logits))"),
@@ -323,6 +340,13 @@ def _returned_problem(value, d_loss, g_loss) -> str | None:
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         return (f"both players' weights match, but it returned {type(value).__name__}. Hint: "
                 "return (d_loss, g_loss), the two losses of this step")
+    try:
+        compare_arrays(value[0], g_loss)
+        compare_arrays(value[1], d_loss)
+        return ("both players' weights match, but the two losses come back swapped. Hint: "
+                "return (d_loss, g_loss), D's first")
+    except Failure:
+        pass
     for name, got, expected in (("d_loss", value[0], d_loss), ("g_loss", value[1], g_loss)):
         try:
             compare_arrays(got, expected, what=name)

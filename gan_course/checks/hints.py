@@ -38,8 +38,8 @@ HINTS = {
          "inputs are logits (any real number), not probabilities: which loss takes those?",
          "the binary cross-entropy of each half, averaged over its batch, and the two halves "
          "averaged. For a logit t, -log sigma(t) is the loss of label 1, -log(1 - sigma(t)) "
-         "that of label 0; writing log(sigmoid(t)) literally overflows for large |t|, and a "
-         "stable function does the same job.",
+         "that of label 0. Written literally, log(sigmoid(t)) gives -inf once sigmoid(t) rounds "
+         "to 0 (t below about -100 in float32); a stable function does the same job.",
          "L_D = 1/2 (mean(softplus(-real_logits)) + mean(softplus(fake_logits))), since "
          "-log sigma(t) = softplus(-t) and -log(1 - sigma(t)) = softplus(t); or "
          "keras.losses.BinaryCrossentropy(from_logits=True) with labels 1 and 0."),

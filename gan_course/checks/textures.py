@@ -99,6 +99,8 @@ def circular_pad(fn, quiet: bool = False) -> CheckResult:
         Mistake(_swapped_sides,  # with pad 1 this is also mirroring ("symmetric")
                 "the sides are swapped: the top rows are the *last* pad rows (x[:, -pad:]), the "
                 "bottom rows the first (x[:, :pad]); the same for columns"),
+        Mistake(_height_only, "only the height is padded: pad the width too, concatenating "
+                              "along axis 2"),
         Mistake(_np_pad("constant"), "that is zero padding: take the pixels of the opposite edge"),
         Mistake(_np_pad("reflect"), "that is reflection: take the pixels of the opposite edge"),
         Mistake(_np_pad("symmetric"), "that is mirroring: take the pixels of the opposite edge"),
