@@ -13,6 +13,7 @@ All of them work with :class:`gan_course.training.GAN` through ``fit(callbacks=[
 
 from __future__ import annotations
 
+import json
 import math
 import sys
 import time
@@ -25,7 +26,7 @@ import tensorflow as tf
 
 from gan_course import checkpoints, viz
 from gan_course.checkpoints import Checkpoint, CheckpointState, RunLock, settings_differences
-from gan_course.files import png_bytes
+from gan_course.files import atomic_write_bytes, png_bytes
 from gan_course.messages import say
 from gan_course.models.progan import FadeInSchedule
 from gan_course.settings import TimeBudget
@@ -79,8 +80,9 @@ class SampleGrid(keras.callbacks.Callback):
         if (epoch + 1) % self.every_n_epochs == 0:
             self.draw(label=f"epoch {epoch + 1}")
 
-    def draw(self, label: str = "") -> np.ndarray:
-        """Make, show and keep one grid now; returns it (uint8)."""
+    def draw(self, label: str = "", save: bool = True) -> np.ndarray:
+        """Make, show and keep one grid now (and with ``save`` write its PNG); returns it
+        (uint8)."""
         images = self.model.generate(self.noise, condition=self.condition)
         if self.to_picture is not None:
             images = np.asarray(self.to_picture(images, self.condition))
@@ -88,7 +90,7 @@ class SampleGrid(keras.callbacks.Callback):
         if self.scale > 1:  # small images are easier to see a little larger
             picture = picture.repeat(self.scale, axis=0).repeat(self.scale, axis=1)
         self.frames.append(picture)
-        if self.directory is not None:
+        if self.directory is not None and save:
             import imageio.v3 as iio
 
             iio.imwrite(self.directory / f"epoch_{len(self.frames):04d}.png", picture)
@@ -439,9 +441,46 @@ def train(gan, dataset, directory: str | Path, budget: TimeBudget | float, *,
     everything = [*extra_callbacks, *run]
     history = gan.fit(dataset, epochs=max(1, max_steps // steps_per_epoch),
                       steps_per_epoch=steps_per_epoch, verbose=0, callbacks=everything)
-    print(f"{name or Path(directory).name}: {gan.step} steps in total")
+    name = name or Path(directory).name
     checkpoint = next(cb for cb in run if isinstance(cb, Checkpoint))
-    return TrainingRun(history=history, grid=run[0], checkpoint=checkpoint, callbacks=everything)
+    grid = run[0]
+    if checkpoint.run_directory is not None:  # the whole run's history, across resumes
+        history.history = keep_history(checkpoint.run_directory, history)
+    if not history.epoch:  # nothing left to train: the run had reached its plan before
+        print(f"{name}: this run finished earlier ({gan.step} steps): showing its saved model "
+              "and history; set START_FRESH = True to train it again")
+        if grid.model is None:
+            grid.set_model(gan)
+        if grid.noise is None and gan.latent_shape is not None:
+            grid.on_train_begin()
+        grid.draw(label="the saved run", save=False)  # its sample PNGs stay as they were
+    print(f"{name}: {gan.step} steps in total")
+    return TrainingRun(history=history, grid=grid, checkpoint=checkpoint, callbacks=everything)
+
+
+#: The loss history of a run, kept in its checkpoint folder by :func:`train`.
+HISTORY_FILENAME = "history.json"
+
+
+def keep_history(run_directory: str | Path, history) -> dict:
+    """Merge this ``fit``'s epochs (a ``keras.callbacks.History``) into the run's saved history,
+    ``run_directory/history.json`` (``{"epoch": [...], metric: [...]}``; an epoch trained again
+    after a restore replaces the earlier one), write it atomically and return it as a
+    ``History.history`` dict: every epoch of the run, in order, whatever the resumes."""
+    path = Path(run_directory) / HISTORY_FILENAME
+    saved = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {"epoch": []}
+    rows = {int(e): {k: v[i] for k, v in saved.items() if k != "epoch" and i < len(v)}
+            for i, e in enumerate(saved.get("epoch", []))}
+    for i, epoch in enumerate(history.epoch):
+        rows[int(epoch)] = {k: float(v[i]) for k, v in history.history.items()}
+    epochs = sorted(rows)
+    names = sorted({k for row in rows.values() for k in row})
+    merged = {k: [rows[e].get(k, float("nan")) for e in epochs] for k in names}
+    if history.epoch:
+        payload = json.dumps({"epoch": epochs, **merged}, allow_nan=True).encode("utf-8")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(path, payload)
+    return merged
 
 
 def fit_for_budget(gan, dataset, directory: str | Path, budget: TimeBudget | float, *,

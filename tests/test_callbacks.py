@@ -325,3 +325,27 @@ def test_train_runs_to_max_steps_checkpoints_and_resumes(tmp_path, capsys):
     assert isinstance(grid, callbacks.SampleGrid) and again.step == 6
     out = capsys.readouterr().out
     assert "resumed from" in out and "run: 6 steps in total" in out
+
+
+def test_a_finished_run_trained_again_shows_its_saved_model_and_whole_history(tmp_path,
+                                                                              capsys):
+    """Run All twice: the second run trains no step, says so, and still has a picture and
+    the first run's history; a resumed run's history holds every epoch."""
+    first = toy.tiny_gan()
+    run = callbacks.train(first, toy.image_dataset(), tmp_path / "run", 600.0,
+                          steps_per_epoch=2, max_steps=4, samples=4)
+    pngs = sorted((tmp_path / "run" / "samples").glob("*.png"))
+    losses = run.history.history["g_loss"]
+    assert len(losses) == 2 and len(pngs) == 2
+    capsys.readouterr()
+    again = callbacks.train(toy.tiny_gan(), toy.image_dataset(), tmp_path / "run", 600.0,
+                            steps_per_epoch=2, max_steps=4, samples=4)
+    out = capsys.readouterr().out
+    assert "this run finished earlier (4 steps)" in out and "START_FRESH" in out
+    assert len(again.grid.frames) == 1 and again.grid.frames[0].shape == run.grid.frames[-1].shape
+    np.testing.assert_allclose(again.history.history["g_loss"], losses)
+    assert sorted((tmp_path / "run" / "samples").glob("*.png")) == pngs  # none overwritten
+    longer = callbacks.train(toy.tiny_gan(), toy.image_dataset(), tmp_path / "run", 600.0,
+                             steps_per_epoch=2, max_steps=8, samples=4)
+    assert longer.history.history["g_loss"][:2] == pytest.approx(losses)
+    assert len(longer.history.history["g_loss"]) == 4  # the first two epochs and two more
