@@ -157,9 +157,7 @@ def test_the_shipped_magenta_and_gatys_outputs_load_for_lesson_4s_photos():
 
     contents = data.content_images(size=512)
     assert fast_style.shipped_outputs("stained_glass_flower", contents).shape == contents.shape
-    found = gatys.shipped_outputs("stained_glass_flower", contents)
-    if found is None:
-        pytest.skip("data/gatys_stained_glass_flower.npz is not made yet")
-    outputs, record = found
+    outputs, record = gatys.shipped_outputs("stained_glass_flower", contents)
     assert outputs.shape == contents.shape and record["steps"] == 1000
+    assert record["options"]["learning_rate"] == gatys.LEARNING_RATE
     assert gatys.shipped_outputs("another style", contents) is None
