@@ -41,6 +41,8 @@ def main() -> None:
     parser.add_argument("--total-variation-weight", type=float, default=0.0)
     parser.add_argument("--learning-rate", type=float, default=gatys.LEARNING_RATE)
     parser.add_argument("--work", default=str(ROOT / "build" / "gatys_outputs"))
+    parser.add_argument("--timing", default="measured alone",
+                        help="how the seconds were measured, for the record (e.g. under load)")
     args = parser.parse_args()
     options = {"total_variation_weight": args.total_variation_weight,
                "learning_rate": args.learning_rate}
@@ -73,7 +75,7 @@ def main() -> None:
               "encoder": "hed (VGG-16, HED's weights)", "style": STYLE,
               "contents": "data.content_images(size=512)", "steps": args.steps,
               "options": options, "seconds_per_image": round(float(np.mean(seconds)), 1),
-              "hardware": hardware.describe().splitlines()[0]}
+              "hardware": hardware.describe().splitlines()[0], "timing": args.timing}
     out = shipped.save_outputs(ROOT / "data" / gatys.SHIPPED_OUTPUTS[STYLE], np.stack(outputs),
                                contents, record)
     digest = hashlib.sha256(out.read_bytes()).hexdigest()
