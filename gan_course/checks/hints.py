@@ -14,7 +14,7 @@ The lessons' markdown has no words to spare, so none of this lives there.
 
 from __future__ import annotations
 
-import importlib
+import pkgutil
 from dataclasses import dataclass
 
 #: What each level of :func:`hint` gives.
@@ -240,18 +240,4 @@ def ask(name: str) -> str:
 
 def our_functions(name: str) -> list:
     """The course's own versions for ``name``: the objects ``hints_for(name).ours`` names."""
-    found = []
-    for dotted in hints_for(name).ours:
-        module_name, _, attribute = dotted.rpartition(".")
-        owner = None
-        while module_name:  # a method: peel class names off the right until a module imports
-            try:
-                owner = importlib.import_module(module_name)
-                break
-            except ModuleNotFoundError:
-                module_name, _, outer = module_name.rpartition(".")
-                attribute = f"{outer}.{attribute}"
-        for part in attribute.split("."):
-            owner = getattr(owner, part)
-        found.append(owner)
-    return found
+    return [pkgutil.resolve_name(dotted) for dotted in hints_for(name).ours]
