@@ -24,7 +24,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from gan_course import checkpoints, viz
+from gan_course import checkpoints, ranges, viz
 from gan_course.checkpoints import Checkpoint, CheckpointState, RunLock, settings_differences
 from gan_course.files import atomic_write_bytes, png_bytes
 from gan_course.messages import say
@@ -286,30 +286,34 @@ class ProgressBar(keras.callbacks.Callback):
         super().__init__()
         self.log_every_seconds = log_every_seconds
         self._bar = None
+        self._done = 0
 
     def on_train_begin(self, logs=None):
+        # Counted in the GAN's own steps: a resumed run starts the bar where it stands, and its
+        # speed counts only the steps this fit does.
         epochs, steps = self.params.get("epochs") or 1, self.params.get("steps")
         self._total = epochs * steps if steps else None
-        self._done = 0
-        self._epoch_offset = 0
+        self._first = self._done = self._step()
         self._start = self._last_line = time.monotonic()
         self._bar = None
         if viz.in_notebook() or sys.stderr.isatty():
             from tqdm.auto import tqdm
 
-            self._bar = tqdm(total=self._total, unit="step", dynamic_ncols=True)
+            self._bar = tqdm(total=self._total, initial=self._done, unit="step",
+                             dynamic_ncols=True)
+
+    def _step(self) -> int:
+        step = getattr(self.model, "step", None)
+        return int(step) if step is not None else self._done + 1
 
     def _summary(self, logs) -> dict:
         """Every metric of the step, the usual four by their readable names."""
         return {self.KEYS.get(key, key): f"{float(value):.3f}"
                 for key, value in (logs or {}).items()}
 
-    def on_epoch_begin(self, epoch, logs=None):
-        self._epoch_offset = epoch * (self.params.get("steps") or 0)
-
     def on_train_batch_end(self, batch, logs=None):
-        # with steps_per_execution > 1, Keras calls this once per execution: count from `batch`
-        done = self._epoch_offset + batch + 1 if self.params.get("steps") else self._done + 1
+        # with steps_per_execution > 1, Keras calls this once per execution: count the steps
+        done = self._step()
         steps, self._done = max(done - self._done, 0), done
         if self._bar is not None:
             self._bar.update(steps)
@@ -323,7 +327,7 @@ class ProgressBar(keras.callbacks.Callback):
 
     def _print_line(self, logs):
         total = f"/{self._total}" if self._total else ""
-        rate = self._done / max(time.monotonic() - self._start, 1e-9)
+        rate = (self._done - self._first) / max(time.monotonic() - self._start, 1e-9)
         values = " ".join(f"{k} {v}" for k, v in self._summary(logs).items())
         print(f"step {self._done}{total} ({rate:.1f} steps/s) {values}", flush=True)
 
@@ -426,23 +430,34 @@ def train(gan, dataset, directory: str | Path, budget: TimeBudget | float, *,
     """Train ``gan`` on ``dataset`` (endless, ``repeat=True``) until ``budget`` is spent or
     ``max_steps`` generator steps are done: every lesson's training, in one call.
 
-    It runs ``gan.fit`` with :func:`lesson_callbacks` writing under ``directory``
+    ``budget``: a :func:`settings.time_budget <gan_course.settings.time_budget>` (in quick mode
+    a number of steps, which then replaces ``max_steps``; in full mode minutes) or a number of
+    seconds. It runs ``gan.fit`` with :func:`lesson_callbacks` writing under ``directory``
     (``callback_options`` go to it: ``samples``, ``condition``, ``data_tag``, ``start_fresh``,
     ``gif``, ``tensorboard`` ...) after ``extra_callbacks`` (e.g. ProGAN's ``FadeInSchedule``).
-    A rerun with the same settings resumes from the checkpoint. Prints ``"<name>: <steps>
-    steps in total"`` and returns a :class:`TrainingRun`.
+    A rerun with the same settings resumes from the checkpoint; a run that had reached its
+    planned steps shows its saved model and history instead. Prints ``"<name>: <steps> steps in
+    total"``, leaves ``gan.trained_run`` (its settings and plan, for ``report_metric``) and
+    returns a :class:`TrainingRun`.
     """
     if isinstance(steps_per_epoch, bool) or not isinstance(steps_per_epoch, int) or \
             steps_per_epoch < 1 or isinstance(max_steps, bool) or not isinstance(max_steps, int) \
             or max_steps < 1:
         raise ValueError(f"steps_per_epoch={steps_per_epoch!r} and max_steps={max_steps!r} must "
                          "be whole numbers >= 1 (e.g. steps_per_epoch=100, max_steps=10_000).")
+    if isinstance(budget, TimeBudget) and budget.steps:
+        max_steps = min(max_steps, int(budget.steps))
+    steps_per_epoch = epoch_length(max_steps, steps_per_epoch)
+    epochs = max(1, max_steps // steps_per_epoch)
+    if epochs * steps_per_epoch != max_steps:
+        say(f"training {epochs * steps_per_epoch} steps, a whole number of epochs of "
+            f"{steps_per_epoch} (max_steps {max_steps}).")
     run = lesson_callbacks(directory, budget, **callback_options)
     everything = [*extra_callbacks, *run]
-    history = gan.fit(dataset, epochs=max(1, max_steps // steps_per_epoch),
-                      steps_per_epoch=steps_per_epoch, verbose=0, callbacks=everything)
     name = name or Path(directory).name
     checkpoint = next(cb for cb in run if isinstance(cb, Checkpoint))
+    history = gan.fit(dataset, epochs=epochs, steps_per_epoch=steps_per_epoch, verbose=0,
+                      callbacks=everything)
     grid = run[0]
     if checkpoint.run_directory is not None:  # the whole run's history, across resumes
         history.history = keep_history(checkpoint.run_directory, history)
@@ -455,7 +470,39 @@ def train(gan, dataset, directory: str | Path, budget: TimeBudget | float, *,
             grid.on_train_begin()
         grid.draw(label="the saved run", save=False)  # its sample PNGs stay as they were
     print(f"{name}: {gan.step} steps in total")
+    gan.trained_run = trained_run(gan, dataset, checkpoint.data_tag, epochs * steps_per_epoch)
     return TrainingRun(history=history, grid=grid, checkpoint=checkpoint, callbacks=everything)
+
+
+def epoch_length(max_steps: int, steps_per_epoch: int) -> int:
+    """The steps per epoch :func:`train` uses: ``steps_per_epoch``, or a divisor of
+    ``max_steps`` near it, so that whole epochs end exactly at ``max_steps`` (a resumed run
+    then stops where an uninterrupted one would); ``max_steps`` itself when it is shorter."""
+    if max_steps <= steps_per_epoch:
+        return max_steps
+    divisor = math.gcd(max_steps, steps_per_epoch)
+    return divisor if divisor >= max(1, steps_per_epoch // 5) else steps_per_epoch
+
+
+def trained_run(gan, dataset, data_tag: str | None, planned_steps: int):
+    """The :class:`~gan_course.ranges.TrainedRun` of a GAN trained by :func:`train`: its run
+    settings flattened (long values shortened to a hash), the data tag, the batch size and the
+    planned steps, their fingerprint, and the steps it has done."""
+    flat = checkpoints.flatten_settings(gan.run_settings())
+    flat = {key: (value if len(json.dumps(value, default=str)) <= 80
+                  else "sha " + ranges.training_fingerprint({"v": value}))
+            for key, value in flat.items()}
+    flat.update({"data": data_tag, "batch": _batch_size(dataset), "planned_steps": planned_steps})
+    return ranges.TrainedRun(fingerprint=ranges.training_fingerprint(flat), settings=flat,
+                             planned_steps=planned_steps, steps=int(gan.step))
+
+
+def _batch_size(dataset) -> int | None:
+    """The static batch size of a ``tf.data`` dataset's first component, or None."""
+    spec = getattr(dataset, "element_spec", None)
+    first = tf.nest.flatten(spec)[0] if spec is not None else None
+    shape = getattr(first, "shape", None)
+    return int(shape[0]) if shape is not None and shape.rank and shape[0] is not None else None
 
 
 #: The loss history of a run, kept in its checkpoint folder by :func:`train`.

@@ -312,12 +312,14 @@ class RunLock:
             self.held = False
 
 
-def _flatten(settings: dict, prefix: str = "") -> dict:
+def flatten_settings(settings: dict, prefix: str = "") -> dict:
+    """Nested run settings as one level: ``{"g_optimizer": {"type": "Adam"}}`` becomes
+    ``{"g_optimizer.type": "Adam"}``."""
     flat = {}
     for key, value in settings.items():
         name = f"{prefix}{key}"
         if isinstance(value, dict) and value:
-            flat.update(_flatten(value, name + "."))
+            flat.update(flatten_settings(value, name + "."))
         else:
             flat[name] = value
     return flat
@@ -329,7 +331,7 @@ def settings_differences(old: dict, new: dict) -> list[str]:
     >>> settings_differences({"loss": "ns"}, {"loss": "minimax"})
     ["loss: 'ns' -> 'minimax'"]
     """
-    before, after = _flatten(old), _flatten(new)
+    before, after = flatten_settings(old), flatten_settings(new)
     return [f"{key}: {before.get(key, '(none)')!r} -> {after.get(key, '(none)')!r}"
             for key in sorted(set(before) | set(after)) if before.get(key) != after.get(key)]
 

@@ -23,14 +23,17 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gan_course import hardware, settings, shipped
+from gan_course import hardware, ranges, settings
 from gan_course.messages import say
 
 METRICS_FILE_VARIABLE = "GAN_COURSE_METRICS_FILE"
 NOTEBOOK_PATTERN = re.compile(r"^\d\d_.+\.ipynb$")
-#: The headline numbers' ranges over seeds, in ``data/``: written by ``bench/lesson_ranges.py``,
-#: read by :func:`report_metric` to answer "is my run normal?".
-RANGES_FILE = "metric_ranges.json"
+#: The headline numbers' ranges over seeds, in ``data/`` (:mod:`gan_course.ranges`).
+RANGES_FILE = ranges.RANGES_FILE
+BETTER = ranges.BETTER
+metric_ranges = ranges.metric_ranges
+range_verdict = ranges.range_verdict
+record_ranges = ranges.record_ranges
 
 
 def run_kind(quick: bool | None = None, gpu: bool | None = None) -> str:
@@ -42,111 +45,47 @@ def run_kind(quick: bool | None = None, gpu: bool | None = None) -> str:
     return f"{'quick' if quick else 'full'}/{'gpu' if gpu else 'cpu'}"
 
 
-def metric_ranges(path: str | Path | None = None) -> dict:
-    """``{metric name: {run kind: {"values": [...], "seeds": [...], "min", "max", "hardware"}}}``
-    from :data:`RANGES_FILE` (checked by :func:`shipped.verify`); {} when there is none."""
-    path = Path(path) if path is not None else settings.data_dir() / RANGES_FILE
-    if not path.is_file():
-        return {}
-    shipped.verify(path)
-    return json.loads(path.read_text(encoding="utf-8")).get("ranges", {})
-
-
-#: A range no wider than this, relative, is one number for every seed (a shipped model's).
-FIXED_TOLERANCE = 1e-4
-
-
-#: Which way a headline number improves: ``better=`` of :func:`report_metric`.
-BETTER = ("lower", "higher")
-
-
-def range_verdict(name: str, value: float, kind: str, ranges: dict,
-                  better: str | None = None) -> str:
-    """One line: is ``value`` inside the range of headline ``name`` measured for ``kind``?
-
-    Inside [min, max]: normal. Outside on the side ``better`` (``"lower"`` or ``"higher"``)
-    names: better than the measured runs, never a fault. Three seeds rarely span the whole
-    spread, so a value outside on the other side by at most the range's width is "just
-    outside"; further out is "far outside". A range of one
-    number (every seed the same: a shipped model, fixed inputs) is matched to 1 %, which other
-    hardware and versions stay within. With no range for this mode and device: not measured
-    yet, and how to measure it.
-    """
-    if better not in (None, *BETTER):
-        raise ValueError(f"better={better!r}: use 'lower' (e.g. a distance), 'higher' (e.g. an "
-                         "accuracy) or None.")
-    mode, device = kind.split("/")
-    where = f"{mode} mode on a {device.upper()}"
-    entry = ranges.get(name, {}).get(kind)
-    if not entry:
-        return (f"is my run normal? No range measured yet for {where} (bench/lesson_ranges.py "
-                "measures one over 3 seeds).")
-    low, high, n = float(entry["min"]), float(entry["max"]), len(entry["values"])
-    if high - low <= FIXED_TOLERANCE * max(abs(high), 1e-12):  # every seed gave one number
-        close = abs(value - low) <= FIXED_TOLERANCE * 100 * max(abs(low), 1e-12)
-        return (f"is my run normal? This number does not change with the seed (it comes from a "
-                f"shipped model or fixed inputs): {low:.4g} in {where}, "
-                f"{entry.get('hardware', '')}; yours, {value:.4g}, "
-                + ("matches it to 1 %." if close else "differs by more than 1 %: check that "
-                   "the lesson loaded the shipped model, and the settings you changed."))
-    span = f"[{low:.4g}, {high:.4g}], {n} seeds in {where}, {entry.get('hardware', '')}"
-    if low <= value <= high:
-        return f"is my run normal? Yes: {value:.4g} is inside the measured range {span}."
-    if (better == "lower" and value < low) or (better == "higher" and value > high):
-        return (f"is my run normal? Better: {value:.4g} is {better} than the measured range "
-                f"{span}, and {better} is better. A faster machine, or settings that help, "
-                "trained it further.")
-    gap = low - value if value < low else value - high
-    if gap <= high - low:
-        return (f"is my run normal? Probably: {value:.4g} is just outside the measured range "
-                f"{span}; {n} seeds do not show the whole spread.")
-    return (f"is my run normal? No: {value:.4g} is far outside the measured range {span}. "
-            "Check the settings you changed, and the lesson's 'What goes wrong'.")
-
-
-def record_ranges(path: str | Path, kind: str, runs: dict[str, dict[int, float]],
-                  hardware_text: str) -> dict:
-    """Merge the headline numbers of several seeds into the ranges file at ``path``: for each
-    metric ``name``, ``runs[name]`` is ``{seed: value}``, stored under ``kind``
-    (:func:`run_kind`) with its min, max and ``hardware_text``; other kinds and metrics stay.
-    Written atomically; returns the file's ranges."""
-    path = Path(path)
-    content = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    ranges = content.setdefault("ranges", {})
-    for name, by_seed in runs.items():
-        values = [float(by_seed[seed]) for seed in sorted(by_seed)]
-        if len(values) < 2 or not all(map(math.isfinite, values)):
-            continue  # one seed is no range, and a NaN run is a failure to look at
-        ranges.setdefault(name, {})[kind] = {
-            "seeds": sorted(by_seed), "values": [round(v, 6) for v in values],
-            "min": round(min(values), 6), "max": round(max(values), 6),
-            "hardware": hardware_text}
-    content["written_by"] = "bench/lesson_ranges.py"
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(content, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
-    return ranges
+def _trained_run(trained) -> ranges.TrainedRun | None:
+    """The :class:`~gan_course.ranges.TrainedRun` of ``trained``: one, or a GAN that
+    ``callbacks.train`` trained (its ``trained_run``, at the GAN's current step)."""
+    if trained is None or isinstance(trained, ranges.TrainedRun):
+        return trained
+    run = getattr(trained, "trained_run", None)
+    if run is None:
+        raise ValueError(f"trained={type(trained).__name__}: give the GAN that callbacks.train "
+                         "trained (it records its settings and steps there), or None for a "
+                         "number from a shipped model or fixed inputs.")
+    return ranges.TrainedRun(run.fingerprint, run.settings, run.planned_steps, int(trained.step))
 
 
 def report_metric(name: str, value: float, unit: str = "", note: str = "",
-                  better: str | None = None) -> None:
-    """Show a lesson's headline number, say whether it is normal (:func:`range_verdict`
-    against the ranges measured by ``bench/lesson_ranges.py``; ``better``: "lower" or
-    "higher", which way the number improves), and hand it to ``make lessons`` when it runs
-    the notebook.
+                  better: str | None = None, trained=None) -> None:
+    """Show a lesson's headline number, say whether it is normal, and hand it to ``make
+    lessons`` when it runs the notebook.
 
-    ``report_metric("Fashion-MNIST FD (DCGAN)", 12.3, better="lower")``.
+    ``better``: "lower" or "higher", which way the number improves. ``trained``: the GAN the
+    number measures, as ``callbacks.train`` trained it; the verdict
+    (:func:`gan_course.ranges.range_verdict`) then compares the number with runs measured with
+    the same training settings at the same steps. Without ``trained`` the number is fixed (a
+    shipped model's, or fixed inputs'): it is only checked against its recorded value.
+
+    ``report_metric("Fashion-MNIST FD (DCGAN)", 12.3, better="lower", trained=dcgan)``.
     """
     value = float(value)
+    run = _trained_run(trained)
     text = f"{name}: {value:.4g}{(' ' + unit) if unit else ''}{f' ({note})' if note else ''}"
+    if run is not None:
+        text += f" after {run.steps:,} steps"
     say(f"headline metric: {text}")
-    say(range_verdict(name, value, run_kind(), metric_ranges(), better))
+    say(range_verdict(name, value, run_kind(), metric_ranges(), better, run))
     target = os.environ.get(METRICS_FILE_VARIABLE)
     if target:
         record = {"name": name, "value": value if math.isfinite(value) else str(value),
                   "unit": unit, "note": note}
+        if run is not None:
+            record.update(steps=run.steps, fingerprint=run.fingerprint, settings=run.settings)
         with open(target, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record) + "\n")
+            handle.write(json.dumps(record, default=str) + "\n")
 
 
 @dataclass

@@ -22,6 +22,7 @@ Environment variables
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -164,13 +165,16 @@ def seed_everything(seed: int = 0) -> int:
 
 @dataclass
 class TimeBudget:
-    """A wall-clock budget: ``while not budget.spent(): train_a_bit()``.
+    """A training budget: wall-clock ``seconds``, and at most ``steps`` generator steps.
 
-    Create one with :func:`time_budget`, which shrinks it in quick mode.
+    ``while not budget.spent(): train_a_bit()``. Create one with :func:`time_budget`: in quick
+    mode it counts steps (``seconds`` is infinite), so a run does the same work on any machine;
+    in full mode it counts seconds, so a faster machine trains further.
     """
 
     seconds: float
     start: float = field(default_factory=time.monotonic)
+    steps: int | None = None
 
     def elapsed(self) -> float:
         return time.monotonic() - self.start
@@ -182,27 +186,47 @@ class TimeBudget:
         return self.elapsed() >= self.seconds
 
     def fraction(self) -> float:
-        """Share of the budget used so far, in [0, 1]."""
+        """Share of the time budget used so far, in [0, 1] (0 for a budget of steps alone)."""
+        if math.isinf(self.seconds):
+            return 0.0
         return 1.0 if self.seconds <= 0 else min(1.0, self.elapsed() / self.seconds)
 
     def __repr__(self) -> str:
-        return f"TimeBudget({self.seconds:.0f} s, {self.remaining():.0f} s left)"
+        if math.isinf(self.seconds):
+            return f"TimeBudget({self.steps} steps)"
+        cap = f", at most {self.steps} steps" if self.steps else ""
+        return f"TimeBudget({self.seconds:.0f} s, {self.remaining():.0f} s left{cap})"
 
 
-def time_budget(minutes: float, quick_minutes: float | None = None) -> TimeBudget:
-    """A budget of ``minutes`` normally, or ``quick_minutes`` in quick mode.
+#: Caps every budget's steps (``bench/lesson_ranges.py --full`` measures curves over steps).
+MAX_STEPS_VARIABLE = "GAN_COURSE_MAX_STEPS"
 
-    Without ``quick_minutes``, quick mode uses a tenth of the budget, at most half a minute.
-    A training cell says ``budget = time_budget(10, quick_minutes=0.5)`` and hands it to the
-    trainer, so it finishes on time on a laptop CPU and trains longer where time allows.
+
+def time_budget(minutes: float, quick_minutes: float | None = None,
+                quick_steps: int | None = None) -> TimeBudget:
+    """A budget of ``minutes`` of wall-clock time; in quick mode, ``quick_steps`` steps.
+
+    Quick mode counts steps, so a learner's run does what the lesson's measured runs did, on any
+    machine and under any load: ``time_budget(10, quick_steps=1000)``. Without
+    ``quick_steps``, quick mode uses ``quick_minutes`` (default: a tenth of the budget, at most
+    half a minute). Full mode keeps its minutes: a GPU trains more steps than a laptop.
+    ``GAN_COURSE_MAX_STEPS``, when set, caps the steps of every budget.
     """
     if minutes < 0 or (quick_minutes is not None and quick_minutes < 0):
         raise ValueError(f"A time budget must be >= 0 minutes, got {minutes} / {quick_minutes}.")
+    if quick_steps is not None and (isinstance(quick_steps, bool) or
+                                    not isinstance(quick_steps, int) or quick_steps < 1):
+        raise ValueError(f"quick_steps={quick_steps!r}: give a whole number of steps >= 1.")
+    cap = os.environ.get(MAX_STEPS_VARIABLE, "").strip()
+    cap = int(cap) if cap else None
+    if quick_mode() and quick_steps is not None:
+        steps = quick_steps if cap is None else min(quick_steps, cap)
+        return TimeBudget(seconds=math.inf, steps=steps)
     if quick_mode():
         chosen = quick_minutes if quick_minutes is not None else min(minutes / 10, 0.5)
     else:
         chosen = minutes
-    return TimeBudget(seconds=60.0 * chosen)
+    return TimeBudget(seconds=60.0 * chosen, steps=cap)
 
 
 def pick(full, quick):

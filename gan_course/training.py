@@ -287,6 +287,10 @@ class GAN(keras.Model):
             state = checkpoint.restore(self)
             if state is not None and "initial_epoch" not in kwargs:
                 kwargs["initial_epoch"] = state.epoch
+            planned = kwargs.get("epochs", 1) * (kwargs.get("steps_per_epoch") or 0)
+            if state is not None and 0 < state.step < planned:
+                say(f"an earlier run stopped at step {state.step} of the {planned} planned (its "
+                    "time ran out, or it was interrupted): training on from there.")
         kwargs.setdefault("shuffle", False)  # datasets shuffle themselves (gan_dataset does)
         start = self.step
         try:

@@ -349,3 +349,84 @@ def test_a_finished_run_trained_again_shows_its_saved_model_and_whole_history(tm
                              steps_per_epoch=2, max_steps=8, samples=4)
     assert longer.history.history["g_loss"][:2] == pytest.approx(losses)
     assert len(longer.history.history["g_loss"]) == 4  # the first two epochs and two more
+
+
+def test_a_budget_of_steps_trains_exactly_those_steps_and_leaves_the_run_on_the_gan(
+        tmp_path, monkeypatch, capsys):
+    """Quick mode counts steps: a slow machine does the same steps, only later."""
+    from gan_course import settings
+
+    monkeypatch.setenv("GAN_COURSE_QUICK", "1")
+    budget = settings.time_budget(10, quick_steps=6)
+    assert budget.steps == 6 and not budget.spent() and budget.fraction() == 0.0
+    slow = toy.tiny_gan()
+
+    class Slow(keras.callbacks.Callback):  # a machine ten times slower than the budget knows
+        def on_train_batch_end(self, batch, logs=None):
+            time.sleep(0.05)
+
+    callbacks.train(slow, toy.image_dataset(), tmp_path / "slow", budget, steps_per_epoch=4,
+                    max_steps=1000, samples=4, extra_callbacks=[Slow()])
+    fast = toy.tiny_gan()
+    callbacks.train(fast, toy.image_dataset(), tmp_path / "fast", budget, steps_per_epoch=4,
+                    max_steps=1000, samples=4)
+    assert slow.step == fast.step == 6  # epochs of 3 (a divisor of 6 near 4): no step more
+    assert slow.trained_run.fingerprint == fast.trained_run.fingerprint
+    assert slow.trained_run.planned_steps == 6 and slow.trained_run.steps == 6
+    assert slow.trained_run.settings["planned_steps"] == 6
+    other = toy.tiny_gan()
+    callbacks.train(other, toy.image_dataset(), tmp_path / "other",
+                    settings.time_budget(10, quick_steps=4), steps_per_epoch=4, samples=4)
+    assert other.trained_run.fingerprint != fast.trained_run.fingerprint
+    monkeypatch.setenv("GAN_COURSE_QUICK", "0")
+    monkeypatch.setenv(settings.MAX_STEPS_VARIABLE, "8")
+    full = settings.time_budget(10, quick_steps=6)
+    assert full.seconds == 600 and full.steps == 8  # full mode: minutes, capped for the bench
+    with pytest.raises(ValueError, match="quick_steps=0"):
+        settings.time_budget(10, quick_steps=0)
+
+
+def test_epochs_end_exactly_at_the_planned_steps():
+    assert callbacks.epoch_length(1000, 100) == 100
+    assert callbacks.epoch_length(150, 100) == 50
+    assert callbacks.epoch_length(8, 25) == 8
+    assert callbacks.epoch_length(997, 100) == 100  # no near divisor: whole epochs, fewer steps
+
+
+def test_a_run_stopped_early_trains_on_and_says_so(tmp_path, capsys):
+    """A full-mode run whose time ran out is not finished: a rerun trains on."""
+    first = toy.tiny_gan()
+    callbacks.train(first, toy.image_dataset(), tmp_path / "run", 600.0, steps_per_epoch=2,
+                    max_steps=6, samples=4, extra_callbacks=[_StopAt(2)])
+    assert first.step == 2
+    capsys.readouterr()
+    again = toy.tiny_gan()
+    callbacks.train(again, toy.image_dataset(), tmp_path / "run", 600.0, steps_per_epoch=2,
+                    max_steps=6, samples=4)
+    out = capsys.readouterr().out
+    assert "stopped at step 2 of the 6 planned" in out and "training on" in out
+    assert again.step == 6 and "finished earlier" not in out
+
+
+class _StopAt(keras.callbacks.Callback):
+    def __init__(self, step):
+        super().__init__()
+        self.step = step
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.model.step >= self.step:
+            self.model.stop_training = True
+
+
+def test_the_progress_bar_of_a_resumed_run_counts_from_its_step(tmp_path, capsys):
+    run = tmp_path / "run"
+    callbacks.train(toy.tiny_gan(), toy.image_dataset(), run, 600.0, steps_per_epoch=2,
+                    max_steps=4, samples=4, extra_callbacks=[_StopAt(2)])
+    capsys.readouterr()
+    gan = toy.tiny_gan()
+    bar = callbacks.ProgressBar(log_every_seconds=0.0)
+    gan.fit(toy.image_dataset(), epochs=2, steps_per_epoch=2, verbose=0,
+            callbacks=[callbacks.Checkpoint(run / "checkpoint"), bar])
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("step")]
+    assert [line.split()[1] for line in lines] == ["3/4", "4/4", "4/4"]
+    assert bar._first == 2

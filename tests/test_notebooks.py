@@ -1,5 +1,8 @@
 """Execute every lesson notebook in quick mode, one test per notebook."""
 
+import contextlib
+import os
+
 import pytest
 
 from gan_course import lessons, settings
@@ -7,22 +10,65 @@ from gan_course import lessons, settings
 NOTEBOOKS = lessons.find_notebooks(settings.REPO_ROOT / "notebooks")
 
 
+#: What a verdict says when a number is normal: inside the band, better, or a fixed number
+#: that matches its record. Anything else ("No:", "No range", "Nothing recorded", "differs")
+#: fails: a lesson whose settings changed since its range was measured fails here.
+NORMAL = ("is my run normal? Yes:", "is my run normal? Better:", "matches it to 1 %")
+
+
+def _stream_lines(result):
+    return [line for cell in result.notebook.cells for output in cell.get("outputs", [])
+            if output.get("output_type") == "stream"
+            for line in output.get("text", "").splitlines()]
+
+
+@contextlib.contextmanager
+def _one_core():
+    """Run the kernel (which inherits this process's CPU affinity) on one core: a machine
+    slower than the one the ranges were measured on, with other thread counts."""
+    if not hasattr(os, "sched_setaffinity"):
+        pytest.skip("this OS cannot pin a process to one core")
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(before)})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
+
+
 @pytest.mark.notebook
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs_in_quick_mode(path, tmp_path):
+def test_notebook_runs_in_quick_mode_twice(path, tmp_path):
+    """Run All, then Run All again on the same cache (a learner pressing it twice). Lesson 1's
+    first run is on one core: quick mode counts steps, so it gets the verdicts of two cores."""
+    env = {"GAN_COURSE_CACHE_DIR": str(tmp_path / "cache")}
+    slowed = path.name.startswith("01_")
     # the executed notebook, its HTML page and its results pages go to build/lessons, as with
     # `make lessons`, for `make test-browser`
-    result = lessons.execute_notebook(path, out_dir=settings.REPO_ROOT / "build" / "lessons",
-                                      quick=True)
+    with _one_core() if slowed else contextlib.nullcontext():
+        result = lessons.execute_notebook(path, out_dir=settings.REPO_ROOT / "build" / "lessons",
+                                          quick=True, env=env)
     assert result.ok, f"{path.name} failed:\n{result.error}"
     assert result.metrics, f"{path.name} reported no headline metric (lessons.report_metric)"
+    lines = _stream_lines(result)
+    if slowed:
+        assert any("1 intra-op and 1 inter-op" in line for line in lines), "not on one core"
     # TensorFlow's Python log lines (e.g. "WARNING:tensorflow:... triggered tf.function
     # retracing", "INFO:tensorflow:Assets written to: ...") alarm a learner
-    warnings = [line for cell in result.notebook.cells for output in cell.get("outputs", [])
-                if output.get("output_type") == "stream"
-                for line in output.get("text", "").splitlines()
-                if "WARNING:tensorflow" in line or "INFO:tensorflow" in line]
+    warnings = [line for line in lines if "WARNING:tensorflow" in line or "INFO:tensorflow" in line]
     assert warnings == [], warnings
+    verdicts = [line for line in lines if "is my run normal?" in line]
+    assert len(verdicts) == len(result.metrics), verdicts
+    assert all(any(word in line for word in NORMAL) for line in verdicts), verdicts
+
+    again = lessons.execute_notebook(path, quick=True, env=env)
+    assert again.ok, f"{path.name} failed when run a second time:\n{again.error}"
+    trainings = [line for line in _stream_lines(again) if "steps in total" in line]
+    finished = [line for line in _stream_lines(again) if "this run finished earlier" in line]
+    assert len(finished) == len(trainings), (finished, trainings)
+    assert [m["name"] for m in again.metrics] == [m["name"] for m in result.metrics]
+    for first, second in zip(result.metrics, again.metrics, strict=True):
+        assert second["value"] == pytest.approx(first["value"], rel=0.01), (first, second)
 
 
 def test_there_are_notebooks():
