@@ -12,6 +12,7 @@ The last lines: one per preset, its scores per seed and their mean.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -39,7 +40,15 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--presets", nargs="+", default=list(game_2d.PRESETS))
     parser.add_argument("--samples", type=int, default=2000)
+    parser.add_argument("--recipe", action="append", default=[], metavar="NAME=JSON",
+                        help='another recipe, e.g. \'sn={"g_lr": 1e-4, "d_lr": 1e-2, '
+                             '"spectral_norm": true}\' (make_game\'s settings)')
     args = parser.parse_args()
+    recipes = dict(game_2d.PRESETS)
+    for text in args.recipe:
+        name, _, settings_json = text.partition("=")
+        recipes[name] = json.loads(settings_json)
+        args.presets = [*args.presets, name] if name not in args.presets else args.presets
     mixture = toy_2d_modes(args.data)
 
     print(f"{args.data}, {args.steps} steps of batch {args.batch}, {args.samples} points scored")
@@ -48,7 +57,7 @@ def main() -> None:
     results = {}
     for name in ["untrained", *args.presets]:
         for seed in args.seeds:
-            settings = game_2d.PRESETS.get(name, game_2d.PRESETS["covers"])
+            settings = recipes.get(name, game_2d.PRESETS["covers"])
             gan = game_2d.make_game(seed=seed, **settings)
             start = time.perf_counter()
             if name != "untrained":

@@ -100,7 +100,9 @@ def game_state(gan, real, noise, extent: tuple = (-3.0, 3.0), resolution: int = 
 
 def draw_game(state: GameState, title: str = "", size: float = 4.2) -> np.ndarray:
     """One frame: the heatmap of D's probability (0 dark, 1 bright), real points in white,
-    G's points in red, each with its arrow; returns it as an RGB uint8 array."""
+    G's points in red, and the arrows of 64 of them in orange, drawn above the points and at
+    least a thirtieth of the plot long, so that they show even inside a collapsed blob;
+    returns it as an RGB uint8 array."""
     fig = Figure(figsize=(size, size), dpi=80)  # drawn off screen: no pyplot, no backend change
     canvas = FigureCanvasAgg(fig)
     ax = fig.add_subplot()
@@ -109,11 +111,18 @@ def draw_game(state: GameState, title: str = "", size: float = 4.2) -> np.ndarra
                       vmax=1.0, cmap="viridis")
     ax.scatter(state.real[:, 0], state.real[:, 1], s=3, c="white", label="real")
     ax.scatter(state.fake[:, 0], state.fake[:, 1], s=3, c="red", label="G(z)")
-    lengths = np.linalg.norm(state.arrows, axis=1, keepdims=True)
+    picked = np.arange(0, len(state.fake), max(1, len(state.fake) // 64))
+    arrows = state.arrows[picked]
+    lengths = np.linalg.norm(arrows, axis=1, keepdims=True)
     scale = 0.08 * (high - low) / max(float(np.percentile(lengths, 90)), 1e-12)
-    shown = state.arrows * scale  # the longest arrows a twelfth of the plot, the rest in step
-    ax.quiver(state.fake[:, 0], state.fake[:, 1], shown[:, 0], shown[:, 1], color="red",
-              angles="xy", scale_units="xy", scale=1.0, width=0.004, alpha=0.6)
+    shown = arrows * scale  # the longest arrows a twelfth of the plot, the rest in step ...
+    drawn = np.linalg.norm(shown, axis=1, keepdims=True)
+    floor = (high - low) / 30  # ... but none shorter than a thirtieth: a direction stays visible
+    shown = np.where((drawn > 0) & (drawn < floor), shown / np.maximum(drawn, 1e-12) * floor,
+                     shown)
+    ax.quiver(state.fake[picked, 0], state.fake[picked, 1], shown[:, 0], shown[:, 1],
+              color="orange", edgecolor="black", linewidth=0.4, angles="xy", scale_units="xy",
+              scale=1.0, width=0.006, zorder=3)
     ax.set(xlim=(low, high), ylim=(low, high), xticks=[], yticks=[])
     text = title or f"step {state.step}"
     if state.scores:
@@ -189,15 +198,24 @@ PRESETS = {
     "wgan-gp": {"loss": "wgan-gp", "g_lr": 1e-4, "d_lr": 1e-4, "d_steps": 5},
 }
 PRESET_STEPS = 2000
+#: The recipe lesson 1 breaks: D learns 100 times faster than G and G collapses (1, 1 and 2 of 8
+#: modes over 3 seeds at :data:`PRESET_STEPS`).
+COLLAPSE = PRESETS["fast D"]
+#: The remedy lesson 1 shows on it: the same players with R1 = 0.1 on D, a partial mend (5, 5
+#: and 3 modes). Every other remedy tried that keeps the fast D did worse on some seed
+#: (bench/README.md: R1 0.01 and 0.03, spectral norm, minibatch stddev, both, hinge).
+REMEDY = PRESETS["fast D + R1"]
 
 
 def make_game(loss="ns", g_lr: float = 1e-3, d_lr: float = 1e-3, d_steps: int = 1,
               seed: int = 0, width: int | None = None, latent_dim: int | None = None,
-              steps_per_execution: int = 10, **gan_options) -> GAN:
+              steps_per_execution: int = 10, spectral_norm: bool = False,
+              minibatch_stddev: bool = False, **gan_options) -> GAN:
     """The 2-D game's GAN: :mod:`gan_course.models.toy_2d`'s MLPs through the course's core,
     Adam(lr, beta_1=0.5) for each player (beta_2 = 0.9 with the Wasserstein losses, as in
-    WGAN-GP), weights drawn from ``seed``; ``gan_options`` go to :class:`GAN` (``r1_gamma``,
-    ``gp_weight`` ...).
+    WGAN-GP), weights drawn from ``seed``; ``spectral_norm`` and ``minibatch_stddev`` go to
+    D's builder (:func:`~gan_course.models.toy_2d.build_toy_discriminator`); ``gan_options`` to
+    :class:`GAN` (``r1_gamma``, ``gp_weight`` ...).
 
     ``steps_per_execution``: training steps per call of the compiled step. The networks are
     tiny, so Python's work between steps costs more than the step itself; 10 steps per call
@@ -206,7 +224,9 @@ def make_game(loss="ns", g_lr: float = 1e-3, d_lr: float = 1e-3, d_steps: int = 
     kwargs = {} if width is None else {"width": width}
     latent = toy_models.LATENT_DIM if latent_dim is None else latent_dim
     gan = GAN(toy_models.build_toy_generator(latent, **kwargs),
-              toy_models.build_toy_discriminator(**kwargs), latent_dim=latent, loss=loss,
+              toy_models.build_toy_discriminator(**kwargs, spectral_norm=spectral_norm,
+                                                 minibatch_stddev=minibatch_stddev),
+              latent_dim=latent, loss=loss,
               d_steps=d_steps, seed=seed, **gan_options)
     beta_2 = 0.9 if isinstance(loss, str) and loss.startswith("wgan") else 0.999
     gan.compile(g_optimizer=keras.optimizers.Adam(g_lr, beta_1=0.5, beta_2=beta_2),

@@ -181,6 +181,9 @@ class InversionResult:
     frames: list = field(default_factory=list)  #: images every ``frame_every`` steps
     seconds: float = 0.0  #: wall time of the optimisation (excluding tracing, for invert)
     step_seconds: float = 0.0  #: mean seconds per step after the first
+    #: (T, d) where each kept latent started (drawn from N(0, I)): the angle from it to ``z``
+    #: says how far the search moved
+    z_start: np.ndarray | None = None
 
 
 def check_targets(targets, generator_shape) -> np.ndarray:
@@ -209,8 +212,8 @@ def check_targets(targets, generator_shape) -> np.ndarray:
 
 
 def _finish(z, images, targets, losses, pixel_errors, frames, seconds,
-            step_seconds) -> InversionResult:
-    return InversionResult(
+            step_seconds, z_start=None) -> InversionResult:
+    return InversionResult(z_start=z_start,
         z=z, images=images, pixel_error=np.mean(np.abs(images - targets), axis=(1, 2, 3)),
         psnr=np.array([psnr(a[None], b[None], value_range=(0, 1))
                        for a, b in zip(images, targets, strict=True)]),
@@ -261,6 +264,7 @@ def source_inversion(generator, target, latent_dim: int, steps: int = 200, lr: f
                          "several.")
     rng = tf.random.Generator.from_seed(0 if seed is None else seed)
     z = tf.Variable(rng.normal([1, latent_dim]))
+    z_start = z.numpy()
     optimizer = keras.optimizers.Adam(learning_rate=lr)
     target = tf.constant(x)
     losses, pixel_errors, frames = [], [], []
@@ -276,7 +280,8 @@ def source_inversion(generator, target, latent_dim: int, steps: int = 200, lr: f
             frames.append(np.asarray(image[0]))
     seconds = time.perf_counter() - start
     images = np.asarray(generator(z.read_value()), np.float32)
-    return _finish(z.numpy(), images, x, losses, pixel_errors, frames, seconds, seconds / steps)
+    return _finish(z.numpy(), images, x, losses, pixel_errors, frames, seconds, seconds / steps,
+                   z_start)
 
 
 def projector_learning_rate(t, peak: float = 0.1, ramp_up: float = 0.05,
@@ -364,6 +369,7 @@ def invert(generator, targets, latent_dim: int, steps: int = 200, restarts: int 
     target_features = None if perceptual is None else tf.stop_gradient(perceptual(target))
     rng = tf.random.Generator.from_seed(0 if seed is None else seed)
     z = tf.Variable(rng.normal([n_targets * restarts, latent_dim]))
+    z_start = z.numpy()
     optimizer = keras.optimizers.Adam(learning_rate=lr)
     optimizer.build([z])
     spread = math.sqrt(latent_dim)  # the projector's w_std for N(0, I) latents
@@ -429,7 +435,7 @@ def invert(generator, targets, latent_dim: int, steps: int = 200, restarts: int 
     errors = np.mean(np.abs(images - target.numpy()), axis=(1, 2, 3)).reshape(n_targets, restarts)
     best = np.arange(n_targets) * restarts + errors.argmin(axis=1)
     return _finish(z.numpy()[best], images[best], x, losses, pixel_errors, frames, end - start,
-                   step_seconds)
+                   step_seconds, z_start[best])
 
 
 def _best_rows(generator, z, pixel, n_targets, restarts) -> np.ndarray:

@@ -204,15 +204,20 @@ def compare(image_sets, titles, ncols: int | None = None, scale: float = 1.0,
     """Side-by-side grids, one per set, with a title above each (e.g. MLP GAN vs DCGAN vs real).
 
     Each set is uint8 or float in ``value_range`` (default [-1, 1]), so real uint8 images and
-    generator output can be compared directly.
+    generator output can be compared directly. Titles wrap to their grid's width, so that
+    neighbours never overlap.
     """
+    import textwrap
+
     import matplotlib.pyplot as plt
 
     if len(image_sets) != len(titles):
         raise ValueError(f"{len(image_sets)} image sets but {len(titles)} titles.")
     fig, axes = plt.subplots(1, len(image_sets), figsize=(4 * scale * len(image_sets), 4 * scale))
+    width = max(12, int(36 * scale))  # characters of a 10-point title across a 4 * scale-inch grid
     for images, title, ax in zip(image_sets, titles, np.atleast_1d(axes), strict=True):
-        show_grid(images, ncols=ncols, title=title, ax=ax, value_range=value_range)
+        wrapped = "\n".join(textwrap.fill(line, width) for line in str(title).splitlines())
+        show_grid(images, ncols=ncols, title=wrapped, ax=ax, value_range=value_range)
     fig.tight_layout()
     return fig
 

@@ -174,6 +174,11 @@ def test_invert_keeps_the_best_restart():
     # restart 0 of the batch of 6 is the same start as the single run's, so the best of six
     # can only be as good or better
     assert many.pixel_error[0] <= one.pixel_error[0] + 1e-6
+    # each kept latent remembers where it started: the best restart's own start
+    starts = tf.random.Generator.from_seed(3).normal([6, D]).numpy()
+    assert one.z_start.shape == (1, D) and np.allclose(one.z_start[0], starts[0])
+    assert any(np.allclose(many.z_start[0], start) for start in starts)
+    assert not np.allclose(many.z_start, many.z)  # the search moved
 
 
 def test_source_inversion_follows_the_notebook():
@@ -182,6 +187,7 @@ def test_source_inversion_follows_the_notebook():
     result = latent.source_inversion(g, target, D, steps=20, frame_every=5)
     assert len(result.frames) == 4 and result.frames[0].shape == (4, 4, 3)
     assert len(result.losses) == 20 and result.z.shape == (1, D)
+    assert np.allclose(result.z_start, tf.random.Generator.from_seed(0).normal([1, D]).numpy())
     # the first loss as the notebook's MeanAbsoluteError(reduction="sum") computes it: the mean
     # over the 3 channels of each pixel, summed over the pixels, plus the norm term
     z0 = tf.random.Generator.from_seed(0).normal([1, D])

@@ -91,6 +91,11 @@ def test_compare_and_per_class():
     assert [ax.get_title() for ax in fig.axes] == ["a", "b"]
     with pytest.raises(ValueError, match="2 image sets but 1 titles"):
         viz.compare([np.zeros((1, 2, 2))] * 2, ["a"])
+    long = "spatial GAN on brick, trained here, 100 steps (quick-mode demonstration)"
+    fig = viz.compare([np.zeros((4, 5, 5))] * 3, [long, long, "real\nbrick"], scale=1.0)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles[0].replace("\n", " ") == long and max(map(len, titles[0].split("\n"))) <= 36
+    assert titles[2] == "real\nbrick"  # a title's own line breaks stay
     fig = viz.show_per_class(np.zeros((20, 5, 5), np.uint8), np.arange(20) % 2, ["x", "y"], 3)
     assert len(fig.axes) == 2
     assert fig.axes[0].images[0].get_clim() == (0, 255)  # black stays black, not stretched

@@ -8,6 +8,8 @@ course's one GAN core. The bench ``bench/colorization_quality.py`` imports the s
 
     python tools/train_colouriser.py                # 10,000 steps: 335 s on 2 CPU cores, measured
     python tools/train_colouriser.py --steps 20000  # the same run, continued
+    python tools/train_colouriser.py --l1-only      # the same U-Net and steps on 100 L1 alone:
+                                                    # data/fashion_mnist_colouriser_l1.npz
 
 Training checkpoints (atomically, every 500 steps) into ``--work``; run it again with the same
 settings and it resumes, or continues to a larger ``--steps``. At the end it measures the
@@ -41,6 +43,7 @@ from gan_course.models import pix2pix  # noqa: E402
 from gan_course.training import GAN  # noqa: E402
 
 OUT = ROOT / "data" / pix2pix.SHIPPED_COLOURISER
+OUT_L1 = ROOT / "data" / pix2pix.SHIPPED_L1_COLOURISER
 IMAGE_SIZE = 32
 WIDTH, BATCH = pix2pix.PIX2PIX_SCALE["cpu"]
 L1_WEIGHT = 100.0  # lambda of Isola et al. (2017)
@@ -86,7 +89,11 @@ def main() -> None:
     parser.add_argument("--work", type=Path,
                         default=settings.cache_dir("tools", "train_colouriser"),
                         help="checkpoint folder: a rerun with the same settings resumes")
-    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--out", type=Path, default=None,
+                        help=f"default: {OUT.name}, or {OUT_L1.name} with --l1-only")
+    parser.add_argument("--l1-only", action="store_true",
+                        help="no discriminator: the same generator, data and steps on 100 L1 "
+                             "alone (the baseline that shows what the adversarial term adds)")
     parser.add_argument("--eval-images", type=int, default=None,
                         help="score on the first N held-out images only (default: all 2,000; "
                              "the record says how many)")
@@ -100,7 +107,8 @@ def main() -> None:
 
     pairs, held_l, held_rgb, train_ab = fashion_colourisation(seed=args.seed)
     held_l, held_rgb = held_l[:args.eval_images], held_rgb[:args.eval_images]
-    gan = colouriser_gan(seed=args.seed)
+    out = args.out or (OUT_L1 if args.l1_only else OUT)
+    gan = colouriser_gan(adversarial=not args.l1_only, seed=args.seed)
     checkpoint = callbacks.Checkpoint(args.work / "checkpoint", every_n_steps=500,
                                       data_tag=f"painted Fashion-MNIST, seed {args.seed}")
     start = time.perf_counter()
@@ -112,7 +120,8 @@ def main() -> None:
                          f"{args.work} holds more steps; pass a larger --steps or another "
                          "--work.")
     outputs = {**baseline_outputs(held_l, train_ab),
-               "cGAN + L1 (this colouriser)": pix2pix.colourise(gan, held_l)}
+               f"{'L1 only' if args.l1_only else 'cGAN + L1'} (this colouriser)":
+                   pix2pix.colourise(gan, held_l)}
     scores = {name: metrics.colourisation_scores(rgb, held_rgb, value_range=(0.0, 1.0))
               for name, rgb in outputs.items()}
     print(metrics.colourisation_table(scores))
@@ -121,6 +130,7 @@ def main() -> None:
     record = {
         "image_size": IMAGE_SIZE, "width": WIDTH, "batch": BATCH, "steps": gan.step,
         "seconds_this_run": round(seconds), "seed": args.seed, "l1_weight": L1_WEIGHT,
+        "objective": "100 L1 only, no discriminator" if args.l1_only else "cGAN + 100 L1",
         "data": "data.painted_fashion_mnist() offline: the embedded 8,000 training images",
         "held_out": f"the {'' if args.eval_images is None else 'first '}{len(held_l)} "
                     "embedded test images, painted (seed 1)",
@@ -130,7 +140,7 @@ def main() -> None:
         "versions": {"python": platform.python_version(), "tensorflow": tf.__version__,
                      "keras": keras.__version__},
     }
-    path = pix2pix.save_colouriser(args.out, gan.generator, record)
+    path = pix2pix.save_colouriser(out, gan.generator, record)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     print(f"wrote {path} ({path.stat().st_size / 2**20:.2f} MiB), sha256 {digest}")
 

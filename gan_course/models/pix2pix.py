@@ -305,6 +305,9 @@ def mean_ab(rgb, value_range=(0.0, 1.0)):
 #: The colouriser that ships in ``data/`` for lesson 3's painted Fashion-MNIST
 #: (``tools/train_colouriser.py`` makes it; data/README.md records its budget and quality).
 SHIPPED_COLOURISER = "fashion_mnist_colouriser.npz"
+#: The same U-Net, data and steps trained on 100 L1 alone (no discriminator): the baseline that
+#: shows what the adversarial term adds (``tools/train_colouriser.py --l1-only``).
+SHIPPED_L1_COLOURISER = "fashion_mnist_colouriser_l1.npz"
 
 
 def save_colouriser(path, generator: keras.Model, record: dict):
@@ -319,16 +322,19 @@ def save_colouriser(path, generator: keras.Model, record: dict):
     return shipped.save_model_weights(path, {"generator": generator}, record)
 
 
-def load_colouriser(path=None):
-    """A colouriser written by :func:`save_colouriser` (default: the shipped one,
-    :data:`SHIPPED_COLOURISER`): ``(generator, record)``. A missing, corrupt or mismatched
+def load_colouriser(path=None, l1_only: bool = False):
+    """A colouriser written by :func:`save_colouriser` (default: the shipped cGAN + L1 one,
+    :data:`SHIPPED_COLOURISER`; with ``l1_only``, its L1-only twin,
+    :data:`SHIPPED_L1_COLOURISER`): ``(generator, record)``. A missing, corrupt or mismatched
     file raises an error that names it and the fix."""
     import json
     from pathlib import Path
 
     import numpy as np
-    path = Path(path) if path is not None else settings.data_dir() / SHIPPED_COLOURISER
-    fix = "restore it (git checkout data/) or retrain it (python tools/train_colouriser.py)"
+    default = SHIPPED_L1_COLOURISER if l1_only else SHIPPED_COLOURISER
+    path = Path(path) if path is not None else settings.data_dir() / default
+    fix = ("restore it (git checkout data/) or retrain it (python tools/train_colouriser.py"
+           + (" --l1-only)" if l1_only else ")"))
     if not path.is_file():
         raise FileNotFoundError(f"No colouriser at {path}: {fix}.")
     shipped.verify(path)

@@ -14,6 +14,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from gan_course import layers as course_layers
+
 #: Hidden units per layer and hidden layers, for both players.
 WIDTH, DEPTH = 128, 2
 #: The latent size: 2 is enough for a 2-D target and keeps the warp of the plane visible.
@@ -37,6 +39,32 @@ def build_toy_generator(latent_dim: int = LATENT_DIM, width: int = WIDTH,
     return _mlp(latent_dim, 2, width, depth, "toy_generator")
 
 
-def build_toy_discriminator(width: int = WIDTH, depth: int = DEPTH) -> keras.Model:
-    """A point (2,) -> one logit (1,)."""
-    return _mlp(2, 1, width, depth, "toy_discriminator")
+def build_toy_discriminator(width: int = WIDTH, depth: int = DEPTH, spectral_norm: bool = False,
+                            minibatch_stddev: bool = False) -> keras.Model:
+    """A point (2,) -> one logit (1,).
+
+    ``spectral_norm``: every Dense layer divided by its largest singular value (Miyato et al.
+    2018, ``keras.layers.SpectralNormalization``), so that D's output cannot change faster
+    than its input, however fast D learns. ``minibatch_stddev``: before the last layer, each
+    point also sees the spread of the features over its group of 4 in the batch (ProGAN's
+    :class:`~gan_course.layers.MinibatchStdDev`; a batch-statistics cue against collapse, after
+    the minibatch discrimination of Salimans et al. 2016)."""
+    if not spectral_norm and not minibatch_stddev:
+        return _mlp(2, 1, width, depth, "toy_discriminator")
+    if int(width) < 1 or int(depth) < 1:
+        raise ValueError(f"width={width} and depth={depth} must be >= 1 (e.g. 128 units, 2 "
+                         "hidden layers).")
+
+    def dense(units, name, **options):
+        layer = layers.Dense(units, name=name, **options)
+        return layers.SpectralNormalization(layer, name=f"{name}_sn") if spectral_norm else layer
+
+    x = inp = keras.Input((2,), name="input")
+    for i in range(int(depth)):
+        x = dense(int(width), f"hidden_{i + 1}", activation="relu")(x)
+    if minibatch_stddev:
+        x = layers.Reshape((1, 1, int(width)))(x)
+        x = course_layers.MinibatchStdDev(group_size=4)(x)
+        x = layers.Reshape((int(width) + 1,))(x)
+    out = dense(1, "output", dtype="float32")(x)
+    return keras.Model(inp, out, name="toy_discriminator")
