@@ -50,7 +50,7 @@ def main() -> None:
         raise SystemExit("--full needs --steps (the steps of its curve), and --steps needs "
                          "--full: quick mode trains the lesson's own steps.")
     notebooks = [p for p in lessons.find_notebooks(ROOT / "notebooks")
-                 if args.only in p.name and p.name != "00_setup.ipynb"]
+                 if args.only in p.name]
     kind = lessons.run_kind(quick=not args.full)
     runs: dict[str, dict[int, object]] = {}
     for notebook in notebooks:
