@@ -26,14 +26,20 @@ def _stream_lines(result):
 def _one_core():
     """Run the kernel (which inherits this process's CPU affinity) on one core: a machine
     slower than the one the ranges were measured on, with other thread counts."""
-    if not hasattr(os, "sched_setaffinity"):
+    if not hasattr(os, "sched_setaffinity") or not os.path.isdir("/proc/self/task"):
         pytest.skip("this OS cannot pin a process to one core")
     before = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {min(before)})
+
+    def pin(cores):  # every thread: the kernel may be started from any of them
+        for thread in os.listdir("/proc/self/task"):
+            with contextlib.suppress(OSError):  # a thread that ended meanwhile
+                os.sched_setaffinity(int(thread), cores)
+
+    pin({min(before)})
     try:
         yield
     finally:
-        os.sched_setaffinity(0, before)
+        pin(before)
 
 
 @pytest.mark.notebook
