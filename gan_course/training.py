@@ -87,6 +87,8 @@ class GAN(keras.Model):
             of :func:`~gan_course.losses.ns_d_loss` and :func:`~gan_course.losses.ns_g_loss`
             (lesson 1's "your turn"); D's scores are then shown as probabilities, as with BCE.
         d_steps: discriminator updates per generator update.
+        g_steps: generator updates per training step, each on fresh noise after D's turn
+            (alternating update only); ``step`` counts every one of them.
         gp_weight: weight of the gradient penalty on points between real and fake images,
             gp_weight * E[(||grad D(x_hat)||_2 - 1)^2]
             (:func:`~gan_course.losses.gradient_penalty`), with any loss; 0 (the default, but
@@ -120,7 +122,8 @@ class GAN(keras.Model):
                  ema_decay: float | None = None,
                  update: str = "alternating", g_terms: dict | None = None,
                  d_terms: dict | None = None, discriminator_sees_condition: bool = True,
-                 augment=None, seed: int | None = None, custom_step=None, **kwargs):
+                 augment=None, seed: int | None = None, custom_step=None, g_steps: int = 1,
+                 **kwargs):
         super().__init__(**kwargs)
         gan_arguments.check_custom_step(
             custom_step, discriminator, d_steps=d_steps, gp_weight=gp_weight, r1_gamma=r1_gamma,
@@ -137,8 +140,13 @@ class GAN(keras.Model):
         if not float(gp_weight) >= 0.0:
             raise ValueError(f"gp_weight={gp_weight!r} must be >= 0 (10 is the WGAN-GP paper's; "
                              "0 turns the gradient penalty off).")
-        if update == "simultaneous" and int(d_steps) != 1:
-            raise ValueError("update='simultaneous' needs d_steps=1.")
+        g_steps = gan_arguments.whole_number(g_steps, "g_steps", 1,
+                                             "3 G steps per D step against a fast D")
+        if update == "simultaneous" and (int(d_steps) != 1 or g_steps != 1):
+            raise ValueError("update='simultaneous' needs d_steps=1 and g_steps=1.")
+        if custom_step is not None and g_steps != 1:
+            raise ValueError("custom_step replaces the core's whole step, which is what "
+                             "implements g_steps: leave it at 1, or use custom_step=None.")
         if ema_decay is not None and not 0.0 < ema_decay < 1.0:
             raise ValueError(f"ema_decay={ema_decay} must be in (0, 1), e.g. 0.999, or None.")
         if discriminator is None and (float(gp_weight) or float(r1_gamma)):
@@ -154,7 +162,7 @@ class GAN(keras.Model):
         gan_arguments.check_shapes_fit(generator, discriminator, self.latent_shape)
         self.loss_name = loss
         self.d_loss_fn, self.g_loss_fn = custom or losses.get_losses(loss)
-        self.d_steps = int(d_steps)
+        self.d_steps, self.g_steps = int(d_steps), int(g_steps)
         self.gp_weight = float(gp_weight)
         if not float(r1_gamma) >= 0.0:
             raise ValueError(f"r1_gamma={r1_gamma} must be >= 0 (e.g. 0.1 for 28x28 images).")
@@ -260,6 +268,7 @@ class GAN(keras.Model):
                       "g_loss": describe_function(self.g_loss_fn)}),
             "d_steps": self.d_steps, "gp_weight": self.gp_weight,
             **({"r1_gamma": self.r1_gamma} if self.r1_gamma else {}),  # older runs: none
+            **({"g_steps": self.g_steps} if self.g_steps != 1 else {}),
             "update": self.update, "ema_decay": self.ema_decay,
             "discriminator_sees_condition": self.discriminator_sees_condition,
             "augment": None if self.augment is None else describe_function(self.augment),
@@ -387,6 +396,13 @@ class GAN(keras.Model):
         self._minimise(self.g_optimizer, g_tape, g_losses["g_loss"],
                        self.generator.trainable_variables)
         self._update_ema()
+        for _ in range(self.g_steps - 1):  # more turns for G, each on fresh noise
+            with tf.GradientTape() as g_tape:
+                g_losses = self.generator_losses(real, self._generate(real, condition),
+                                                 condition)
+            self._minimise(self.g_optimizer, g_tape, g_losses["g_loss"],
+                           self.generator.trainable_variables)
+            self._update_ema()
         return self._track({**d_losses, **g_losses})
 
     def _discriminator_turn(self, real, fake, condition):

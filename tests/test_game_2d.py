@@ -118,9 +118,11 @@ def test_the_covering_preset_covers_the_ring_and_beats_the_untrained_generator()
 @pytest.mark.slow
 def test_the_collapsing_preset_collapses_and_the_remedy_gets_modes_back():
     assert game_2d.COLLAPSE is game_2d.PRESETS["fast D"]
-    assert game_2d.REMEDY is game_2d.PRESETS["fast D + R1"]
-    collapsed, mended = _modes_after("fast D")["modes"], _modes_after("fast D + R1")["modes"]
-    assert collapsed <= 3 and mended > collapsed
+    assert game_2d.REMEDY is game_2d.PRESETS["fast D + 5 G steps"]
+    assert game_2d.REMEDY["d_lr"] == 100 * game_2d.REMEDY["g_lr"]  # still the fast D
+    collapsed = _modes_after("fast D")["modes"]
+    mended = _modes_after("fast D + 5 G steps")
+    assert collapsed <= 3 and mended["modes"] >= 6 and mended["js"] < 0.5
 
 
 def test_make_game_takes_your_own_losses_and_the_cores_options():

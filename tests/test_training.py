@@ -53,6 +53,28 @@ def test_every_loss_and_update_trains(loss, d_steps, update):
                                                         strict=True))
 
 
+def test_g_steps_give_g_several_turns_per_d_turn_each_on_fresh_noise():
+    keras.utils.set_random_seed(1)
+    generator, discriminator = toy.tiny_image_models()
+    gan = GAN(generator, discriminator, latent_dim=4, g_steps=3, ema_decay=0.9)
+    gan.compile()
+    seen = []
+    real_generate = gan._generate
+
+    def counting(real, condition):  # each G turn draws its own fakes
+        seen.append(1)
+        return real_generate(real, condition)
+
+    gan._generate = counting
+    gan.fit(toy.image_dataset(), epochs=1, steps_per_epoch=2, verbose=0)
+    assert gan.step == 6 and int(gan.d_optimizer.iterations.numpy()) == 2  # 3 G per 1 D
+    assert len(seen) == 3  # traced once: one draw for D and G's first turn, two more for G
+    assert gan.run_settings()["g_steps"] == 3
+    plain = GAN(*toy.tiny_image_models(), latent_dim=4)
+    plain.compile()
+    assert "g_steps" not in plain.run_settings()  # older runs' settings stay the same
+
+
 def test_conditional_data_feeds_the_condition_to_both_players():
     seen = {}
 
@@ -120,6 +142,8 @@ def test_mirrored_strategy_over_two_virtual_cpus_trains(two_cpu_strategy):
     ({"ema_decay": 1.5}, "ema_decay=1.5"),
     ({"loss": "wasserstein"}, "Unknown GAN loss"),
     ({"update": "simultaneous", "d_steps": 2}, "simultaneous"),
+    ({"update": "simultaneous", "g_steps": 2}, "g_steps=1"),
+    ({"g_steps": 0}, "g_steps=0 must be a whole number"),
     ({"g_terms": {"l 1": abs}}, "g_terms maps names"),
     ({"d_terms": {"drift": 0.001}}, "d_terms maps names"),
     ({"latent_dim": (4, 0)}, "latent_dim"),
