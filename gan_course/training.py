@@ -88,7 +88,7 @@ class GAN(keras.Model):
             (lesson 1's "your turn"); D's scores are then shown as probabilities, as with BCE.
         d_steps: discriminator updates per generator update.
         g_steps: generator updates per training step, each on fresh noise after D's turn
-            (alternating update only); ``step`` counts every one of them.
+            (alternating update only); ``step`` counts training steps, not G updates.
         gp_weight: weight of the gradient penalty on points between real and fake images,
             gp_weight * E[(||grad D(x_hat)||_2 - 1)^2]
             (:func:`~gan_course.losses.gradient_penalty`), with any loss; 0 (the default, but
@@ -242,8 +242,10 @@ class GAN(keras.Model):
 
     @property
     def step(self) -> int:
-        """Generator updates done so far (it survives checkpoint and resume)."""
-        return int(self.g_optimizer.iterations.numpy())
+        """Training steps done so far: rounds of D's turn and G's ``g_steps`` updates, so that
+        a plan in steps means the same with any ``g_steps`` (it survives checkpoint and
+        resume)."""
+        return int(self.g_optimizer.iterations.numpy()) // getattr(self, "g_steps", 1)
 
     def call(self, inputs, training=False):
         """``gan(inputs)`` = ``generator(inputs)``: lets Keras see the GAN as one model."""

@@ -430,3 +430,24 @@ def test_the_progress_bar_of_a_resumed_run_counts_from_its_step(tmp_path, capsys
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("step")]
     assert [line.split()[1] for line in lines] == ["3/4", "4/4", "4/4"]
     assert bar._first == 2
+
+
+def test_a_gan_with_more_g_steps_trains_its_whole_plan_and_resumes_finished(tmp_path, capsys):
+    """Steps count rounds, so the checkpoint's plan, the bar and a rerun agree with g_steps."""
+    from gan_course.training import GAN
+
+    def gan_with_g_steps():
+        keras.utils.set_random_seed(0)
+        gan = GAN(*toy.tiny_image_models(), latent_dim=4, g_steps=2)
+        gan.compile()
+        return gan
+
+    first = gan_with_g_steps()
+    callbacks.train(first, toy.image_dataset(), tmp_path / "run", 600.0, steps_per_epoch=2,
+                    max_steps=4, samples=4)
+    assert first.step == 4 and int(first.g_optimizer.iterations.numpy()) == 8
+    capsys.readouterr()
+    again = gan_with_g_steps()
+    callbacks.train(again, toy.image_dataset(), tmp_path / "run", 600.0, steps_per_epoch=2,
+                    max_steps=4, samples=4)
+    assert again.step == 4 and "this run finished earlier (4 steps)" in capsys.readouterr().out

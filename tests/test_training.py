@@ -67,7 +67,9 @@ def test_g_steps_give_g_several_turns_per_d_turn_each_on_fresh_noise():
 
     gan._generate = counting
     gan.fit(toy.image_dataset(), epochs=1, steps_per_epoch=2, verbose=0)
-    assert gan.step == 6 and int(gan.d_optimizer.iterations.numpy()) == 2  # 3 G per 1 D
+    assert int(gan.g_optimizer.iterations.numpy()) == 6  # 3 G updates ...
+    assert int(gan.d_optimizer.iterations.numpy()) == 2  # ... per D update
+    assert gan.step == 2  # steps count rounds: a plan in steps means the same with g_steps
     assert len(seen) == 3  # traced once: one draw for D and G's first turn, two more for G
     assert gan.run_settings()["g_steps"] == 3
     plain = GAN(*toy.tiny_image_models(), latent_dim=4)

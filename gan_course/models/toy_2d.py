@@ -22,14 +22,25 @@ WIDTH, DEPTH = 128, 2
 LATENT_DIM = 2
 
 
-def _mlp(inputs: int, outputs: int, width: int, depth: int, name: str) -> keras.Model:
+def _mlp(inputs: int, outputs: int, width: int, depth: int, name: str,
+         spectral_norm: bool = False, minibatch_stddev: bool = False) -> keras.Model:
     if int(width) < 1 or int(depth) < 1:
         raise ValueError(f"width={width} and depth={depth} must be >= 1 (e.g. 128 units, 2 "
                          "hidden layers).")
+
+    def dense(units, layer_name, **options):
+        layer = layers.Dense(units, name=layer_name, **options)
+        return layers.SpectralNormalization(layer, name=f"{layer_name}_sn") if spectral_norm \
+            else layer
+
     x = inp = keras.Input((inputs,), name="input")
     for i in range(int(depth)):
-        x = layers.Dense(int(width), activation="relu", name=f"hidden_{i + 1}")(x)
-    out = layers.Dense(outputs, dtype="float32", name="output")(x)
+        x = dense(int(width), f"hidden_{i + 1}", activation="relu")(x)
+    if minibatch_stddev:  # ProGAN's layer works on feature maps: view the vector as a 1x1 one
+        x = layers.Reshape((1, 1, int(width)))(x)
+        x = course_layers.MinibatchStdDev(group_size=4)(x)
+        x = layers.Reshape((int(width) + 1,))(x)
+    out = dense(outputs, "output", dtype="float32")(x)
     return keras.Model(inp, out, name=name)
 
 
@@ -49,22 +60,4 @@ def build_toy_discriminator(width: int = WIDTH, depth: int = DEPTH, spectral_nor
     point also sees the spread of the features over its group of 4 in the batch (ProGAN's
     :class:`~gan_course.layers.MinibatchStdDev`; a batch-statistics cue against collapse, after
     the minibatch discrimination of Salimans et al. 2016)."""
-    if not spectral_norm and not minibatch_stddev:
-        return _mlp(2, 1, width, depth, "toy_discriminator")
-    if int(width) < 1 or int(depth) < 1:
-        raise ValueError(f"width={width} and depth={depth} must be >= 1 (e.g. 128 units, 2 "
-                         "hidden layers).")
-
-    def dense(units, name, **options):
-        layer = layers.Dense(units, name=name, **options)
-        return layers.SpectralNormalization(layer, name=f"{name}_sn") if spectral_norm else layer
-
-    x = inp = keras.Input((2,), name="input")
-    for i in range(int(depth)):
-        x = dense(int(width), f"hidden_{i + 1}", activation="relu")(x)
-    if minibatch_stddev:
-        x = layers.Reshape((1, 1, int(width)))(x)
-        x = course_layers.MinibatchStdDev(group_size=4)(x)
-        x = layers.Reshape((int(width) + 1,))(x)
-    out = dense(1, "output", dtype="float32")(x)
-    return keras.Model(inp, out, name="toy_discriminator")
+    return _mlp(2, 1, width, depth, "toy_discriminator", spectral_norm, minibatch_stddev)
