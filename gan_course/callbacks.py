@@ -45,8 +45,10 @@ class SampleGrid(keras.callbacks.Callback):
     """Samples from one fixed noise batch, so every picture shows the same samples improving.
 
     Every ``every_n_epochs`` epochs it draws a grid, shows it live in the notebook (one
-    picture, updated in place), saves ``directory/epoch_NNNN.png`` when ``directory`` is set,
-    and keeps it in ``frames`` (for :class:`GifRecorder`).
+    picture, updated in place), keeps it in ``frames`` (for :class:`GifRecorder`) and saves it
+    as ``step_NNNNNNN.png``, numbered by the GAN's step, in ``directory``, or with a
+    ``checkpoint`` in ``<its run folder>/samples`` (so a resumed run keeps the pictures of its
+    earlier sittings, and runs with other settings keep theirs apart).
 
     ``to_picture(outputs, condition)`` turns G's outputs into images in [-1, 1] when they are
     not images themselves: a colouriser's ab channels, say, joined with the lightness it was
@@ -55,9 +57,11 @@ class SampleGrid(keras.callbacks.Callback):
 
     def __init__(self, n: int = 16, noise=None, condition=None, every_n_epochs: int = 1,
                  directory: str | Path | None = None, live: bool = True,
-                 ncols: int | None = None, seed: int = 1234, scale: int = 2, to_picture=None):
+                 ncols: int | None = None, seed: int = 1234, scale: int = 2, to_picture=None,
+                 checkpoint: Checkpoint | None = None):
         super().__init__()
         self.n, self.noise, self.condition = n, noise, condition
+        self.checkpoint = checkpoint
         self.to_picture = to_picture
         self.every_n_epochs, self.live, self.ncols, self.seed = every_n_epochs, live, ncols, seed
         self.scale = scale
@@ -73,8 +77,19 @@ class SampleGrid(keras.callbacks.Callback):
         elif self.noise is None:  # fixed: the same z for every frame, also after a resume
             rng = np.random.default_rng(self.seed)
             self.noise = rng.standard_normal((self.n, *self.model.latent_shape)).astype("float32")
+        if self.checkpoint is not None:
+            self.directory = self.checkpoint.bind(self.model) / "samples"
         if self.directory is not None:
             self.directory.mkdir(parents=True, exist_ok=True)
+
+    def saved_frames(self) -> list[np.ndarray]:
+        """Every grid saved in ``directory``, in the order of their steps: all the sittings of
+        a resumed run (``frames`` holds this sitting's alone)."""
+        import imageio.v3 as iio
+
+        if self.directory is None or not self.directory.is_dir():
+            return []
+        return [iio.imread(p) for p in sorted(self.directory.glob("step_*.png"))]
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every_n_epochs == 0:
@@ -93,7 +108,9 @@ class SampleGrid(keras.callbacks.Callback):
         if self.directory is not None and save:
             import imageio.v3 as iio
 
-            iio.imwrite(self.directory / f"epoch_{len(self.frames):04d}.png", picture)
+            step = getattr(self.model, "step", None) if self.model is not None else None
+            number = len(self.frames) if step is None else int(step)
+            iio.imwrite(self.directory / f"step_{number:07d}.png", picture)
         if self.live and viz.in_notebook():
             from IPython.display import Image, display
 
@@ -106,15 +123,18 @@ class SampleGrid(keras.callbacks.Callback):
 
 
 class GifRecorder(keras.callbacks.Callback):
-    """Writes the frames of a :class:`SampleGrid` to an animated GIF when training ends."""
+    """Writes the frames of a :class:`SampleGrid` to an animated GIF when training ends: every
+    grid it saved (:meth:`SampleGrid.saved_frames`: all sittings of a resumed run), or the
+    frames it holds when it saves none."""
 
     def __init__(self, sample_grid: SampleGrid, path: str | Path, fps: float = 4.0):
         super().__init__()
         self.sample_grid, self.path, self.fps = sample_grid, Path(path), fps
 
     def on_train_end(self, logs=None):
-        if self.sample_grid.frames:
-            write_gif(self.sample_grid.frames, self.path, fps=self.fps)
+        frames = self.sample_grid.saved_frames() or self.sample_grid.frames
+        if frames and len({f.shape for f in frames}) == 1:
+            write_gif(frames, self.path, fps=self.fps)
 
 
 def write_gif(frames, path: str | Path, fps: float = 4.0, value_range=None,
@@ -393,8 +413,9 @@ def lesson_callbacks(directory: str | Path, budget: TimeBudget | float, samples:
 
     A live :class:`SampleGrid` of ``samples`` images from fixed noise (with a fixed
     ``condition`` too, for a conditional G, or from the condition alone; ``to_picture`` and
-    ``ncols`` as :class:`SampleGrid` takes them; PNGs in ``directory/samples``), a
-    :class:`GifRecorder` of its frames when ``gif`` is True (``directory/training.gif``), a
+    ``ncols`` as :class:`SampleGrid` takes them; PNGs in the run's folder,
+    ``directory/checkpoint/run-<id>/samples``), a :class:`GifRecorder` of all the run's frames
+    when ``gif`` is True (``directory/training.gif``), a
     :class:`TimeLimit` of ``budget``, a :class:`NaNGuard`, a :class:`Checkpoint` every
     ``checkpoint_every_n_steps`` steps in ``directory/checkpoint`` (re-running ``fit`` with the
     same settings and ``data_tag`` resumes; other settings train anew; ``start_fresh`` deletes
@@ -403,11 +424,11 @@ def lesson_callbacks(directory: str | Path, budget: TimeBudget | float, samples:
     :class:`ProgressBar`. The grid is the first element.
     """
     directory = Path(directory)
-    grid = SampleGrid(n=samples, directory=directory / "samples", condition=condition,
-                      every_n_epochs=sample_every_n_epochs, to_picture=to_picture, ncols=ncols)
-    recorder = [GifRecorder(grid, directory / "training.gif")] if gif else []
     checkpoint = Checkpoint(directory / "checkpoint", every_n_steps=checkpoint_every_n_steps,
                             data_tag=data_tag, start_fresh=start_fresh)
+    grid = SampleGrid(n=samples, checkpoint=checkpoint, condition=condition,
+                      every_n_epochs=sample_every_n_epochs, to_picture=to_picture, ncols=ncols)
+    recorder = [GifRecorder(grid, directory / "training.gif")] if gif else []
     logs = [TensorBoardLog(checkpoint=checkpoint)] if tensorboard else []
     return [grid, *recorder, TimeLimit(budget), NaNGuard(), checkpoint, *logs, ProgressBar()]
 
@@ -431,11 +452,14 @@ def train(gan, dataset, directory: str | Path, budget: TimeBudget | float, *,
     ``max_steps`` generator steps are done: every lesson's training, in one call.
 
     ``budget``: a :func:`settings.time_budget <gan_course.settings.time_budget>` (in quick mode
-    a number of steps, which then replaces ``max_steps``; in full mode minutes) or a number of
-    seconds. It runs ``gan.fit`` with :func:`lesson_callbacks` writing under ``directory``
-    (``callback_options`` go to it: ``samples``, ``condition``, ``data_tag``, ``start_fresh``,
-    ``gif``, ``tensorboard`` ...) after ``extra_callbacks`` (e.g. ProGAN's ``FadeInSchedule``).
-    A rerun with the same settings resumes from the checkpoint; a run that had reached its
+    a number of steps, which then replaces ``max_steps``; in full mode its *minutes*), or a
+    plain number, which is *seconds* (``budget=600`` is ten minutes). It runs ``gan.fit`` with
+    :func:`lesson_callbacks` writing under ``directory`` (``callback_options`` go to it:
+    ``samples``, ``condition``, ``data_tag``, ``start_fresh``, ``gif``, ``tensorboard`` ...)
+    after ``extra_callbacks`` (e.g. ProGAN's ``FadeInSchedule``). The data is checked before
+    step 1 (``GAN.fit``), and a dataset that runs out before the plan is an error. A rerun with
+    the same settings and data resumes from the checkpoint (other data there is refused: give
+    it its own ``data_tag``); a run that had reached its
     planned steps shows its saved model and history instead. Prints ``"<name>: <steps> steps in
     total"``, leaves ``gan.trained_run`` (its settings and plan, for ``report_metric``) and
     returns a :class:`TrainingRun`.

@@ -17,9 +17,7 @@ import hashlib
 import io
 import json
 import numbers
-import os
 import shutil
-import socket
 import time
 import types
 import zipfile
@@ -30,7 +28,7 @@ import keras
 import numpy as np
 
 from gan_course import hardware, layers, losses
-from gan_course.files import atomic_write_bytes, generation_paths
+from gan_course.files import RunLock, atomic_write_bytes, generation_paths
 from gan_course.messages import say
 
 # --------------------------------------------------------------------------- what a run is
@@ -221,97 +219,6 @@ def all_finite(state: dict[str, list[np.ndarray]]) -> bool:
                if np.issubdtype(a.dtype, np.floating))
 
 
-class RunLock:
-    """One writer per run folder: a ``.lock`` file holding the owner's pid, host and start.
-
-    ``acquire`` creates it, or takes it over when its owner is gone (a killed process on this
-    host, or a lock not refreshed for ``stale_seconds`` from another host: a shared drive);
-    a live owner is an error naming it. The owner refreshes the file on each save (``touch``)
-    and removes it when training ends (``release``).
-    """
-
-    FILENAME = ".lock"
-
-    def __init__(self, directory: Path, stale_seconds: float = 900.0):
-        self.path = Path(directory) / self.FILENAME
-        self.stale_seconds = stale_seconds
-        self.held = False
-
-    def _owner(self) -> dict | None:
-        try:
-            return json.loads(self.path.read_text())
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError):
-            return {}  # half-written or damaged: judged by its age alone
-
-    def _alive(self, owner: dict) -> bool:
-        if owner.get("host") == socket.gethostname() and isinstance(owner.get("pid"), int):
-            if owner["pid"] == os.getpid():
-                return False  # this process's own lock (an earlier fit in this kernel)
-            try:
-                os.kill(owner["pid"], 0)
-            except ProcessLookupError:
-                return False
-            except PermissionError:  # another user's live process
-                return True
-            return True
-        try:
-            age = time.time() - self.path.stat().st_mtime
-        except FileNotFoundError:
-            return False
-        return age < self.stale_seconds
-
-    def acquire(self) -> str | None:
-        """Take the lock; returns a line to print when it took over a dead owner's lock."""
-        if self.held and self.path.is_file():
-            return None
-        me = {"pid": os.getpid(), "host": socket.gethostname(),
-              "started": time.strftime("%Y-%m-%d %H:%M:%S")}
-        took_over = None
-        for _ in range(3):
-            try:
-                handle = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
-            except FileExistsError:
-                owner = self._owner()
-                if owner is None:
-                    continue  # released meanwhile: try again
-                if self._alive(owner):
-                    raise RuntimeError(
-                        f"Another process (pid {owner.get('pid')} on {owner.get('host')}, "
-                        f"training since {owner.get('started')}) is writing checkpoints to "
-                        f"{self.path.parent}. Two runs in one folder would overwrite each "
-                        "other's progress: wait for it, stop it (then run this again), or "
-                        "give this run another directory.") from None
-                if owner.get("pid") != os.getpid() or owner.get("host") != me["host"]:
-                    took_over = (f"took over the lock of a process that is gone (pid "
-                                 f"{owner.get('pid')} on {owner.get('host')}) in "
-                                 f"{self.path.parent}.")
-                self.path.unlink(missing_ok=True)
-                continue
-            with os.fdopen(handle, "w") as out:
-                json.dump(me, out)
-            self.held = True
-            return took_over
-        raise RuntimeError(f"Could not take the lock {self.path}: another process keeps "
-                           "taking it. Give this run another directory.")
-
-    def touch(self) -> None:
-        if self.held:
-            try:
-                os.utime(self.path)
-            except FileNotFoundError:  # removed by hand: take it again
-                self.held = False
-                self.acquire()
-
-    def release(self) -> None:
-        if self.held:
-            owner = self._owner()
-            if owner and owner.get("pid") == os.getpid():
-                self.path.unlink(missing_ok=True)
-            self.held = False
-
-
 def flatten_settings(settings: dict, prefix: str = "") -> dict:
     """Nested run settings as one level: ``{"g_optimizer": {"type": "Adam"}}`` becomes
     ``{"g_optimizer.type": "Adam"}``."""
@@ -376,6 +283,9 @@ class Checkpoint(keras.callbacks.Callback):
 
     FILENAME = "gan_checkpoint.npz"
     SETTINGS_FILENAME = "run_settings.json"
+    #: The data a run trained on: ``{"identity": ..., "description": ...}``.
+    DATA_FILENAME = "data.json"
+    _told_data_tag = False  # the data_tag advice is given once per process
     ON_CHANGE = ("new_folder", "error")
 
     def __init__(self, directory: str | Path, every_n_steps: int = 500,
@@ -398,6 +308,8 @@ class Checkpoint(keras.callbacks.Callback):
         self.data_tag, self.on_change, self.start_fresh = data_tag, on_change, start_fresh
         self.run_directory: Path | None = None
         self.settings: dict | None = None
+        #: What ``GAN.fit`` learnt of the data (``data.pipelines.described_data``), or None.
+        self.data: dict | None = None
         self._epoch = 0
         self._last_saved_step, self._last_saved_epoch = -1, -1
 
@@ -446,6 +358,7 @@ class Checkpoint(keras.callbacks.Callback):
             shutil.rmtree(self.run_directory)
             self._say(f"start fresh: deleted the earlier run {self.run_directory}.")
         self._prepare_folder(gan)
+        self._check_data()
         others = [run for run in self.runs() if run != self.run_directory]
         if not self.exists() and others:
             earlier = _read_settings(others[0])
@@ -461,6 +374,30 @@ class Checkpoint(keras.callbacks.Callback):
             self._say(f"settings differ from the run in {others[0]} ({summary}): training "
                       f"from scratch in {self.run_directory} (the other run is kept).")
         return self.run_directory
+
+    def _check_data(self) -> None:
+        """Refuse to resume a run folder that trained on other data than ``self.data``; say
+        once that ``data_tag`` names data whose identity is unknown."""
+        identity = (self.data or {}).get("identity")
+        if identity is None:
+            if self.data_tag is None and not Checkpoint._told_data_tag:
+                Checkpoint._told_data_tag = True
+                self._say("this dataset does not say what data it holds (a pipeline of your "
+                          "own): give data_tag='a name for it' (to train or Checkpoint), so "
+                          "that other data in the same folder trains anew instead of resuming.")
+            return
+        try:
+            earlier = json.loads((self.run_directory / self.DATA_FILENAME).read_text())
+        except (OSError, ValueError):
+            return
+        if earlier.get("identity") not in (None, identity):
+            raise ValueError(
+                f"The run in {self.run_directory} trained on other data ("
+                f"{earlier.get('description')}), not on this data ("
+                f"{self.data.get('description')}). To keep both, give this data its own "
+                "name: data_tag='...' (to train or Checkpoint); to replace the old run, "
+                "start_fresh=True (START_FRESH = True in a lesson); or pass another "
+                "directory.")
 
     def _prepare_folder(self, gan) -> None:
         """Make the run folder, take its lock, check it can hold a checkpoint, and remove the
@@ -515,6 +452,10 @@ class Checkpoint(keras.callbacks.Callback):
         readable = self.run_directory / self.SETTINGS_FILENAME
         if not readable.is_file():
             atomic_write_bytes(readable, json.dumps(self.settings, indent=2).encode())
+        data_file = self.run_directory / self.DATA_FILENAME
+        if (self.data or {}).get("identity") and not data_file.is_file():
+            atomic_write_bytes(data_file, json.dumps(
+                {k: self.data[k] for k in ("identity", "description")}, indent=2).encode())
         self._last_saved_step, self._last_saved_epoch = step, meta["epoch"]
         return self.path
 

@@ -1,4 +1,5 @@
-"""Reading and writing files safely: atomic writes, whole-folder swaps, PNG bytes, downloads.
+"""Reading and writing files safely: atomic writes, whole-folder swaps, PNG bytes, downloads,
+and a lock on a folder that one process writes (:class:`RunLock`).
 
 Everything the package writes (checkpoints, results pages, exported generators, downloads) goes
 through here, so a crash or a killed kernel leaves either the old file or the complete new one,
@@ -9,10 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import shutil
 import socket
 import tempfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -136,3 +139,94 @@ def download(url: str) -> bytes:
         raise ValueError(f"{url} is larger than {MAX_DOWNLOAD_BYTES / 2**20:.0f} MiB; refused.")
     atomic_write_bytes(cached, raw)
     return raw
+
+
+class RunLock:
+    """One writer per run folder: a ``.lock`` file holding the owner's pid, host and start.
+
+    ``acquire`` creates it, or takes it over when its owner is gone (a killed process on this
+    host, or a lock not refreshed for ``stale_seconds`` from another host: a shared drive);
+    a live owner is an error naming it. The owner refreshes the file on each save (``touch``)
+    and removes it when training ends (``release``).
+    """
+
+    FILENAME = ".lock"
+
+    def __init__(self, directory: Path, stale_seconds: float = 900.0):
+        self.path = Path(directory) / self.FILENAME
+        self.stale_seconds = stale_seconds
+        self.held = False
+
+    def _owner(self) -> dict | None:
+        try:
+            return json.loads(self.path.read_text())
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):
+            return {}  # half-written or damaged: judged by its age alone
+
+    def _alive(self, owner: dict) -> bool:
+        if owner.get("host") == socket.gethostname() and isinstance(owner.get("pid"), int):
+            if owner["pid"] == os.getpid():
+                return False  # this process's own lock (an earlier fit in this kernel)
+            try:
+                os.kill(owner["pid"], 0)
+            except ProcessLookupError:
+                return False
+            except PermissionError:  # another user's live process
+                return True
+            return True
+        try:
+            age = time.time() - self.path.stat().st_mtime
+        except FileNotFoundError:
+            return False
+        return age < self.stale_seconds
+
+    def acquire(self) -> str | None:
+        """Take the lock; returns a line to print when it took over a dead owner's lock."""
+        if self.held and self.path.is_file():
+            return None
+        me = {"pid": os.getpid(), "host": socket.gethostname(),
+              "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+        took_over = None
+        for _ in range(3):
+            try:
+                handle = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
+            except FileExistsError:
+                owner = self._owner()
+                if owner is None:
+                    continue  # released meanwhile: try again
+                if self._alive(owner):
+                    raise RuntimeError(
+                        f"Another process (pid {owner.get('pid')} on {owner.get('host')}, "
+                        f"training since {owner.get('started')}) is writing checkpoints to "
+                        f"{self.path.parent}. Two runs in one folder would overwrite each "
+                        "other's progress: wait for it, stop it (then run this again), or "
+                        "give this run another directory.") from None
+                if owner.get("pid") != os.getpid() or owner.get("host") != me["host"]:
+                    took_over = (f"took over the lock of a process that is gone (pid "
+                                 f"{owner.get('pid')} on {owner.get('host')}) in "
+                                 f"{self.path.parent}.")
+                self.path.unlink(missing_ok=True)
+                continue
+            with os.fdopen(handle, "w") as out:
+                json.dump(me, out)
+            self.held = True
+            return took_over
+        raise RuntimeError(f"Could not take the lock {self.path}: another process keeps "
+                           "taking it. Give this run another directory.")
+
+    def touch(self) -> None:
+        if self.held:
+            try:
+                os.utime(self.path)
+            except FileNotFoundError:  # removed by hand: take it again
+                self.held = False
+                self.acquire()
+
+    def release(self) -> None:
+        if self.held:
+            owner = self._owner()
+            if owner and owner.get("pid") == os.getpid():
+                self.path.unlink(missing_ok=True)
+            self.held = False

@@ -17,6 +17,8 @@ augmentation.
 
 from __future__ import annotations
 
+import warnings
+
 import keras
 import tensorflow as tf
 
@@ -286,31 +288,48 @@ class GAN(keras.Model):
     def fit(self, *args, callbacks=None, **kwargs):
         """``keras.Model.fit`` that resumes from a :class:`~gan_course.callbacks.Checkpoint`.
 
-        When a ``Checkpoint`` callback finds a saved state of a run with the same settings, the
-        models, optimizers and step are restored and training continues from the saved epoch
-        (unless ``initial_epoch`` is given). Interrupting a cell (KeyboardInterrupt) saves a
-        checkpoint before it stops. TensorFlow's retracing warning, which a loop of small GANs
-        would set off, is filtered out while it trains (:func:`tf_logging.no_retracing_warning`).
+        First the data is checked against the models (:func:`gan_arguments.check_training_data
+        <gan_course.gan_arguments.check_training_data>`: dtype, size, channels, G's output
+        range, enough batches). When a ``Checkpoint`` callback finds a saved state of a run with
+        the same settings and data, the models, optimizers and step are restored and training
+        continues from the saved epoch (unless ``initial_epoch`` is given). Interrupting a cell
+        (KeyboardInterrupt) saves a checkpoint before it stops. TensorFlow's retracing warning,
+        which a loop of small GANs would set off, is filtered out while it trains
+        (:func:`tf_logging.no_retracing_warning`).
         """
         callbacks = list(callbacks or [])
         savers = [cb for cb in callbacks if isinstance(cb, checkpoints.Checkpoint)]
+        planned = kwargs.get("epochs", 1) * (kwargs.get("steps_per_epoch") or 0)
+        described = gan_arguments.check_training_data(  # before step 1: dtype, size, range
+            self, args[0] if args else kwargs.get("x"), planned)
         for checkpoint in savers:
+            checkpoint.data = described  # its run folder belongs to this data
             state = checkpoint.restore(self)
             if state is not None and "initial_epoch" not in kwargs:
                 kwargs["initial_epoch"] = state.epoch
-            planned = kwargs.get("epochs", 1) * (kwargs.get("steps_per_epoch") or 0)
             if state is not None and 0 < state.step < planned:
                 say(f"an earlier run stopped at step {state.step} of the {planned} planned (its "
                     "time ran out, or it was interrupted): training on from there.")
         kwargs.setdefault("shuffle", False)  # datasets shuffle themselves (gan_dataset does)
         start = self.step
         try:
-            with tf_logging.no_retracing_warning():
+            with tf_logging.no_retracing_warning(), warnings.catch_warnings():
+                warnings.filterwarnings("error", "Your input ran out of data")
                 return super().fit(*args, callbacks=callbacks, **kwargs)
         except KeyboardInterrupt:
             for checkpoint in savers:
                 say(f"interrupted: saved {checkpoint.save(self)}")
             raise
+        except UserWarning as warning:
+            if "ran out of data" not in str(warning):
+                raise
+            for checkpoint in savers:
+                checkpoint.save(self)
+            raise ValueError(
+                f"The dataset ran out at step {self.step} of the {planned or '?'} planned. Make "
+                "it endless: data.gan_dataset(..., repeat=True) (image_folder_dataset takes "
+                "repeat=True too), or dataset.repeat(); the run is saved and resumes from "
+                "here.") from None
         except Exception as error:
             if not (self.jit_compile and self.step == start and _xla_failure(error)):
                 raise

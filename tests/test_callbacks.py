@@ -170,8 +170,8 @@ def test_sample_grid_and_gif(tmp_path):
     assert len(grid.frames) == 3
     assert grid.frames[0].shape == (2 * (2 * 9 + 1), 2 * (2 * 9 + 1))  # 2x2 grid of 8x8, x2
     assert not np.array_equal(grid.frames[0], grid.frames[-1])  # the samples changed
-    assert sorted(p.name for p in (tmp_path / "samples").iterdir()) == [
-        "epoch_0001.png", "epoch_0002.png", "epoch_0003.png"]
+    assert sorted(p.name for p in (tmp_path / "samples").iterdir()) == [  # by the GAN's step
+        "step_0000002.png", "step_0000004.png", "step_0000006.png"]
     frames = iio.imread(gif, index=None)
     assert frames.shape[0] == 3
 
@@ -221,7 +221,8 @@ def test_lesson_callbacks_train_resume_and_write_their_files(tmp_path):
     run[0].live = False
     gan.fit(toy.image_dataset(), epochs=2, steps_per_epoch=2, verbose=0, callbacks=run)
     assert (tmp_path / "run" / "training.gif").is_file()
-    assert len(list((tmp_path / "run" / "samples").glob("*.png"))) == 2
+    assert run[0].directory.parent == run[4].run_directory  # the run's own folder
+    assert len(list(run[0].directory.glob("*.png"))) == 2
     again = toy.tiny_gan()
     rerun = callbacks.lesson_callbacks(tmp_path / "run", budget=60.0)
     rerun[0].live = False
@@ -334,7 +335,7 @@ def test_a_finished_run_trained_again_shows_its_saved_model_and_whole_history(tm
     first = toy.tiny_gan()
     run = callbacks.train(first, toy.image_dataset(), tmp_path / "run", 600.0,
                           steps_per_epoch=2, max_steps=4, samples=4)
-    pngs = sorted((tmp_path / "run" / "samples").glob("*.png"))
+    pngs = sorted(run.grid.directory.glob("*.png"))
     losses = run.history.history["g_loss"]
     assert len(losses) == 2 and len(pngs) == 2
     capsys.readouterr()
@@ -344,11 +345,29 @@ def test_a_finished_run_trained_again_shows_its_saved_model_and_whole_history(tm
     assert "this run finished earlier (4 steps)" in out and "START_FRESH" in out
     assert len(again.grid.frames) == 1 and again.grid.frames[0].shape == run.grid.frames[-1].shape
     np.testing.assert_allclose(again.history.history["g_loss"], losses)
-    assert sorted((tmp_path / "run" / "samples").glob("*.png")) == pngs  # none overwritten
+    assert sorted(run.grid.directory.glob("*.png")) == pngs  # none overwritten
     longer = callbacks.train(toy.tiny_gan(), toy.image_dataset(), tmp_path / "run", 600.0,
                              steps_per_epoch=2, max_steps=8, samples=4)
     assert longer.history.history["g_loss"][:2] == pytest.approx(losses)
     assert len(longer.history.history["g_loss"]) == 4  # the first two epochs and two more
+
+
+def test_a_resumed_run_keeps_every_picture_and_its_gif_holds_every_sitting(tmp_path):
+    """Samples are numbered by the GAN's step in the run's folder; a resume adds to them."""
+    first = callbacks.train(toy.tiny_gan(), toy.image_dataset(), tmp_path / "run", 600.0,
+                            steps_per_epoch=2, max_steps=4, samples=4, gif=True)
+    folder = first.grid.directory
+    before = {p.name: p.read_bytes() for p in folder.glob("*.png")}
+    assert sorted(before) == ["step_0000002.png", "step_0000004.png"]
+    assert iio.imread(tmp_path / "run" / "training.gif", index=None).shape[0] == 2
+    second = callbacks.train(toy.tiny_gan(), toy.image_dataset(), tmp_path / "run", 600.0,
+                             steps_per_epoch=2, max_steps=8, samples=4, gif=True)
+    assert second.grid.directory == folder and len(second.grid.frames) == 2  # this sitting's
+    names = sorted(p.name for p in folder.glob("*.png"))
+    assert names == [f"step_{s:07d}.png" for s in (2, 4, 6, 8)]
+    assert all((folder / name).read_bytes() == data for name, data in before.items())
+    frames = iio.imread(tmp_path / "run" / "training.gif", index=None)
+    assert frames.shape[0] == 4  # both sittings
 
 
 def test_a_budget_of_steps_trains_exactly_those_steps_and_leaves_the_run_on_the_gan(
@@ -451,3 +470,13 @@ def test_a_gan_with_more_g_steps_trains_its_whole_plan_and_resumes_finished(tmp_
     callbacks.train(again, toy.image_dataset(), tmp_path / "run", 600.0, steps_per_epoch=2,
                     max_steps=4, samples=4)
     assert again.step == 4 and "this run finished earlier (4 steps)" in capsys.readouterr().out
+
+
+def test_a_dataset_that_runs_out_before_the_plan_is_an_error_naming_repeat(tmp_path):
+    finite = toy.image_dataset().take(3).filter(lambda x: True)  # a length tf.data cannot tell
+    with pytest.raises(ValueError, match=r"ran out at step \d of the 4 planned.*repeat=True"):
+        callbacks.train(toy.tiny_gan(), finite, tmp_path, 600.0, steps_per_epoch=2,
+                        max_steps=4, samples=4)
+    with pytest.raises(ValueError, match=r"holds 3 batches, fewer than the 4 steps"):
+        callbacks.train(toy.tiny_gan(), toy.image_dataset().take(3), tmp_path / "b", 600.0,
+                        steps_per_epoch=2, max_steps=4, samples=4)

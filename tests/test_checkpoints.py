@@ -467,3 +467,46 @@ def test_a_gan_with_another_dict_weight_does_not_resume(tmp_path, monkeypatch, c
     assert fit().step == 2  # trained anew, not resumed at step 2
     out = capsys.readouterr().out
     assert "settings differ" in out and "g_terms.l1" in out and "resumed" not in out
+
+
+# --------------------------------------------------------------------------- the data of a run
+
+
+def _data(seed, n=32):
+    images = np.random.default_rng(seed).integers(0, 256, (n, 8, 8, 1), dtype=np.uint8)
+    from gan_course import data
+
+    return data.gan_dataset(images, 8, repeat=True)
+
+
+def test_other_data_in_the_same_run_folder_is_refused_unless_named_or_started_fresh(tmp_path):
+    from gan_course import callbacks
+
+    callbacks.train(toy.tiny_gan(), _data(0), tmp_path, 600.0, steps_per_epoch=2, max_steps=2,
+                    samples=4)
+    run = next((tmp_path / "checkpoint").glob("run-*"))
+    assert json.loads((run / "data.json").read_text())["description"].startswith("32 images")
+    again = callbacks.train(toy.tiny_gan(), _data(0), tmp_path, 600.0, steps_per_epoch=2,
+                            max_steps=4, samples=4)  # the same data resumes
+    assert again.history.epoch and toy.tiny_gan().step == 0
+    with pytest.raises(ValueError, match=r"trained on other data \(32 images.*data_tag="):
+        callbacks.train(toy.tiny_gan(), _data(1), tmp_path, 600.0, steps_per_epoch=2,
+                        max_steps=4, samples=4)
+    named = callbacks.train(toy.tiny_gan(), _data(1), tmp_path, 600.0, steps_per_epoch=2,
+                            max_steps=2, samples=4, data_tag="the other images")
+    assert named.checkpoint.run_directory != run
+    fresh = callbacks.train(toy.tiny_gan(), _data(1), tmp_path, 600.0, steps_per_epoch=2,
+                            max_steps=2, samples=4, start_fresh=True)
+    assert fresh.checkpoint.run_directory == run and fresh.history.epoch == [0]
+
+
+def test_a_pipeline_of_your_own_is_told_once_that_data_tag_names_its_data(tmp_path, capsys,
+                                                                          monkeypatch):
+    monkeypatch.setattr(checkpoints.Checkpoint, "_told_data_tag", False)
+    for folder in ("a", "b"):
+        toy.tiny_gan().fit(toy.image_dataset(), epochs=1, steps_per_epoch=2, verbose=0,
+                           callbacks=[checkpoints.Checkpoint(tmp_path / folder)])
+    assert capsys.readouterr().out.count("give data_tag=") == 1
+    toy.tiny_gan().fit(toy.image_dataset(), epochs=1, steps_per_epoch=2, verbose=0, callbacks=[
+        checkpoints.Checkpoint(tmp_path / "c", data_tag="noise")])
+    assert "data_tag" not in capsys.readouterr().out

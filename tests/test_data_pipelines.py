@@ -50,6 +50,11 @@ def test_gan_dataset_mixes_class_sorted_data_beyond_its_shuffle_buffer():
          r"batch_size=4\.0 must be a whole number"),
         (np.zeros((4, 8, 8), np.uint8), {"batch_size": True}, ValueError, "batch_size=True"),
         (np.zeros((4, 8, 8), np.uint8), {"labels": [1, 2]}, ValueError, "2 labels for 4"),
+        (np.zeros((4, 3, 8, 8), np.uint8), {}, ValueError,
+         r"channels-first images \(4, 3, 8, 8\).*np.moveaxis\(images, 1, -1\)"),
+        (np.zeros((64, 64, 3), np.uint8), {}, ValueError,
+         r"one image of shape \(64, 64, 3\).*images\[None\]"),
+        (np.zeros((4, 8, 8, 7), np.uint8), {}, ValueError, "7 channels"),
     ],
 )
 def test_gan_dataset_rejects_bad_input(images, kwargs, error, match):
@@ -65,3 +70,17 @@ def test_pipelines_prefetch_without_the_autotuner():
     ramp = np.tile(np.linspace(0.0, 1.0, 64, dtype=np.float32), (64, 1))
     for ds in (data.gan_dataset(images, 4), data.patch_sampler(ramp, 16, 2)):
         assert ds.options().autotune.enabled is False
+
+
+def test_a_course_pipeline_says_its_range_and_which_data_it_holds():
+    images = np.random.default_rng(0).integers(0, 256, (8, 4, 4), dtype=np.uint8)
+    described = data.pipelines.described_data(data.gan_dataset(images, 2))
+    assert described["value_range"] == (-1.0, 1.0)
+    assert described["identity"] == data.pipelines.described_data(
+        data.gan_dataset(images.copy(), 4))["identity"]  # the same pixels, the same data
+    other = images.copy()
+    other[0, 0, 0] ^= 1
+    assert described["identity"] != data.pipelines.described_data(
+        data.gan_dataset(other, 2))["identity"]  # one pixel differs
+    assert "8 images of 4x4x1" in described["description"]
+    assert data.pipelines.described_data(data.gan_dataset(images, 2).map(lambda x: x)) is None

@@ -18,7 +18,7 @@ from gan_course.data.images import (
     image_files,
     load_image,
 )
-from gan_course.data.pipelines import check_int, with_fixed_prefetch
+from gan_course.data.pipelines import check_int, describe_data, with_fixed_prefetch
 from gan_course.messages import say as _say
 
 #: pix2pix's jitter: an image is resized to 286/256 of the crop size, then randomly cropped.
@@ -125,6 +125,10 @@ def _folder_datasets(path, recursive, decode, element, size, batch_size, validat
         ds = ds.repeat()
     train_ds = with_fixed_prefetch(ds.batch(batch_size, drop_remainder=True))
     del train
+    listing = "\n".join(f"{names[i]} {(folder / names[i]).stat().st_size}" for i in train_idx)
+    describe_data(train_ds, (-1.0, 1.0),
+                  hashlib.sha256(f"{size} {jitter}\n{listing}".encode()).hexdigest()[:16],
+                  f"{len(train_idx)} images of {folder} at {size} px")
 
     if not validation_idx:
         return train_ds, None

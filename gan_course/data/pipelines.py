@@ -46,10 +46,10 @@ def gan_dataset(
     if images.dtype != np.uint8:
         raise TypeError(f"gan_dataset expects uint8 images in [0, 255], got {images.dtype}. "
                         "Convert with (x * 255).round().astype('uint8') if they are in [0, 1].")
+    check_image_stack(images, "gan_dataset")
     if images.ndim == 3:
         images = images[..., None]
-    if images.ndim != 4:
-        raise ValueError(f"gan_dataset expects images of shape (N, H, W[, C]), got {images.shape}.")
+    identity = array_identity(images, labels)
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
             or not 0 < batch_size <= len(images):
         raise ValueError(f"batch_size={batch_size!r} must be a whole number between 1 and the "
@@ -79,7 +79,30 @@ def gan_dataset(
         ds = ds.shuffle(min(len(images), 10_000), seed=seed, reshuffle_each_iteration=True)
     if repeat:
         ds = ds.repeat()
-    return with_fixed_prefetch(ds.batch(batch_size, drop_remainder=True))
+    return describe_data(with_fixed_prefetch(ds.batch(batch_size, drop_remainder=True)),
+                         (-1.0, 1.0), identity,
+                         f"{len(images)} images of {'x'.join(map(str, images.shape[1:]))} "
+                         f"(array sha256 {identity})")
+
+
+def check_image_stack(images: np.ndarray, caller: str) -> None:
+    """A ``ValueError`` unless ``images`` is a stack (N, H, W) or (N, H, W, C) with C in 1-4,
+    channels last: it names a single image and channels-first arrays, with their fix."""
+    shape = images.shape
+    if images.ndim == 3 and shape[-1] in (1, 3, 4) and min(shape[:2]) > 4 * shape[-1]:
+        raise ValueError(f"{caller} got one image of shape {shape}, not a stack of images: give "
+                         "a stack (N, H, W, C), e.g. images[None] for one image, or "
+                         "np.stack(list_of_images).")
+    if images.ndim not in (3, 4):
+        raise ValueError(f"{caller} expects images of shape (N, H, W) or (N, H, W, C), got "
+                         f"{shape}.")
+    if images.ndim == 4 and shape[-1] not in (1, 2, 3, 4):
+        if shape[1] in (1, 3, 4):
+            raise ValueError(f"{caller} got channels-first images {shape} (N, C, H, W); the "
+                             "course uses channels last (N, H, W, C): np.moveaxis(images, 1, -1) "
+                             "turns them.")
+        raise ValueError(f"{caller} got images of shape {shape}: {shape[-1]} channels. Give "
+                         "(N, H, W, C) with C = 1 (grey), 3 (RGB) or 4 (RGBA).")
 
 
 def with_fixed_prefetch(ds, buffer: int = 2):
@@ -135,7 +158,9 @@ def random_crops(levels, patch_size: int, batch_size: int, flips: bool, rotation
         if weights is not None:
             weights = [float(w) / float(sum(weights)) for w in weights]
         ds = tf.data.Dataset.sample_from_datasets(streams, weights=weights, seed=seed)
-    return with_fixed_prefetch(ds.batch(batch_size, drop_remainder=True))
+    return describe_data(with_fixed_prefetch(ds.batch(batch_size, drop_remainder=True)),
+                         (-1.0, 1.0), array_identity(*levels),
+                         f"random {patch_size}x{patch_size} crops of {len(levels)} image(s)")
 
 
 def downscale(image: np.ndarray, scale: float) -> np.ndarray:
@@ -159,3 +184,39 @@ def resize_shorter_side(image: np.ndarray, side: int) -> np.ndarray:
         return downscale(image.astype(np.float32), scale)
     target = (max(side, round(image.shape[0] * scale)), max(side, round(image.shape[1] * scale)))
     return tf.image.resize(image, target, method="bilinear", antialias=True).numpy()
+
+
+#: The attribute a course pipeline carries: what :func:`describe_data` says of it.
+DATA_ATTRIBUTE = "gan_course_data"
+
+
+def array_identity(*arrays) -> str:
+    """A short fingerprint of arrays' contents: their shapes, dtypes and bytes, hashed."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for array in arrays:
+        if array is None:
+            continue
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.shape}{array.dtype}".encode())
+        digest.update(memoryview(array).cast("B"))
+    return digest.hexdigest()[:16]
+
+
+def describe_data(dataset, value_range, identity: str | None, description: str):
+    """Mark a ``tf.data`` pipeline with its images' range and the data it holds, and return it.
+
+    ``GAN.fit`` reads the mark: it compares ``value_range`` with the generator's output range
+    without drawing a batch, and a :class:`~gan_course.checkpoints.Checkpoint` ties its run
+    folder to ``identity`` (``description`` is what a message calls the data). A pipeline
+    made from it (``.map``, ``.take`` ...) is a new object without the mark.
+    """
+    setattr(dataset, DATA_ATTRIBUTE, {"value_range": tuple(value_range), "identity": identity,
+                                      "description": description})
+    return dataset
+
+
+def described_data(dataset) -> dict | None:
+    """What :func:`describe_data` said of ``dataset``, or None."""
+    return getattr(dataset, DATA_ATTRIBUTE, None)

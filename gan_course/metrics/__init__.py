@@ -16,6 +16,10 @@ real images. One module per subject:
   that use the same feature extractor and the same number of images. For conditional
   generators, :func:`conditional_accuracy` (and :func:`conditional_accuracy_per_class`): the
   share of samples the classifier puts in the class they were generated for.
+- :mod:`~gan_course.metrics.images`: KID for a learner's own images, offline:
+  :func:`image_kid` in :func:`image_features` (spatial means of relu3_1 and relu4_1 of the
+  course's VGG-16 encoder, HED's weights, at 64 px), read against :func:`image_kid_floor`, the
+  KID between two random halves of the real set.
 - :mod:`~gan_course.metrics.texture`: :func:`texture_swd` (multi-scale patch statistics) and
   :func:`seam_ratio` (does a texture tile seamlessly?).
 - :mod:`~gan_course.metrics.colour`: colour fidelity of a colouriser (lesson 3):
@@ -89,6 +93,7 @@ from gan_course.metrics.fashion_mnist import (
     recognised_classes,
     recognised_shares,
 )
+from gan_course.metrics.images import image_features, image_kid, image_kid_floor
 from gan_course.metrics.memorisation import memorisation_check, nearest_neighbours
 from gan_course.metrics.style_transfer import (
     colour_distance,
@@ -116,7 +121,8 @@ __all__ = [
     "content_ssim",
     "conditional_accuracy_per_class", "fashion_mnist_fd", "fashion_mnist_fd_per_class",
     "fashion_mnist_features", "fashion_mnist_kid", "feature_statistics",
-    "frechet_distance", "inception_features", "inception_fid", "kernel_distance",
+    "frechet_distance", "image_features", "image_kid", "image_kid_floor",
+    "inception_features", "inception_fid", "kernel_distance",
     "laplacian_pyramid", "load_fashion_mnist_classifier", "load_inception_model", "luminance",
     "memorisation_check", "mode_coverage", "nearest_neighbours", "palette_scores",
     "polynomial_kernel", "psnr",

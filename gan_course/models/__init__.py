@@ -7,6 +7,7 @@ used through its module, e.g. ``from gan_course.models import progan; progan.LAT
 =====================  ====================================================================
 module                 family
 =====================  ====================================================================
+``dcgan``              your own images: the DCGAN in general form, 32-128 px, grey or RGB
 ``toy_2d``             lesson 1: the 2-D game's MLPs (points in the plane)
 ``fashion_mnist``      lesson 1: MLP and DCGAN generators and discriminators for 28x28
 ``textures``           lesson 2: texture DCGAN and the spatial (fully convolutional) GAN
@@ -22,6 +23,7 @@ module                 family
 
 from gan_course.models import (
     conditional,
+    dcgan,
     fashion_mnist,
     fast_style,
     gatys,
@@ -36,6 +38,7 @@ from gan_course.models.conditional import (
     build_conditional_discriminator,
     build_conditional_generator,
 )
+from gan_course.models.dcgan import build_dcgan
 from gan_course.models.fashion_mnist import (
     DCGAN_SCALE,
     build_dcgan_discriminator,
@@ -72,9 +75,11 @@ from gan_course.models.textures import (
 
 __all__ = [
     # the families
-    "conditional", "fashion_mnist", "fast_style", "gatys", "lapstyle", "pix2pix", "progan",
+    "conditional", "dcgan", "fashion_mnist", "fast_style", "gatys", "lapstyle", "pix2pix", "progan",
     "textures",
     "toy_2d",
+    # your own images
+    "build_dcgan",
     # lesson 1
     "DCGAN_SCALE", "build_dcgan_discriminator", "build_dcgan_generator",
     "build_mlp_discriminator", "build_mlp_generator",

@@ -23,6 +23,7 @@ from keras import layers
 from gan_course import settings, shipped
 from gan_course.hardware import scaled_filters
 from gan_course.layers import CircularPad2D
+from gan_course.models import dcgan
 
 LATENT_DIM = 100
 #: Lesson 2's network size per device, for ``hardware.model_scale(**TEXTURE_SCALE)``:
@@ -40,7 +41,7 @@ def _channels(widths, width: float):
 
 def build_texture_dcgan_generator(latent_dim: int = LATENT_DIM, channels: int = 1,
                                   width: float = 1.0) -> keras.Model:
-    """DCGAN generator for 64x64 patches.
+    """DCGAN generator for 64x64 patches: :func:`gan_course.models.dcgan.build_dcgan`'s at 64 px.
 
     z (latent_dim) -> Dense 8*8*256 -> BN -> ReLU -> (8, 8, 256)
       -> ConvTranspose 128, 5x5, stride 2 -> BN -> ReLU -> (16, 16, 128)
@@ -49,40 +50,21 @@ def build_texture_dcgan_generator(latent_dim: int = LATENT_DIM, channels: int = 
 
     ``width`` scales every channel count (0.25: about 16x cheaper, for CPUs).
     """
-    c1, c2, c3 = _channels((256, 128, 64), width)
-    return keras.Sequential([
-        keras.Input((latent_dim,)),
-        layers.Dense(8 * 8 * c1, use_bias=False),
-        layers.BatchNormalization(), layers.ReLU(),
-        layers.Reshape((8, 8, c1)),
-        layers.Conv2DTranspose(c2, 5, strides=2, padding="same", use_bias=False),
-        layers.BatchNormalization(), layers.ReLU(),
-        layers.Conv2DTranspose(c3, 5, strides=2, padding="same", use_bias=False),
-        layers.BatchNormalization(), layers.ReLU(),
-        layers.Conv2DTranspose(channels, 5, strides=2, padding="same"),
-        layers.Activation("tanh", dtype="float32"),
-    ], name="texture_dcgan_generator")
+    return dcgan.build_dcgan_generator_for(64, channels, latent_dim, width,
+                                           name="texture_dcgan_generator")
 
 
 def build_texture_dcgan_discriminator(channels: int = 1, width: float = 1.0) -> keras.Model:
-    """DCGAN discriminator for 64x64 patches (the source article's layers).
+    """DCGAN discriminator for 64x64 patches (the source article's layers):
+    :func:`gan_course.models.dcgan.build_dcgan`'s at 64 px.
 
     (64, 64, C) -> Conv 64, 5x5, stride 2 -> LeakyReLU(0.2) -> (32, 32, 64)
       -> Conv 128, 5x5, stride 2 -> BN -> LeakyReLU(0.2) -> (16, 16, 128)
       -> Conv 256, 5x5, stride 2 -> BN -> LeakyReLU(0.2) -> (8, 8, 256)
       -> Flatten -> Dense 1 (a logit)
     """
-    c1, c2, c3 = _channels((64, 128, 256), width)
-    return keras.Sequential([
-        keras.Input((64, 64, channels)),
-        layers.Conv2D(c1, 5, strides=2, padding="same"), layers.LeakyReLU(0.2),
-        layers.Conv2D(c2, 5, strides=2, padding="same", use_bias=False),
-        layers.BatchNormalization(), layers.LeakyReLU(0.2),
-        layers.Conv2D(c3, 5, strides=2, padding="same", use_bias=False),
-        layers.BatchNormalization(), layers.LeakyReLU(0.2),
-        layers.Flatten(),
-        layers.Dense(1, dtype="float32"),
-    ], name="texture_dcgan_discriminator")
+    return dcgan.build_dcgan_discriminator_for(64, channels, width,
+                                               name="texture_dcgan_discriminator")
 
 
 def _conv(x, filters: int, periodic: bool, **kwargs):
