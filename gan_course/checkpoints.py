@@ -27,7 +27,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from gan_course import hardware, layers, losses
+from gan_course import hardware, layers, losses, settings
 from gan_course.files import RunLock, atomic_write_bytes, generation_paths
 from gan_course.messages import say
 
@@ -262,6 +262,12 @@ class Checkpoint(keras.callbacks.Callback):
     (``on_change="new_folder"``, the default), or raises an error that names the changes
     (``on_change="error"``). ``start_fresh=True`` deletes this run's folder first.
 
+    A run folder also records the data it trained on (``data.json``: a course pipeline's hash
+    of its arrays or its folder's file list and sizes, which ``GAN.fit`` hands over). Other
+    data with the same settings and ``data_tag`` is refused, with the fix: a new ``data_tag``
+    or ``start_fresh``. For a pipeline of your own, whose data cannot be told, ``data_tag`` is
+    what names it (said once).
+
     The file is written every ``every_n_steps`` generator steps and at the end of training,
     atomically (:func:`gan_course.files.atomic_write_bytes`), so a crash or a killed kernel
     never leaves a corrupt checkpoint: at most ``every_n_steps`` steps are lost. The ``keep``
@@ -402,8 +408,10 @@ class Checkpoint(keras.callbacks.Callback):
     def _prepare_folder(self, gan) -> None:
         """Make the run folder, take its lock, check it can hold a checkpoint, and remove the
         temporary files a killed write left."""
-        fix = ("Make it writable, free some space, or set GAN_COURSE_CACHE_DIR to a folder "
-               "you can write (the lessons keep their runs there), or pass another directory.")
+        in_cache = settings.cache_root().resolve() in self.run_directory.resolve().parents
+        fix = ("Make it writable or free some space, or " + (
+            "set GAN_COURSE_CACHE_DIR to a folder you can write (the course's runs are kept "
+            "there)." if in_cache else "give this run a directory you can write."))
         try:
             self.run_directory.mkdir(parents=True, exist_ok=True)
             self.lock = self.lock if self.lock is not None and self.lock.path.parent == \
@@ -460,7 +468,14 @@ class Checkpoint(keras.callbacks.Callback):
         return self.path
 
     def restore(self, gan) -> CheckpointState | None:
-        """Load this run's checkpoint into ``gan`` (compiled); None when there is none yet."""
+        """Load this run's checkpoint into ``gan`` (compiled): its models, EMA generator,
+        optimizers, step and noise stream. Returns a :class:`CheckpointState` (``step``,
+        ``epoch``, ``path``), or None when ``directory`` holds no run with this GAN's settings.
+
+        ``GAN.fit`` calls it; to look at a saved run without training, build and compile the
+        same GAN and call ``Checkpoint("runs/my_gan/checkpoint").restore(gan)``, then
+        ``gan.generate(n=16)``. Data saved with the run is checked only when ``fit`` passes it.
+        """
         self.bind(gan)
         files = self.generations()
         if not files:

@@ -5,7 +5,8 @@
     my_generator/
         generator.keras     # keras.saving.load_model("my_generator/generator.keras")
         saved_model/        # tf.saved_model.load("my_generator/saved_model"), signature "serve"
-        generator.json      # its inputs (names, shapes, dtypes), output shape and versions
+        generator.json      # its inputs (names, shapes, dtypes), output shape and range,
+                            # and versions
 
 Both files hold the same network in inference mode (BatchNorm uses its moving statistics,
 dropout is off), so either gives the same images for the same inputs. The ``.keras`` file loads
@@ -29,6 +30,7 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
+from gan_course import gan_arguments
 from gan_course.files import replace_folder
 
 MANIFEST = "generator.json"
@@ -85,7 +87,9 @@ def export_generator(model, path: str | Path, *, latent_shape=None,
     ``generator.json``; return the folder.
 
     ``latent_shape`` is used only for a model without ``keras.Input``; ``description`` (plain
-    numbers and strings, e.g. the training step) is added to ``generator.json``.
+    numbers and strings, e.g. the training step) is added to ``generator.json``, which also
+    records ``output_range``, the range the images lie in (``[-1, 1]`` for a tanh generator,
+    ``null`` for a linear output: :func:`gan_course.gan_arguments.output_range`).
 
     Reload::
 
@@ -100,6 +104,7 @@ def export_generator(model, path: str | Path, *, latent_shape=None,
         raise FileExistsError(f"{path} exists and is not an exported generator (it has no "
                               f"{MANIFEST}); export to a new folder, or remove it first.")
     specs = input_specs(model, latent_shape)
+    output_range = gan_arguments.output_range(model)
     outputs = model(
         [tf.zeros([1, *s.shape[1:]], s.dtype) for s in specs] if len(specs) > 1
         else tf.zeros([1, *specs[0].shape[1:]], specs[0].dtype), training=False)
@@ -109,6 +114,7 @@ def export_generator(model, path: str | Path, *, latent_shape=None,
         "output_shape": [None, *tuple(outputs.shape)[1:]],
         "output_dtype": outputs.dtype.name if hasattr(outputs.dtype, "name") else str(
             outputs.dtype),
+        "output_range": None if output_range is None else list(output_range),
         "files": {"keras": KERAS_FILE, "saved_model": SAVED_MODEL, "endpoint": ENDPOINT},
         "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
         **(description or {}),

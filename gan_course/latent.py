@@ -36,7 +36,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from gan_course import data, features, hardware, image_ops
+from gan_course import data, features, gan_arguments, hardware, image_ops
 from gan_course.metrics import psnr
 
 # --------------------------------------------------------------------------- interpolation
@@ -201,6 +201,10 @@ def check_targets(targets, generator_shape) -> np.ndarray:
         raise ValueError(f"Targets must be images (T, H, W, C) or one image (H, W, C); got "
                          f"shape {array.shape}.")
     h, w, c = (int(s) for s in generator_shape)
+    if array.shape[1:] == (c, h, w) and c != w:
+        raise ValueError(f"Targets are channels-first, {array.shape} (T, C, H, W); the "
+                         f"generator makes (H, W, C) = ({h}, {w}, {c}) images: turn them with "
+                         "np.moveaxis(targets, 1, -1).")
     if array.shape[1:3] != (h, w):
         raise ValueError(f"Targets are {array.shape[1]}x{array.shape[2]} but the generator "
                          f"makes {h}x{w} images: resize them first, e.g. "
@@ -331,15 +335,43 @@ def _image_shape(generator, latent_dim: int) -> tuple:
     return tuple(int(s) for s in generator(tf.zeros([1, latent_dim])).shape[1:])
 
 
+def in_unit_range(generator, latent_dim: int, value_range=None):
+    """``generator`` with its images mapped from its output range to [0, 1], where
+    :func:`invert` compares them with the targets: (G(z) - low) / (high - low).
+
+    The range is ``value_range``, else the one the generator declares
+    (:func:`gan_course.gan_arguments.output_range`: (-1, 1) for a tanh output), else (0, 1),
+    TF-Hub's ProGAN's and the shipped one's. Checked before any step on 16 samples: images
+    outside it are an error that says which ``value_range`` to pass.
+    """
+    low, high = (image_ops.check_value_range(value_range) if value_range is not None else
+                 gan_arguments.output_range(generator) or image_ops.UNIT)
+    z = tf.random.stateless_normal([16, latent_dim], seed=[0, 0])
+    images = np.asarray(generator(z), np.float32)
+    slack = image_ops.RANGE_TOLERANCE * 10 * (high - low)
+    if images.min() < low - slack or images.max() > high + slack:
+        guess = ("value_range=(-1, 1) (a tanh generator)" if images.min() < -0.1
+                 and images.max() <= 1.0 + slack else "value_range=(low, high), its range")
+        raise ValueError(f"The generator's images lie in [{images.min():.3g}, "
+                         f"{images.max():.3g}], outside [{low:g}, {high:g}], the range "
+                         f"invert reads them in: pass invert(..., {guess}).")
+    if (low, high) == (0.0, 1.0):
+        return generator
+    return lambda z: (tf.cast(generator(z), tf.float32) - low) / (high - low)
+
+
 def invert(generator, targets, latent_dim: int, steps: int = 200, restarts: int = 8,
            lr: float = 0.1, noise: float = 0.0, prior_weight: float = 1.0,
            perceptual=None, perceptual_weight: float = 1.0, frame_every: int = 0,
            seed: int | None = 0, jit_compile="auto",
-           lr_schedule: bool = True) -> InversionResult:
+           lr_schedule: bool = True, value_range=None) -> InversionResult:
     """The course's inversion: all targets x all restarts in one batch, one compiled step.
 
     ``targets``: images (T, H, W, C) or one (H, W, C), uint8 in [0, 255] or float in [0, 1]
-    (:func:`check_targets`). For each target, ``restarts`` latents start from N(0, I) (T x R rows
+    (:func:`check_targets`). ``value_range``: the generator's output range, (-1, 1) for a tanh
+    generator; None reads it from the generator, else takes (0, 1), TF-Hub's
+    (:func:`in_unit_range`). Images are compared in [0, 1], and ``images`` come back in it.
+    For each target, ``restarts`` latents start from N(0, I) (T x R rows
     in one batch). Each step (a ``tf.function``) takes the gradient at z + n and an Adam step at
     the learning rate of
     :func:`projector_learning_rate` (peak ``lr``; the projector's 0.1; ``lr_schedule=False``:
@@ -362,6 +394,7 @@ def invert(generator, targets, latent_dim: int, steps: int = 200, restarts: int 
     _check_run(steps, lr, restarts)
     image_shape = _image_shape(generator, latent_dim)
     x = check_targets(targets, image_shape)
+    generator = in_unit_range(generator, latent_dim, value_range)
     n_targets, restarts, steps = len(x), int(restarts), int(steps)
     if jit_compile == "auto":
         jit_compile = hardware.jit_compile_default()

@@ -92,10 +92,16 @@ def cache_dir(*parts: str) -> Path:
 
     ``cache_dir("checkpoints", "lesson1")`` -> ``~/.cache/gan_course/checkpoints/lesson1``.
     """
-    root = os.environ.get("GAN_COURSE_CACHE_DIR") or Path.home() / ".cache" / "gan_course"
-    path = Path(root).expanduser().joinpath(*parts)
+    path = cache_root().joinpath(*parts)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def cache_root() -> Path:
+    """The course cache's folder, ``GAN_COURSE_CACHE_DIR`` or ``~/.cache/gan_course`` (not
+    created)."""
+    root = os.environ.get("GAN_COURSE_CACHE_DIR") or Path.home() / ".cache" / "gan_course"
+    return Path(root).expanduser()
 
 
 #: Where Colab mounts Google Drive, and the course cache's folder inside it.

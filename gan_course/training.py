@@ -396,7 +396,9 @@ class GAN(keras.Model):
         latent = None if self.latent_shape is None else list(self.latent_shape)
         return export.export_generator(
             model, path, latent_shape=self.latent_shape,
-            description={"ema": use_ema, "latent_shape": latent,
+            description={"ema": use_ema, "latent_shape": latent, "output_range": (
+                         None if (r := gan_arguments.output_range(self.generator)) is None
+                         else list(r)),
                          "step": self.step if getattr(self, "g_optimizer", None) else 0})
 
     # ------------------------------------------------------------------ training

@@ -301,10 +301,15 @@ def test_a_folder_that_cannot_be_written_fails_before_training(tmp_path, monkeyp
     (tmp_path / "blocked").write_text("a file where the folder should be")
     gan = toy.tiny_gan()
     with pytest.raises(PermissionError, match=r"Cannot write checkpoints in .*blocked.*"
-                                              r"GAN_COURSE_CACHE_DIR"):
+                                              r"give this run a directory you can write") as e:
         gan.fit(toy.image_dataset(), epochs=1, steps_per_epoch=3, verbose=0,
                 callbacks=[checkpoints.Checkpoint(tmp_path / "blocked" / "run")])
+    assert "GAN_COURSE_CACHE_DIR" not in str(e.value)  # it does not choose this folder
     assert gan.step == 0  # refused at the start, not at the first save
+    monkeypatch.setenv("GAN_COURSE_CACHE_DIR", str(tmp_path))  # a folder of the course cache
+    with pytest.raises(PermissionError, match=r"set GAN_COURSE_CACHE_DIR to a folder you can"):
+        gan.fit(toy.image_dataset(), epochs=1, steps_per_epoch=3, verbose=0,
+                callbacks=[checkpoints.Checkpoint(tmp_path / "blocked" / "run")])
     if os.geteuid() != 0:  # root writes into read-only folders anyway
         locked = tmp_path / "read_only"
         locked.mkdir(mode=0o500)

@@ -53,7 +53,14 @@ def test_round_trip_gives_the_same_images_from_both_files(tmp_path):
     record = json.loads((folder / export.MANIFEST).read_text())
     assert record["ema"] is True and record["step"] == 4 and record["latent_shape"] == [4]
     assert record["output_shape"] == [None, 8, 8, 1]
+    assert record["output_range"] == [-1.0, 1.0]  # the tiny G ends in tanh
     assert record["inputs"][0]["shape"] == [None, 4]
+    gan.generator.output_range = (0, 255)  # declared on G, the EMA copy's twin
+    declared = json.loads((gan.export_generator(tmp_path / "g2") / export.MANIFEST).read_text())
+    assert declared["output_range"] == [0.0, 255.0]
+    linear = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
+    assert json.loads((export.export_generator(linear, tmp_path / "g3") / export.MANIFEST)
+                      .read_text())["output_range"] is None
 
 
 def test_without_ema_exports_the_generator_itself(tmp_path):

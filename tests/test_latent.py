@@ -2,6 +2,7 @@
 
 import math
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -286,12 +287,17 @@ def test_many_invert_calls_log_no_retracing_warning(caplog):
 
 @pytest.mark.parametrize("bad, message", [
     (np.zeros((1, 5, 4, 3)), "resize"),
+    (np.zeros((2, 3, 4, 4)), r"channels-first.*np.moveaxis\(targets, 1, -1\)"),
     (np.zeros((1, 4, 4, 1)), "channels"),
     (np.full((1, 4, 4, 3), 2.0), r"\[0, 1\]"),
     (np.full((1, 4, 4, 3), 200.0), r"\[0, 255\]"),  # [0, 255] floats are named, not rescaled
     (np.zeros((4, 3)), "shape"),
 ])
 def test_bad_targets_get_clear_errors(bad, message):
+    if "channels-first" in message:
+        with pytest.raises(ValueError) as error:
+            latent.invert(TinyGenerator(), bad, D, steps=1)
+        assert "resize" not in str(error.value)
     with pytest.raises(ValueError, match=message):
         latent.invert(TinyGenerator(), bad, D, steps=1)
 
@@ -381,3 +387,24 @@ def test_invert_without_the_schedule_keeps_its_learning_rate():
     # step 0 of the schedule has learning rate 0: z does not move, so loss 1 == loss 0
     assert scheduled.losses[1] == pytest.approx(scheduled.losses[0], rel=1e-6)
     assert constant.losses[1] < constant.losses[0]
+
+
+def test_invert_reads_a_tanh_generators_range_and_checks_it_before_step_1():
+    """A [-1, 1] generator inverts like its [0, 1] twin; a wrong range is named at once."""
+    unit = TinyGenerator()
+    w = unit.w
+    signed = keras.Sequential([keras.Input((D,)), keras.layers.Dense(48, use_bias=False),
+                               keras.layers.Reshape((4, 4, 3)), keras.layers.Activation("tanh")])
+    signed.layers[0].set_weights([w.numpy() / 2.0])  # tanh(x / 2) = 2 sigmoid(x) - 1
+    targets = unit(np.random.default_rng(5).normal(size=(2, D)).astype("float32")).numpy()
+    a = latent.invert(unit, targets, D, steps=20, restarts=2, jit_compile=False)
+    b = latent.invert(signed, targets, D, steps=20, restarts=2, jit_compile=False)
+    np.testing.assert_allclose(a.images, b.images, atol=1e-4)  # both in [0, 1]
+    np.testing.assert_allclose(a.pixel_error, b.pixel_error, atol=1e-4)
+    plain = keras.Sequential([keras.Input((D,)), keras.layers.Dense(48, use_bias=False),
+                              keras.layers.Reshape((4, 4, 3))])  # linear: read as [0, 1]
+    plain.layers[0].set_weights([w.numpy()])
+    with pytest.raises(ValueError, match=r"outside \[0, 1\].*invert\(\.\.\., value_range="):
+        latent.invert(plain, targets, D, steps=200, jit_compile=False)
+    with pytest.raises(ValueError, match=r"outside \[0, 1\]"):
+        latent.invert(signed, targets, D, steps=1, value_range=(0, 1))
