@@ -161,3 +161,44 @@ def test_a_numpy_pixel_norm_fails_because_the_model_runs_it_in_a_graph():
 
     result = checks.pixel_norm(numpy_norm, quiet=True)
     assert not result.passed and "inside tf.function" in result.message, result.message
+
+
+def good_steering_loss(logits, start_logits, target_class, keep_weight):
+    change = tf.square(logits - start_logits)
+    others = tf.one_hot(target_class, logits.shape[-1]) < 0.5
+    keep = tf.reduce_mean(tf.boolean_mask(change, others, axis=1), axis=1)
+    return -logits[:, target_class] + keep_weight * keep
+
+
+def test_a_learners_steering_loss_passes():
+    assert checks.steering_loss(good_steering_loss, quiet=True).passed
+
+
+def _keep(logits, start, c, reduce=tf.reduce_mean, power=2, others=True):
+    change = tf.abs(logits - start) ** power
+    if others:
+        change = tf.boolean_mask(change, tf.one_hot(c, logits.shape[-1]) < 0.5, axis=1)
+    return reduce(change, axis=1)
+
+
+@pytest.mark.parametrize("wrong, problem", [
+    (lambda x, s, c, w: x[:, c] + w * _keep(x, s, c), "the loss is -l_c"),
+    (lambda x, s, c, w: -x[:, c] + w * _keep(x, s, c, others=False),
+     "leave the target class out"),
+    (lambda x, s, c, w: -x[:, c] + w * _keep(x, s, c, reduce=tf.reduce_sum), "do not sum"),
+    (lambda x, s, c, w: -x[:, c] + w * _keep(x, s, c, power=1), "squares each change"),
+    (lambda x, s, c, w: -x[:, c], "add the penalty"),
+    (lambda x, s, c, w: tf.reduce_mean(-x[:, c] + w * _keep(x, s, c)), "one loss per row"),
+])
+def test_steering_loss_names_the_mistake(wrong, problem):
+    result = checks.steering_loss(wrong, quiet=True)
+    assert not result.passed and problem in result.message, result.message
+
+
+def test_a_learners_truncate_passes_and_its_mistakes_are_named():
+    assert checks.truncate(lambda f, m, psi: m + psi * (f - m), quiet=True).passed
+    for wrong, problem in [(lambda f, m, psi: psi * f, "towards the mean, not towards zero"),
+                           (lambda f, m, psi: m + (1 - psi) * (f - m), "psi = 1 must leave"),
+                           (lambda f, m, psi: psi * (f - m), "add the mean back")]:
+        result = checks.truncate(wrong, quiet=True)
+        assert not result.passed and problem in result.message, result.message

@@ -397,3 +397,14 @@ def test_a_learners_pixel_norm_and_minibatch_stddev_run_inside_the_models():
     assert not np.allclose(wrong(_z()), right(_z()))
     with pytest.raises(ValueError, match="pixel_norm=3 must be a function"):
         tiny_progan(pixel_norm=3)
+
+
+def test_the_shipped_progan_rebuilt_in_keras_draws_what_its_saved_model_draws():
+    model, generator = progan.shipped_keras_progan()
+    hub, latent_dim = progan.load_progan("shipped", verbose=False)
+    z = np.random.default_rng(0).standard_normal((4, latent_dim)).astype("float32")
+    saved = np.asarray(hub(z))[..., 0]
+    rebuilt = np.clip((generator(z, training=False).numpy()[..., 0] + 1.0) / 2.0, 0.0, 1.0)
+    np.testing.assert_allclose(rebuilt, saved, atol=1e-5)
+    head, tail = model.generator_parts(32)
+    np.testing.assert_allclose(tail(head(z)).numpy(), generator(z).numpy(), atol=1e-5)

@@ -19,7 +19,8 @@ Every check returns a :class:`~gan_course.checks.core.CheckResult` (``.passed``,
 | 2 | ``circular_pad``, ``sliced_wasserstein``, ``seam_ratio`` (:mod:`.textures`) |
 | 3 | ``projection_logit``, ``receptive_field``, ``pix2pix_g_loss`` (:mod:`.conditional`) |
 | 4 | ``adain``, ``laplacian_pyramid`` (with its ``fold``), ``gram_matrix`` (:mod:`.style`) |
-| 5 | ``pixel_norm``, ``minibatch_stddev``, ``slerp``, ``inversion_loss`` (:mod:`.progan`) |
+| 5 | ``pixel_norm``, ``minibatch_stddev``, ``slerp``, ``inversion_loss``, ``steering_loss``, |
+|   | ``truncate`` (:mod:`.progan`) |
 
 Each check's cases include at least two sets of shapes (tiny models for ``train_step``), and
 each is tested against planted mistakes (``tests/test_checks_*.py``).
@@ -32,7 +33,14 @@ from gan_course.checks.conditional import pix2pix_g_loss, projection_logit, rece
 from gan_course.checks.core import CheckResult, compare_with_ours
 from gan_course.checks.gan_basics import ns_d_loss, ns_g_loss, train_step
 from gan_course.checks.hints import hint
-from gan_course.checks.progan import inversion_loss, minibatch_stddev, pixel_norm, slerp
+from gan_course.checks.progan import (
+    inversion_loss,
+    minibatch_stddev,
+    pixel_norm,
+    slerp,
+    steering_loss,
+    truncate,
+)
 from gan_course.checks.style import adain, gram_matrix, laplacian_pyramid
 from gan_course.checks.textures import circular_pad, seam_ratio, sliced_wasserstein
 
@@ -53,4 +61,4 @@ __all__ = ["NAMES", "CheckResult", "adain", "circular_pad", "compare_with_ours",
            "hint", "inversion_loss",
            "laplacian_pyramid", "minibatch_stddev", "ns_d_loss", "ns_g_loss", "pix2pix_g_loss",
            "pixel_norm", "projection_logit", "receptive_field", "reference", "seam_ratio",
-           "slerp", "sliced_wasserstein", "train_step"]
+           "slerp", "sliced_wasserstein", "steering_loss", "train_step", "truncate"]

@@ -211,6 +211,26 @@ HINTS = {
          "penalise the absolute gap. tf.size gives an int: cast it before a square root.",
          "sum over pixels of mean over channels of |image - target| + | |z| - sqrt(d) |."),
         ("gan_course.latent.source_loss", "gan_course.latent.source_inversion")),
+    "steering_loss": Hints(
+        "write the loss that steering minimises, one number per row: low when the target "
+        "class's logit is high. Begin with the target's logit.",
+        ("gradient descent lowers a loss: which sign makes it raise the target logit? And "
+         "what stops the edit from changing everything else?",
+         "minus the target logit, plus keep_weight times a penalty on how far the other "
+         "classes' logits moved from where they started: the squared change, averaged over "
+         "the other classes only. One value per row, not a batch mean.",
+         "L = -l_c + keep_weight * mean over k != c of (l_k - l_k,start)^2; a boolean mask "
+         "of the columns k != c selects the others."),
+        ("gan_course.steering.steering_loss", "gan_course.steering.gradient_steps")),
+    "truncate": Hints(
+        "write truncation: features pulled part of the way towards their mean by a factor "
+        "psi. Begin with what psi = 1 and psi = 0 should give.",
+        ("psi = 1 leaves a sample as it is; psi = 0 turns every sample into the average one. "
+         "What lies between?",
+         "the offset from the mean, features - mean, shrunk by psi and added back to the "
+         "mean.",
+         "mean + psi * (features - mean)."),
+        ("gan_course.steering.truncate", "gan_course.steering.truncate_features")),
 }
 
 

@@ -1,5 +1,5 @@
-"""Lesson 5's checks: ProGAN's pixel norm and minibatch standard deviation, slerp, and the
-TF-Hub notebook's inversion loss.
+"""Lesson 5's checks: ProGAN's pixel norm and minibatch standard deviation, slerp, the
+TF-Hub notebook's inversion loss, the steering loss and truncation.
 
     pixel_norm(x, eps=1e-8) -> x / sqrt(mean over channels of x^2 + eps), at every pixel
     minibatch_stddev(x, group_size=4) -> (N, H, W, C + 1)
@@ -10,9 +10,13 @@ TF-Hub notebook's inversion loss.
         with cos theta = z1 . z2 / (|z1| |z2|); z1, z2: (d,) vectors, t: (T,) numbers
     inversion_loss(image, target, z) -> scalar
         sum over pixels of the mean over channels of |image - target| + | |z| - sqrt(d) |
+    steering_loss(logits, start_logits, target_class, keep_weight) -> (N,)
+        -l_c + keep_weight * mean over k != c of (l_k - l_k,start)^2, per row
+    truncate(features, mean, psi) -> mean + psi (features - mean)
 
 References: :func:`gan_course.layers.pixel_norm`, :func:`gan_course.layers.minibatch_stddev`,
-:func:`gan_course.latent.slerp`, :func:`gan_course.latent.source_loss`.
+:func:`gan_course.latent.slerp`, :func:`gan_course.latent.source_loss`,
+:func:`gan_course.steering.steering_loss`, :func:`gan_course.steering.truncate`.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import math
 import numpy as np
 import tensorflow as tf
 
-from gan_course import latent
+from gan_course import latent, steering
 from gan_course.checks.core import Case, CheckResult, Mistake, run_cases, tolerance_text
 from gan_course.layers import minibatch_stddev as _minibatch_stddev
 from gan_course.layers import pixel_norm as _pixel_norm
@@ -193,10 +197,79 @@ def inversion_loss(fn, quiet: bool = False) -> CheckResult:
                      tensors=True, summary=tolerance_text(), quiet=quiet)
 
 
+def steering_loss(fn, quiet: bool = False) -> CheckResult:
+    """Check ``fn(logits, start_logits, target_class, keep_weight)``, the gradient steering's
+    loss per row, against :func:`gan_course.steering.steering_loss`."""
+    rng = np.random.default_rng(61)
+    cases = [
+        Case("logits (4, 10), target 7, keep_weight 0.1",
+             (rng.normal(0, 3, (4, 10)).astype("float32"),
+              rng.normal(0, 3, (4, 10)).astype("float32"), 7, 0.1)),
+        Case("logits (2, 3), target 0, keep_weight 2",
+             (rng.normal(0, 1, (2, 3)).astype("float32"),
+              rng.normal(0, 1, (2, 3)).astype("float32"), 0, 2.0)),
+    ]
+
+    def penalty(logits, start, c, keep_weight, reduce=tf.reduce_mean, power=2, others=True,
+                sign=-1.0):
+        logits, start = tf.convert_to_tensor(logits), tf.convert_to_tensor(start)
+        mask = tf.constant(np.arange(logits.shape[-1]) != c) if others else None
+        change = logits - start if mask is None else tf.boolean_mask(logits - start, mask,
+                                                                     axis=1)
+        keep = reduce(tf.abs(change) ** power, axis=1)
+        return sign * logits[:, c] + keep_weight * keep
+
+    mistakes = [
+        Mistake(lambda x, s, c, w: penalty(x, s, c, w, sign=1.0),
+                "minimising +l_c lowers the target's logit: the loss is -l_c, so that "
+                "descending it raises the target"),
+        Mistake(lambda x, s, c, w: penalty(x, s, c, w, others=False),
+                "keep the *other* classes' logits: leave the target class out of the penalty "
+                "(it is the one that should change)"),
+        Mistake(lambda x, s, c, w: penalty(x, s, c, w, reduce=tf.reduce_sum),
+                "average the squared changes over the other classes, do not sum them"),
+        Mistake(lambda x, s, c, w: penalty(x, s, c, w, power=1),
+                "the penalty squares each change, (l_k - l_k,start)^2"),
+        Mistake(lambda x, s, c, w: -tf.convert_to_tensor(x)[:, c],
+                "add the penalty keep_weight * mean_{k != c} (l_k - l_k,start)^2, or the edit "
+                "may change everything else too"),
+        Mistake(lambda x, s, c, w: tf.reduce_mean(penalty(x, s, c, w)),
+                "return one loss per row (N,): the mean over the batch hides which edit is "
+                "which; the steering sums them"),
+    ]
+    return run_cases("steering_loss", fn, steering.steering_loss, cases, mistakes=mistakes,
+                     tensors=True, summary=tolerance_text(), graph=True, quiet=quiet)
+
+
+def truncate(fn, quiet: bool = False) -> CheckResult:
+    """Check ``fn(features, mean, psi)``, truncation towards the mean, against
+    :func:`gan_course.steering.truncate`."""
+    rng = np.random.default_rng(67)
+    cases = [
+        Case("features (4, 4, 4, 8), psi 0.7",
+             (rng.normal(0, 1, (4, 4, 4, 8)).astype("float32"),
+              rng.normal(0.5, 0.2, (4, 4, 8)).astype("float32"), 0.7)),
+        Case("features (3, 5), psi 0.2",
+             (rng.normal(1, 2, (3, 5)).astype("float32"),
+              rng.normal(2, 1, (5,)).astype("float32"), 0.2)),
+    ]
+    mistakes = [
+        Mistake(lambda f, m, psi: psi * f, "pull towards the mean, not towards zero: "
+                                           "mean + psi (features - mean)"),
+        Mistake(lambda f, m, psi: m + (1 - psi) * (f - m),
+                "psi = 1 must leave the features as they are, psi = 0 give the mean"),
+        Mistake(lambda f, m, psi: psi * (f - m), "add the mean back: mean + psi (features - "
+                                                 "mean)"),
+    ]
+    return run_cases("truncate", fn, steering.truncate, cases, mistakes=mistakes,
+                     tensors=True, summary=tolerance_text(), quiet=quiet)
+
+
 def _unit(v):
     return v / np.linalg.norm(v)
 
 
 REFERENCES = {"pixel_norm": _pixel_norm,
               "minibatch_stddev": _minibatch_stddev, "slerp": latent.slerp,
-              "inversion_loss": latent.source_loss}
+              "inversion_loss": latent.source_loss, "steering_loss": steering.steering_loss,
+              "truncate": steering.truncate}

@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 
 from gan_course import features as extractors
-from gan_course import image_ops
+from gan_course import image_ops, settings, shipped
 from gan_course.metrics.distances import feature_statistics, frechet_distance, kernel_distance
 
 load_fashion_mnist_classifier = extractors.load_fashion_mnist_classifier
@@ -268,3 +268,55 @@ def fashion_mnist_fd_per_class(images, labels, real, real_labels,
         if len(mine) >= max(2, min_samples) and len(theirs) >= max(2, min_samples):
             result[k] = frechet_distance(*feature_statistics(mine), *feature_statistics(theirs))
     return result
+
+
+# --------------------------------------------------------------------------- a second judge
+
+#: A second Fashion-MNIST classifier, to judge what the course classifier steered (lesson 5):
+#: another architecture (:func:`build_judge_classifier`) trained on another split, the npm test
+#: part, by ``tools/train_fashion_mnist_judge.py`` (its record holds its accuracy per class).
+JUDGE_FILE = "fashion_mnist_judge.npz"
+
+
+def build_judge_classifier(width: int = 32):
+    """The judge, untrained: (N, 28, 28, 1) in [-1, 1] -> 10 logits.
+
+    Three stages of [Conv 5x5 (stride 2 after the first) -> BatchNorm -> ReLU] with ``width``,
+    2 ``width`` and 4 ``width`` filters, global average pooling, Dense 10. Unlike the course
+    classifier (3x3 convolutions, max-pooling, a dense ``features`` layer, dropout), it
+    normalises its batches and pools over space, so it fails in other ways.
+    """
+    import keras
+    from keras import layers
+
+    inputs = keras.Input((28, 28, 1), name="image")
+    x = inputs
+    for stage, (filters, stride) in enumerate(((width, 1), (2 * width, 2), (4 * width, 2))):
+        x = layers.Conv2D(filters, 5, strides=stride, padding="same", use_bias=False,
+                          name=f"conv{stage}")(x)
+        x = layers.BatchNormalization(name=f"norm{stage}")(x)
+        x = layers.ReLU(name=f"relu{stage}")(x)
+    x = layers.GlobalAveragePooling2D(name="pool")(x)
+    return keras.Model(inputs, layers.Dense(10, name="logits")(x), name="fashion_mnist_judge")
+
+
+def load_judge_classifier():
+    """The shipped judge (``data/fashion_mnist_judge.npz``) and its record: ``(model,
+    record)``, cached per process. The record's ``accuracy_per_class`` is measured on the npm
+    train part, which the judge never saw."""
+    def build():
+        models, record = shipped.load_model_weights(
+            settings.data_dir() / JUDGE_FILE,
+            lambda r: {"judge": build_judge_classifier(int(r["width"]))},
+            fix="restore it (git checkout data/) or retrain it (python "
+                "tools/train_fashion_mnist_judge.py)")
+        models["judge"].trainable = False
+        return models["judge"], record
+
+    return extractors.cached("fashion_mnist_judge", build)
+
+
+def judge_logits(images, batch_size: int = 500, value_range=image_ops.SIGNED) -> np.ndarray:
+    """The judge's logits, float32 (N, 10), for images as :func:`as_model_input` takes them."""
+    return _run_in_batches(load_judge_classifier()[0], as_model_input(images, value_range),
+                           batch_size)

@@ -192,12 +192,17 @@ class ProGAN:
     def _act(x):
         return layers.LeakyReLU(NEGATIVE_SLOPE)(x)
 
-    def _g_features(self, z, resolution):
-        """G's features at every resolution up to ``resolution``: {r: (N, r, r, C_r)}."""
+    def _g_first_features(self, z):
+        """G's first feature layer: pixel-normed z -> Dense -> (N, 4, 4, C_4), pixel-normed."""
         norm = functools.partial(PixelNorm, function=self.pixel_norm)
-        x = norm()(z)
-        x = layers.Reshape((4, 4, self.channels[4]))(self._g_dense(x))
-        x = norm()(self._act(x))
+        x = layers.Reshape((4, 4, self.channels[4]))(self._g_dense(norm()(z)))
+        return norm()(self._act(x))
+
+    def _g_features(self, z, resolution, first=None):
+        """G's features at every resolution up to ``resolution``: {r: (N, r, r, C_r)}; from
+        its ``first`` feature layer instead of z when that is given."""
+        norm = functools.partial(PixelNorm, function=self.pixel_norm)
+        x = self._g_first_features(z) if first is None else first
         x = norm()(self._act(self._g_convs[4][0](x)))
         features = {4: x}
         for r in self.resolutions[1:self.resolutions.index(resolution) + 1]:
@@ -224,6 +229,20 @@ class ProGAN:
             images = FadeIn(0.0, name=f"g_fade_{resolution}")([old, images])
         images = layers.Activation("linear", dtype="float32")(images)
         return keras.Model(z, images, name=f"progan_generator_{resolution}")
+
+    def generator_parts(self, resolution: int) -> tuple[keras.Model, keras.Model]:
+        """G at ``resolution`` (faded in) cut after its first feature layer: ``(head, tail)``
+        with ``tail(head(z)) = generator(resolution)(z)``, sharing its layers. The head maps z
+        to (N, 4, 4, C_4) features, where truncation can pull towards their mean
+        (``steering.truncate_features``), as StyleGAN truncates in W."""
+        resolution = self._check_resolution(resolution)
+        z = keras.Input((self.latent_dim,), name="z")
+        head = keras.Model(z, self._g_first_features(z), name="progan_head")
+        first = keras.Input((4, 4, self.channels[4]), name="first_features")
+        features = self._g_features(None, resolution, first=first)
+        images = layers.Activation("linear", dtype="float32")(
+            self._to_rgb[resolution](features[resolution]))
+        return head, keras.Model(first, images, name=f"progan_tail_{resolution}")
 
     def discriminator(self, resolution: int, fade: bool = True) -> keras.Model:
         """D at ``resolution``: images (N, r, r, image_channels) -> scores (N, 1).
@@ -372,6 +391,31 @@ def images_shown(record: dict) -> dict[int, int]:
     """Images each level of a training record saw: steps x batch, ``{resolution: images}``."""
     return {int(r): int(level["steps"]) * int(record["batch"])
             for r, level in record["levels"].items()}
+
+
+def shipped_keras_progan() -> tuple[ProGAN, keras.Model]:
+    """The shipped ProGAN rebuilt as the course's Keras model: ``(progan, generator)``, with
+    ``generator = progan.generator(32)`` holding the SavedModel's variables (read from its
+    checkpoint, in the order the saved model made them). Its output is the linear grey image in
+    [-1, 1] that the SavedModel's signature maps to [0, 1] RGB; ``progan.generator_parts(32)``
+    shares its weights (for truncation in the first feature layer)."""
+    record = shipped_record()
+    folder = settings.data_dir() / SHIPPED_PROGAN
+    shipped.verify(folder)
+    model = ProGAN(latent_dim=int(record["latent_dim"]), width=float(record["width"]),
+                   image_channels=1)
+    generator = model.generator(32)
+    reader = tf.train.load_checkpoint(str(folder / "variables" / "variables"))
+    keys = [k for k in reader.get_variable_to_shape_map() if k.startswith("model/_operations/")]
+    order = {"kernel": 0, "bias": 1, "alpha": 2}
+    keys.sort(key=lambda k: (int(k.split("/")[2]), order.get(k.split("/")[3], 3)))
+    if [tuple(reader.get_variable_to_shape_map()[k]) for k in keys] != \
+            [tuple(w.shape) for w in generator.weights]:
+        raise ValueError(f"The shipped ProGAN in {folder} does not match the generator this "
+                         "version builds: restore data/ (git checkout data/) or retrain it "
+                         "(python tools/train_progan.py).")
+    generator.set_weights([reader.get_tensor(k) for k in keys])
+    return model, generator
 
 
 class HubGenerator:
