@@ -285,3 +285,17 @@ def test_high_frequency_energy_sees_speckle_and_not_smooth_shading():
     smooth = np.broadcast_to(np.linspace(0, 1, 32)[None, :, None, None], (1, 32, 32, 3))
     speckled = smooth + np.random.default_rng(0).normal(0, 0.1, (1, 32, 32, 3))
     assert high_frequency_energy(smooth) < 1e-6 < 100 * 1e-6 < high_frequency_energy(speckled)
+
+
+def test_latent_steering_reports_the_judges_verdict_per_class_and_method():
+    out = _run_bench("latent_steering.py", "--seeds", "0", "--n", "4", "--steps", "3",
+                     "--max-degrees", "10")
+    for method in ("direction", "gradient"):
+        assert f"| {method} | T-shirt/top |" in out and f"{method}: target held on" in out, out
+
+
+def test_latent_truncation_measures_each_psi_and_audits_the_classes():
+    out = _run_bench("latent_truncation.py", "--seeds", "0", "--n", "200", "--psis", "1",
+                     "0.5", "--audit", "300")
+    assert "scaling z by 0.3, 0.5 or 2 changes G's pixels by at most" in out
+    assert "| 1 | " in out and "| 0.5 | " in out and "| Sandal" in out, out

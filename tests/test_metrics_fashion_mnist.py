@@ -256,3 +256,17 @@ def test_fd_per_class_is_low_for_real_classes_and_high_for_a_wrong_class(fashion
     assert np.isnan(thin[8]) and np.isfinite(thin[1])
     assert np.isfinite(fm.fashion_mnist_fd_per_class(x_train[few], y_train[few], x_test, y_test,
                                                      min_samples=3)[8])
+
+
+def test_the_judge_is_another_network_that_reads_real_images_it_never_saw():
+    from gan_course import data, features
+    from gan_course.checkpoints import architecture
+    from gan_course.metrics import fashion_mnist
+
+    judge, record = fashion_mnist.load_judge_classifier()
+    assert architecture(judge) != architecture(features.load_fashion_mnist_classifier())
+    assert "test part" in record["train_data"] and len(record["accuracy_per_class"]) == 10
+    (x_train, y_train), _ = data.load_embedded_fashion_mnist()  # from the npm train part
+    predicted = fashion_mnist.judge_logits(x_train[:2000]).argmax(axis=1)
+    accuracy = float(np.mean(predicted == y_train[:2000]))
+    assert accuracy > 0.85 and abs(accuracy - record["accuracy_embedded_train_split"]) < 0.03
