@@ -30,7 +30,10 @@ import tensorflow as tf
 
 from gan_course import features
 
-METHODS = ("direction", "gradient")
+METHODS = ("both", "direction", "gradient")
+#: The gradient stage of ``method="both"``: short, small steps, no keep penalty (the direction
+#: stage has already kept the edit near its start).
+POLISH = {"steps": 30, "lr": 0.01, "keep_weight": 0.0}
 
 
 def progan_classifier(images):
@@ -68,11 +71,12 @@ def _in_batches(function, x, batch_size: int = 256) -> np.ndarray:
 
 
 def class_directions(generator, logits, latent_dim: int, n: int = 4096, seed: int = 0,
-                     confidence: float = 0.9) -> np.ndarray:
+                     confidence: float = 0.9, against_rest: bool = True) -> np.ndarray:
     """One unit direction per class, (K, d): for class c, the mean of the ``n`` sampled latents
     (seeded) that ``logits`` gives class c with probability >= ``confidence``, minus the mean
-    of all the others, normalised. A class the classifier never calls confidently gets a
-    direction of zeros (:func:`steer` then says so)."""
+    of all the others (``against_rest=False``: the class mean alone), normalised. A class the
+    classifier never calls confidently gets a direction of zeros (:func:`steer` then says
+    so)."""
     z = np.random.default_rng(seed).standard_normal((n, latent_dim)).astype(np.float32)
     probabilities = tf.nn.softmax(_in_batches(lambda x: logits(generator(x)), z)).numpy()
     labels, sure = probabilities.argmax(axis=1), probabilities.max(axis=1) >= confidence
@@ -80,7 +84,8 @@ def class_directions(generator, logits, latent_dim: int, n: int = 4096, seed: in
     for k in range(probabilities.shape[1]):
         members = sure & (labels == k)
         if members.sum() >= 2 and (~members).sum() >= 2:
-            difference = z[members].mean(axis=0) - z[~members].mean(axis=0)
+            difference = z[members].mean(axis=0) - (z[~members].mean(axis=0) if against_rest
+                                                     else 0.0)
             directions[k] = difference / np.linalg.norm(difference)
     return directions
 
@@ -108,16 +113,19 @@ def gradient_steps(generator, logits, z, target_class: int, steps: int = 60, lr:
     z = tf.Variable(np.asarray(z, np.float32))
     start = tf.stop_gradient(logits(generator(z.read_value())))
     optimizer = keras.optimizers.Adam(lr)
+    optimizer.build([z])
 
     @tf.function
-    def step():
-        with tf.GradientTape() as tape:
-            total = tf.reduce_sum(loss(logits(generator(z.read_value())), start, target_class,
-                                       keep_weight))
-        optimizer.apply_gradients([(tape.gradient(total, z), z)])
+    def run(count):
+        for _ in tf.range(count):  # a graph loop: no Python between steps
+            with tf.GradientTape() as tape:
+                total = tf.reduce_sum(loss(logits(generator(z.read_value())), start,
+                                           target_class, keep_weight))
+            optimizer.apply_gradients([(tape.gradient(total, z), z)])
 
-    for _ in range(int(steps)):
-        step()
+    run._omit_frequent_tracing_warning = True  # a new loop per call, traced once by design
+    if int(steps) > 0:
+        run(tf.constant(int(steps)))
     return z.numpy()
 
 
@@ -138,17 +146,23 @@ def angle_degrees(a, b) -> np.ndarray:
     return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
 
 
-def steer(generator, z, target_class: int, logits=progan_classifier, method: str = "direction",
+def steer(generator, z, target_class: int, logits=progan_classifier, method: str = "both",
           directions=None, max_degrees: float = 45.0, step_degrees: float = 5.0,
-          confidence: float = 0.9, **gradient_options) -> SteerResult:
+          confidence: float = 0.9, margin_degrees: float = 0.0,
+          **gradient_options) -> SteerResult:
     """Edit latents ``z`` (N, d) so that ``generator`` draws ``target_class``.
 
-    ``method="direction"`` (the default, and the better of the two by bench/README.md's
-    measurement on the course's ProGAN): each row turns towards the class's direction
-    (``directions``, from :func:`class_directions` if None) by the smallest multiple of
-    ``step_degrees`` at which ``logits`` gives the target a probability >= ``confidence``,
-    at most ``max_degrees``. ``method="gradient"``: :func:`gradient_steps` with
-    ``gradient_options`` (steps, lr, keep_weight).
+    - ``"direction"``: each row turns towards the class's direction (``directions``, from
+      :func:`class_directions` if None) by the smallest multiple of ``step_degrees`` at which
+      ``logits`` gives the target a probability >= ``confidence``, at most ``max_degrees``,
+      then ``margin_degrees`` further (still at most ``max_degrees``).
+    - ``"gradient"``: :func:`gradient_steps` from z itself, with ``gradient_options`` (steps,
+      lr, keep_weight, and ``loss``: yours in lesson 5).
+    - ``"both"`` (the default): the direction, then :data:`POLISH`'s short gradient steps
+      (``gradient_options`` override them). On the course's ProGAN, over 3 seeds, the judge
+      calls 86-100 % of these edits the target on each class it reads well, at a median of
+      9-17 degrees, where the gradient alone reached 45-59 % and the direction alone missed
+      bags (bench/README.md, "Lesson 5: latent_steering.py").
     """
     z = np.asarray(z, np.float32)
     if z.ndim != 2:
@@ -164,6 +178,12 @@ def steer(generator, z, target_class: int, logits=progan_classifier, method: str
     if method == "gradient":
         edited = gradient_steps(generator, logits, z, target_class, **gradient_options)
         return SteerResult(edited, angle_degrees(z, edited), probability(edited))
+    if method == "both":
+        turned = steer(generator, z, target_class, logits, "direction", directions,
+                       max_degrees, step_degrees, confidence, margin_degrees)
+        edited = gradient_steps(generator, logits, turned.z, target_class,
+                                **{**POLISH, **gradient_options})
+        return SteerResult(edited, angle_degrees(z, edited), probability(edited))
     if directions is None:
         directions = class_directions(generator, logits, z.shape[1])
     direction = np.asarray(directions)[target_class]
@@ -174,6 +194,7 @@ def steer(generator, z, target_class: int, logits=progan_classifier, method: str
     chosen = np.full(len(z), angles[-1])
     for angle in angles[::-1]:  # the smallest angle that is confident wins
         chosen[probability(rotate_towards(z, direction, angle)) >= confidence] = angle
+    chosen = np.minimum(chosen + margin_degrees, max_degrees)
     edited = rotate_towards(z, direction, chosen)
     return SteerResult(edited, chosen, probability(edited))
 

@@ -50,7 +50,7 @@ def test_steer_along_a_direction_reaches_the_class_within_its_angle():
     z = np.random.default_rng(3).normal(size=(40, D)).astype("float32")
     start = tf.nn.softmax(toy_logits(z)).numpy()[:, 0]
     result = steering.steer(toy_generator, z, 0, logits=toy_logits, confidence=0.6,
-                            max_degrees=60, step_degrees=5,
+                            method="direction", max_degrees=60, step_degrees=5,
                             directions=steering.class_directions(
                                 toy_generator, toy_logits, D, n=2000, confidence=0.6))
     assert result.z.shape == z.shape and np.all(result.degrees <= 60)
@@ -69,7 +69,7 @@ def test_steer_by_the_gradient_raises_the_target_and_keeps_the_others():
 
 
 @pytest.mark.parametrize(("kwargs", "match"), [
-    ({"method": "both"}, "method='both'"),
+    ({"method": "neither"}, "method='neither'"),
     ({"z": np.zeros(D)}, r"latents \(N, d\)"),
     ({"directions": np.zeros((K, D))}, "never called a sample class 0"),
 ])
@@ -116,3 +116,14 @@ def test_the_steering_loss_and_truncation_are_their_formulas():
     np.testing.assert_allclose(steering.steering_loss(logits, start, 1, 0.5), [-2.0, 3.5])
     features, mean = np.array([[2.0, 4.0]]), np.array([1.0, 1.0])
     np.testing.assert_allclose(steering.truncate(features, mean, 0.5), [[1.5, 2.5]])
+
+
+def test_steer_both_polishes_the_turned_latents_with_small_gradient_steps():
+    z = np.random.default_rng(7).normal(size=(20, D)).astype("float32")
+    directions = steering.class_directions(toy_generator, toy_logits, D, n=2000, confidence=0.6)
+    turned = steering.steer(toy_generator, z, 2, logits=toy_logits, method="direction",
+                            directions=directions, confidence=0.6)
+    both = steering.steer(toy_generator, z, 2, logits=toy_logits, directions=directions,
+                          confidence=0.6)
+    assert both.probability.mean() > turned.probability.mean()
+    assert np.all(both.degrees > 0) and np.median(both.degrees) < 90
