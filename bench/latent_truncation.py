@@ -44,10 +44,13 @@ def main(argv=None) -> None:
     parser.add_argument("--psis", type=float, nargs="+", default=[1.0, 0.9, 0.8, 0.7, 0.6,
                                                                    0.5])
     parser.add_argument("--audit", type=int, default=10_000)
+    parser.add_argument("--cut", type=int, default=4,
+                        help="truncate after the block of this resolution (4: the first "
+                             "feature layer)")
     args = parser.parse_args(argv)
 
     model, generator = progan.shipped_keras_progan()
-    head, tail = model.generator_parts(32)
+    head, tail = model.generator_parts(32, cut=args.cut)
     latent_dim = model.latent_dim
     z = np.random.default_rng(99).standard_normal((64, latent_dim)).astype(np.float32)
     scaled = max(float(np.abs(np.asarray(generator(s * z)) - np.asarray(generator(z))).max())

@@ -127,3 +127,15 @@ def test_steer_both_polishes_the_turned_latents_with_small_gradient_steps():
                           confidence=0.6)
     assert both.probability.mean() > turned.probability.mean()
     assert np.all(both.degrees > 0) and np.median(both.degrees) < 90
+
+
+def test_generator_parts_cut_deeper_still_make_the_generator():
+    model = progan.ProGAN(latent_dim=16, channels={4: 16, 8: 16, 16: 8}, width=1.0)
+    generator = model.generator(16, fade=False)
+    z = np.random.default_rng(8).normal(size=(3, 16)).astype("float32")
+    for cut in (4, 8, 16):
+        head, tail = model.generator_parts(16, cut=cut)
+        assert head(z).shape[1] == cut
+        np.testing.assert_allclose(tail(head(z)).numpy(), generator(z).numpy(), atol=1e-5)
+    with pytest.raises(ValueError, match="cut=32"):
+        model.generator_parts(16, cut=32)

@@ -230,19 +230,32 @@ class ProGAN:
         images = layers.Activation("linear", dtype="float32")(images)
         return keras.Model(z, images, name=f"progan_generator_{resolution}")
 
-    def generator_parts(self, resolution: int) -> tuple[keras.Model, keras.Model]:
-        """G at ``resolution`` (faded in) cut after its first feature layer: ``(head, tail)``
-        with ``tail(head(z)) = generator(resolution)(z)``, sharing its layers. The head maps z
-        to (N, 4, 4, C_4) features, where truncation can pull towards their mean
-        (``steering.truncate_features``), as StyleGAN truncates in W."""
+    def generator_parts(self, resolution: int, cut: int = 4) -> tuple[keras.Model, keras.Model]:
+        """G at ``resolution`` (faded in) cut in two: ``(head, tail)`` with ``tail(head(z)) =
+        generator(resolution)(z)``, sharing its layers. ``cut=4``: after its first feature
+        layer, (N, 4, 4, C_4); a larger ``cut``: after the block of that resolution. Truncation
+        pulls the head's features towards their mean (``steering.truncate_features``), as
+        StyleGAN truncates in W."""
         resolution = self._check_resolution(resolution)
+        if cut not in self.resolutions or cut > resolution:
+            raise ValueError(f"cut={cut}: use one of {self.resolutions} up to {resolution}.")
         z = keras.Input((self.latent_dim,), name="z")
-        head = keras.Model(z, self._g_first_features(z), name="progan_head")
-        first = keras.Input((4, 4, self.channels[4]), name="first_features")
-        features = self._g_features(None, resolution, first=first)
-        images = layers.Activation("linear", dtype="float32")(
-            self._to_rgb[resolution](features[resolution]))
-        return head, keras.Model(first, images, name=f"progan_tail_{resolution}")
+        cut_features = (self._g_first_features(z) if cut == 4
+                        else self._g_features(z, cut)[cut])
+        head = keras.Model(z, cut_features, name=f"progan_head_{cut}")
+        inputs = keras.Input(tuple(cut_features.shape[1:]), name="cut_features")
+        if cut == 4:
+            x = self._g_features(None, resolution, first=inputs)[resolution]
+        else:
+            norm = functools.partial(PixelNorm, function=self.pixel_norm)
+            x = inputs
+            for r in self.resolutions[self.resolutions.index(cut) + 1:
+                                      self.resolutions.index(resolution) + 1]:
+                x = NearestUpsample2D(2)(x)
+                for conv in self._g_convs[r]:
+                    x = norm()(self._act(conv(x)))
+        images = layers.Activation("linear", dtype="float32")(self._to_rgb[resolution](x))
+        return head, keras.Model(inputs, images, name=f"progan_tail_{resolution}")
 
     def discriminator(self, resolution: int, fade: bool = True) -> keras.Model:
         """D at ``resolution``: images (N, r, r, image_channels) -> scores (N, 1).
