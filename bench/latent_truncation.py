@@ -2,7 +2,8 @@
 
 - **Scaling z** (StyleGAN's truncation towards the mean of z, which is 0): the largest pixel
   difference between G(psi z) and G(z), which pixel norm makes zero up to round-off.
-- **Truncation in the first feature layer** (``steering.truncate_features``): for each psi in
+- **Truncation in the first feature layer** (``steering.truncate_features``; ``--by-class``:
+  towards each sample's own class mean, ``steering.truncate_by_class``): for each psi in
   ``--psis`` and each of ``--seeds`` (the sampled latents), ``--n`` samples; their FD to the
   embedded test images (the course classifier's features), the share the classifier
   recognises (probability >= 0.9) and the entropy of their class histogram (ln 10 = 2.303 is
@@ -44,6 +45,9 @@ def main(argv=None) -> None:
     parser.add_argument("--psis", type=float, nargs="+", default=[1.0, 0.9, 0.8, 0.7, 0.6,
                                                                    0.5])
     parser.add_argument("--audit", type=int, default=10_000)
+    parser.add_argument("--by-class", action="store_true",
+                        help="pull each sample towards its own class's mean features "
+                             "(steering.truncate_by_class)")
     parser.add_argument("--cut", type=int, default=4,
                         help="truncate after the block of this resolution (4: the first "
                              "feature layer)")
@@ -60,9 +64,17 @@ def main(argv=None) -> None:
     mean = steering.mean_features(head, latent_dim)
     (_, _), (x_test, _) = data.load_embedded_fashion_mnist()
 
+    def classify(images):
+        return fashion_mnist.classify(progan.crop_to_28(np.clip(images, -1, 1)))
+
+    class_means = (steering.class_mean_features(head, tail, classify, latent_dim)
+                   if args.by_class else None)
+
     def images_at(psi, latents):
-        return progan.crop_to_28(np.clip(steering.truncate_features(head, tail, latents, psi,
-                                                                    mean), -1, 1))
+        images = (steering.truncate_by_class(head, tail, latents, psi, class_means, classify)
+                  if args.by_class else
+                  steering.truncate_features(head, tail, latents, psi, mean))
+        return progan.crop_to_28(np.clip(images, -1, 1))
 
     print("| psi | FD | recognised | class entropy |")
     print("| --- | --- | --- | --- |")

@@ -230,3 +230,32 @@ def truncate_features(head, tail, z, psi: float, mean) -> np.ndarray:
         return tail(truncate(head(x, training=False), mean, float(psi)), training=False)
 
     return _in_batches(draw, np.asarray(z, np.float32))
+
+
+def class_mean_features(head, tail, classify, latent_dim: int, n: int = 4096,
+                        seed: int = 0) -> np.ndarray:
+    """The mean of G's cut features per class, (K, ...): over ``n`` seeded samples, grouped by
+    ``classify(images) -> labels`` (K = the largest label + 1; a class no sample falls in gets
+    the overall mean)."""
+    z = np.random.default_rng(seed).standard_normal((n, latent_dim)).astype(np.float32)
+    features = _in_batches(lambda x: head(x, training=False), z)
+    labels = np.asarray(classify(_in_batches(lambda x: tail(x, training=False), features)))
+    return np.stack([features[labels == k].mean(axis=0) if np.any(labels == k)
+                     else features.mean(axis=0) for k in range(int(labels.max()) + 1)])
+
+
+def truncate_by_class(head, tail, z, psi: float, class_means, classify) -> np.ndarray:
+    """Class-conditional truncation: each sample's features pulled towards the mean features of
+    its own class, ``truncate(f, class_means[c], psi)`` with c = ``classify(G(z))``.
+
+    Where one mean for all samples (:func:`truncate_features`) blurs garments into each other,
+    a mean per class keeps each sample a garment of its class: on the course's ProGAN the
+    classifier recognises more samples as psi falls, and they spread over fewer classes
+    (bench/README.md, "Lesson 5: latent_truncation.py")."""
+    if not 0.0 <= float(psi) <= 1.0:
+        raise ValueError(f"psi={psi!r} must lie in [0, 1]: 1 keeps the samples, 0 draws each "
+                         "class's mean features only.")
+    features = _in_batches(lambda x: head(x, training=False), np.asarray(z, np.float32))
+    labels = np.asarray(classify(_in_batches(lambda x: tail(x, training=False), features)))
+    pulled = truncate(features, np.asarray(class_means)[labels], float(psi))
+    return _in_batches(lambda x: tail(x, training=False), pulled.astype(np.float32))

@@ -139,3 +139,22 @@ def test_generator_parts_cut_deeper_still_make_the_generator():
         np.testing.assert_allclose(tail(head(z)).numpy(), generator(z).numpy(), atol=1e-5)
     with pytest.raises(ValueError, match="cut=32"):
         model.generator_parts(16, cut=32)
+
+
+def test_truncation_by_class_pulls_each_sample_towards_its_own_class():
+    model = progan.ProGAN(latent_dim=16, channels={4: 16, 8: 16}, width=1.0)
+    head, tail = model.generator_parts(8)
+
+    def classify(images):  # two "classes": brighter or darker than the middle
+        return (np.asarray(images).mean(axis=(1, 2, 3)) > 0).astype(int)
+
+    means = steering.class_mean_features(head, tail, classify, 16, n=256)
+    z = np.random.default_rng(9).normal(size=(8, 16)).astype("float32")
+    full = steering.truncate_by_class(head, tail, z, 1.0, means, classify)
+    np.testing.assert_allclose(full, tail(head(z)).numpy(), atol=1e-5)
+    at_zero = steering.truncate_by_class(head, tail, z, 0.0, means, classify)
+    labels = classify(full)
+    for k in set(labels.tolist()):  # psi = 0: every sample of a class is that class's mean
+        assert np.allclose(at_zero[labels == k], at_zero[labels == k][:1], atol=1e-5)
+    with pytest.raises(ValueError, match="psi=-0.1 must lie in"):
+        steering.truncate_by_class(head, tail, z, -0.1, means, classify)
