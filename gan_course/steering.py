@@ -244,11 +244,13 @@ def class_mean_features(head, tail, classify, latent_dim: int, n: int = 4096,
                      else features.mean(axis=0) for k in range(int(labels.max()) + 1)])
 
 
-def truncate_by_class(head, tail, z, psi: float, class_means, classify) -> np.ndarray:
+def truncate_by_class(head, tail, z, psi: float, class_means, classify,
+                      pull=truncate) -> np.ndarray:
     """Class-conditional truncation: each sample's features pulled towards the mean features of
     its own class, ``truncate(f, class_means[c], psi)`` with c = ``classify(G(z))``.
 
-    Where one mean for all samples (:func:`truncate_features`) blurs garments into each other,
+    ``pull``: :func:`truncate`, or yours (lesson 5). Where one mean for all samples
+    (:func:`truncate_features`) blurs garments into each other,
     a mean per class keeps each sample a garment of its class: on the course's ProGAN the
     classifier recognises more samples as psi falls, and they spread over fewer classes
     (bench/README.md, "Lesson 5: latent_truncation.py")."""
@@ -257,5 +259,5 @@ def truncate_by_class(head, tail, z, psi: float, class_means, classify) -> np.nd
                          "class's mean features only.")
     features = _in_batches(lambda x: head(x, training=False), np.asarray(z, np.float32))
     labels = np.asarray(classify(_in_batches(lambda x: tail(x, training=False), features)))
-    pulled = truncate(features, np.asarray(class_means)[labels], float(psi))
+    pulled = np.asarray(pull(features, np.asarray(class_means)[labels], float(psi)))
     return _in_batches(lambda x: tail(x, training=False), pulled.astype(np.float32))

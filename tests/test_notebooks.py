@@ -157,7 +157,8 @@ YOUR_TURN = {
     "02_": {"circular_pad", "sliced_wasserstein", "seam_ratio"},
     "03_": {"projection_logit", "receptive_field", "pix2pix_g_loss"},
     "04_": {"adain", "laplacian_pyramid", "gram_matrix"},
-    "05_": {"pixel_norm", "minibatch_stddev", "slerp", "inversion_loss"},
+    "05_": {"pixel_norm", "minibatch_stddev", "slerp", "inversion_loss", "steering_loss",
+            "truncate"},
 }
 CHECK_CALL = r"checks\.(\w+)\((\w+)\b"
 
