@@ -19,6 +19,9 @@
   ``projector.py``; its decaying latent noise is an option, off by default), an optional
   perceptual term, and the best restart kept.
 
+**Steering**: :func:`steer` (from :mod:`gan_course.steering`, which holds it with truncation)
+edits z towards a class that a classifier names.
+
 The generator is any callable z (N, d) -> images (N, H, W, C) in [0, 1] that TensorFlow can
 differentiate, e.g. what :func:`gan_course.models.progan.load_progan` returns. Targets are uint8
 in [0, 255] or floats in [0, 1]; :func:`photo_target` makes one from any photo.
@@ -38,6 +41,7 @@ import tensorflow as tf
 
 from gan_course import data, features, gan_arguments, hardware, image_ops
 from gan_course.metrics import psnr
+from gan_course.steering import steer  # noqa: F401 (latent.steer, lesson 5's steering)
 
 # --------------------------------------------------------------------------- interpolation
 

@@ -200,3 +200,9 @@ def test_class_truncation_of_the_shipped_progan_trades_diversity_for_recognition
         p = counts[counts > 0] / counts.sum()
         entropy.append(-(p * np.log(p)).sum())
     assert recognised[1] > recognised[0] + 0.1 and entropy[1] < entropy[0]
+
+
+def test_steer_is_also_latent_steer():
+    from gan_course import latent
+
+    assert latent.steer is steering.steer
